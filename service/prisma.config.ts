@@ -1,20 +1,28 @@
-// Prisma CLI configuration: the JS schema engine over PGlite, so `generate` and
-// `migrate dev` work offline. Production databases are migrated by `src/db/migrate.ts`
-// (or by `prisma migrate deploy` with the classic engine where engines can be fetched).
+// Prisma CLI configuration with the JS schema engine, which works offline: PGlite under
+// .data/ by default, or the Postgres named by DATABASE_URL through adapter-pg. On this JS
+// engine, `migrate status` works against Postgres but `migrate deploy` does not
+// (prisma/orm#27403); the service migrates Postgres with src/db/migrate.ts instead.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { defineConfig } from "prisma/config";
 
-process.env.DATABASE_URL ??= "postgresql://localhost/baw";
-const dataDir = process.env.PGLITE_DIR ?? path.join(import.meta.dirname, "..", ".data", "prisma-cli");
-mkdirSync(dataDir, { recursive: true });
+const root = path.join(import.meta.dirname, "..");
+const postgresUrl = process.env.DATABASE_URL;
+// The schema keeps `url = env("DATABASE_URL")` so the CLI never tries to download engines.
+process.env.DATABASE_URL ??= "postgresql://localhost/pglite";
 
 export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
-  schema: path.join(import.meta.dirname, "..", "prisma", "schema.prisma"),
-  migrations: { path: path.join(import.meta.dirname, "..", "prisma", "migrations") },
-  adapter: async () => new PrismaPGlite(new PGlite(dataDir)),
+  schema: path.join(root, "prisma", "schema.prisma"),
+  migrations: { path: path.join(root, "prisma", "migrations") },
+  adapter: async () => {
+    if (postgresUrl) return new PrismaPg({ connectionString: postgresUrl });
+    const dataDir = process.env.PGLITE_DIR ?? path.join(root, ".data", "prisma-cli");
+    mkdirSync(dataDir, { recursive: true });
+    return new PrismaPGlite(new PGlite(dataDir));
+  },
 });

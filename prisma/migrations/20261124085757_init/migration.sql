@@ -1,3 +1,6 @@
+-- CreateSchema
+CREATE SCHEMA IF NOT EXISTS "public";
+
 -- CreateEnum
 CREATE TYPE "RefundPolicy" AS ENUM ('FULL', 'NONE', 'CUTOFF');
 
@@ -9,6 +12,12 @@ CREATE TYPE "PaymentStatus" AS ENUM ('OPEN', 'PAID', 'UNPAID', 'EXPIRED', 'FAILE
 
 -- CreateEnum
 CREATE TYPE "RefundStatus" AS ENUM ('PENDING', 'SUCCEEDED', 'FAILED', 'CANCELED');
+
+-- CreateEnum
+CREATE TYPE "SideEffectKind" AS ENUM ('CANCEL_CALENDLY_EVENT', 'EXPIRE_CHECKOUT', 'REFUND');
+
+-- CreateEnum
+CREATE TYPE "SideEffectStatus" AS ENUM ('PENDING', 'DONE', 'FAILED');
 
 -- CreateEnum
 CREATE TYPE "WebhookProvider" AS ENUM ('STRIPE', 'CALENDLY');
@@ -80,6 +89,7 @@ CREATE TABLE "PartnerKey" (
     "prefix" TEXT NOT NULL,
     "secretHash" TEXT NOT NULL,
     "scopes" TEXT[],
+    "returnUrlAllowlist" TEXT[],
     "revokedAt" TIMESTAMPTZ(3),
     "lastUsedAt" TIMESTAMPTZ(3),
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -208,6 +218,24 @@ CREATE TABLE "WebhookDelivery" (
     CONSTRAINT "WebhookDelivery_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "SideEffect" (
+    "id" UUID NOT NULL,
+    "bookingId" UUID NOT NULL,
+    "kind" "SideEffectKind" NOT NULL,
+    "key" TEXT NOT NULL,
+    "status" "SideEffectStatus" NOT NULL DEFAULT 'PENDING',
+    "payload" JSONB NOT NULL,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "lastError" TEXT,
+    "claimedAt" TIMESTAMPTZ(3),
+    "runAfter" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "doneAt" TIMESTAMPTZ(3),
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "SideEffect_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "Builder_slug_key" ON "Builder"("slug");
 
@@ -274,6 +302,15 @@ CREATE INDEX "WebhookDelivery_provider_receivedAt_idx" ON "WebhookDelivery"("pro
 -- CreateIndex
 CREATE INDEX "WebhookDelivery_eventId_idx" ON "WebhookDelivery"("eventId");
 
+-- CreateIndex
+CREATE UNIQUE INDEX "SideEffect_key_key" ON "SideEffect"("key");
+
+-- CreateIndex
+CREATE INDEX "SideEffect_status_runAfter_idx" ON "SideEffect"("status", "runAfter");
+
+-- CreateIndex
+CREATE INDEX "SideEffect_bookingId_idx" ON "SideEffect"("bookingId");
+
 -- AddForeignKey
 ALTER TABLE "SessionType" ADD CONSTRAINT "SessionType_builderId_fkey" FOREIGN KEY ("builderId") REFERENCES "Builder"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
@@ -312,3 +349,11 @@ ALTER TABLE "Refund" ADD CONSTRAINT "Refund_paymentId_fkey" FOREIGN KEY ("paymen
 
 -- AddForeignKey
 ALTER TABLE "WebhookDelivery" ADD CONSTRAINT "WebhookDelivery_eventId_fkey" FOREIGN KEY ("eventId") REFERENCES "WebhookEvent"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "SideEffect" ADD CONSTRAINT "SideEffect_bookingId_fkey" FOREIGN KEY ("bookingId") REFERENCES "Booking"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+
+-- One confirmed booking per builder and start time, whatever reaches the database first.
+-- (A partial index: the Prisma schema cannot express it, so it lives only here.)
+CREATE UNIQUE INDEX "Booking_confirmed_slot_key" ON "Booking"("builderId", "startTime") WHERE "status" = 'CONFIRMED';

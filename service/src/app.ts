@@ -1,0 +1,64 @@
+// The service as one Fastify application: plugins first, then routes per resource.
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Config } from "./config.js";
+import type { Database } from "./db/database.js";
+import { loggerOptions } from "./logging.js";
+import database from "./plugins/database.js";
+import errorHandler from "./plugins/error-handler.js";
+import helmet from "./plugins/helmet.js";
+import providers, { type Providers } from "./plugins/providers.js";
+import rateLimit from "./plugins/rate-limit.js";
+import sites from "./plugins/sites.js";
+import swagger from "./plugins/swagger.js";
+import underPressure from "./plugins/under-pressure.js";
+import builders from "./routes/builders.js";
+import health from "./routes/health.js";
+
+export interface AppOptions {
+  config: Config;
+  /** An open database to use instead of opening one from the config (tests). */
+  db?: Database;
+  /** Provider clients to use instead of the configured ones (tests). */
+  providers?: Providers;
+  /** Seed the demo builders at start-up. */
+  seed?: boolean;
+  /** Overrides the logger built from the config (tests capture logs with a stream). */
+  logger?: FastifyServerOptions["logger"];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config.logLevel),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    forceCloseConnections: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  await app.register(errorHandler);
+  await app.register(database, { config, db: options.db, seed: options.seed });
+  await app.register(providers, { config, providers: options.providers });
+  await app.register(helmet);
+  await app.register(sites);
+  await app.register(rateLimit, { config });
+  await app.register(underPressure);
+  await app.register(swagger);
+
+  await app.register(health);
+  await app.register(builders);
+  return app;
+}

@@ -1,0 +1,183 @@
+// Configuration comes only from the environment, validated once at start-up.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/** The repository root (service/src/config.ts and service/dist/config.js are both two levels down). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user@127.0.0.1:5432/baw");
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === "http:" || u.protocol === "https:";
+    } catch {
+      return false;
+    }
+  }, "must be an http(s) URL");
+
+const boolFlag = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    HOST: z.string().trim().min(1).default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    TRUST_PROXY: boolFlag,
+    DATABASE_URL: postgresUrl.optional().or(z.literal("").transform(() => undefined)),
+    PGLITE_DIR: optionalString,
+    REDIS_URL: z
+      .string()
+      .trim()
+      .regex(/^rediss?:\/\/.+/, "must be a redis:// or rediss:// URL")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    PUBLIC_URL: httpUrl.optional().or(z.literal("").transform(() => undefined)),
+    APP_URL: httpUrl.optional().or(z.literal("").transform(() => undefined)),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .trim()
+      .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, "must look like sk_test_… or sk_live_…")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .trim()
+      .regex(/^whsec_[A-Za-z0-9]+$/, "must look like whsec_…")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    CALENDLY_TOKEN: optionalString,
+    CALENDLY_WEBHOOK_SIGNING_KEY: optionalString,
+    CALENDLY_EVENT_URL: httpUrl.optional().or(z.literal("").transform(() => undefined)),
+    CALENDLY_API_BASE: httpUrl.default("https://api.calendly.com"),
+    CALENDLY_ORIGIN: httpUrl.default("https://calendly.com"),
+    HOLD_MINUTES: z.coerce.number().int().min(30).max(1440).default(30),
+    SANDBOX_HOLD_SECONDS: z.coerce.number().int().min(5).max(86_400).optional(),
+    SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    SANDBOX_STRIPE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    SANDBOX_CALENDLY_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  })
+  .superRefine((env, ctx) => {
+    const pair = (a: keyof typeof env, b: keyof typeof env) => {
+      if (env[a] && !env[b]) ctx.addIssue({ code: "custom", path: [b], message: `is required when ${a} is set` });
+    };
+    pair("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET");
+    pair("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY");
+    pair("CALENDLY_TOKEN", "CALENDLY_WEBHOOK_SIGNING_KEY");
+    pair("CALENDLY_WEBHOOK_SIGNING_KEY", "CALENDLY_TOKEN");
+    if (env.NODE_ENV === "production" && env.SANDBOX_HOLD_SECONDS) {
+      ctx.addIssue({ code: "custom", path: ["SANDBOX_HOLD_SECONDS"], message: "is for the sandbox only" });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  env: Env["NODE_ENV"];
+  host: string;
+  port: number;
+  logLevel: Env["LOG_LEVEL"];
+  trustProxy: boolean;
+  database: { kind: "postgres"; url: string } | { kind: "pglite"; dir: string };
+  redisUrl?: string;
+  /** Public base URL of this service (webhook endpoints are documented relative to it). */
+  publicUrl?: string;
+  /** Public URL of the marketplace app, the default return page for checkout. */
+  appUrl?: string;
+  stripe: { sandbox: boolean; secretKey: string; webhookSecret: string; apiBase?: string };
+  calendly: {
+    sandbox: boolean;
+    token: string;
+    webhookSigningKey: string;
+    apiBase: string;
+    origin: string;
+    liamEventUrl?: string;
+  };
+  /** How long an unpaid booking holds its slot. */
+  holdSeconds: number;
+  sweepIntervalSeconds: number;
+  sandboxPorts: { stripe: number; calendly: number };
+  rateLimit: { max: number; windowSeconds: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Sandbox credentials: the local fakes accept exactly these. */
+export const sandboxSecrets = {
+  stripeSecretKey: "sk_test_sandbox",
+  stripeWebhookSecret: "whsec_sandbox",
+  calendlyToken: "calendly-sandbox-token",
+  calendlyWebhookSigningKey: "calendly-sandbox-signing-key",
+} as const;
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "environment"} ${i.message}`));
+  }
+  const env = parsed.data;
+  const stripeSandbox = !env.STRIPE_SECRET_KEY;
+  const calendlySandbox = !env.CALENDLY_TOKEN;
+  const holdSeconds = env.SANDBOX_HOLD_SECONDS && stripeSandbox ? env.SANDBOX_HOLD_SECONDS : env.HOLD_MINUTES * 60;
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
+    database: env.DATABASE_URL
+      ? { kind: "postgres", url: env.DATABASE_URL }
+      : { kind: "pglite", dir: env.PGLITE_DIR ?? path.join(repoRoot, ".data", "pglite") },
+    redisUrl: env.REDIS_URL,
+    publicUrl: env.PUBLIC_URL,
+    appUrl: env.APP_URL,
+    stripe: {
+      sandbox: stripeSandbox,
+      secretKey: env.STRIPE_SECRET_KEY ?? sandboxSecrets.stripeSecretKey,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? sandboxSecrets.stripeWebhookSecret,
+    },
+    calendly: {
+      sandbox: calendlySandbox,
+      token: env.CALENDLY_TOKEN ?? sandboxSecrets.calendlyToken,
+      webhookSigningKey: env.CALENDLY_WEBHOOK_SIGNING_KEY ?? sandboxSecrets.calendlyWebhookSigningKey,
+      apiBase: env.CALENDLY_API_BASE,
+      origin: new URL(env.CALENDLY_ORIGIN).origin,
+      liamEventUrl: env.CALENDLY_EVENT_URL,
+    },
+    holdSeconds,
+    sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+    sandboxPorts: { stripe: env.SANDBOX_STRIPE_PORT, calendly: env.SANDBOX_CALENDLY_PORT },
+    rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
+  };
+}

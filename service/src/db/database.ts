@@ -1,0 +1,128 @@
+// One way to open the database: PGlite in-process by default, real Postgres through
+// adapter-pg when DATABASE_URL is set. Both run the same committed migrations.
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { Config } from "../config.js";
+import { PrismaClient } from "../generated/prisma/client.js";
+import { type MigrationResult, migrate, pendingMigrations, type SqlExecutor } from "./migrate.js";
+
+export type { PrismaClient } from "../generated/prisma/client.js";
+
+export interface Database {
+  kind: "pglite" | "postgres";
+  prisma: PrismaClient;
+  /** Plain SQL access for health checks and the migrator. */
+  sql: SqlExecutor;
+  /** The migrations this start-up applied, when asked to migrate. */
+  migrations?: MigrationResult;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations before returning (the default). */
+  migrate?: boolean;
+  /** Pool size for Postgres. */
+  poolMax?: number;
+}
+
+function pgliteExecutor(db: PGlite): SqlExecutor {
+  return {
+    query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await db.query<T>(sql, params)).rows }),
+    exec: async (sql: string) => {
+      await db.exec(sql);
+    },
+  };
+}
+
+function poolExecutor(pool: pg.Pool): SqlExecutor {
+  return {
+    query: async <T>(sql: string, params?: unknown[]) => ({
+      rows: (await pool.query(sql, params as unknown[])).rows as T[],
+    }),
+    exec: async (sql: string) => {
+      await pool.query(sql);
+    },
+  };
+}
+
+/** Runs the migrator on one dedicated connection, so its advisory lock and transactions stay together. */
+export async function migratePostgres(url: string): Promise<MigrationResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await migrate({
+      query: async <T>(sql: string, params?: unknown[]) => ({
+        rows: (await client.query(sql, params as unknown[])).rows as T[],
+      }),
+      exec: async (sql: string) => {
+        await client.query(sql);
+      },
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+export async function openDatabase(config: Config["database"], options: OpenOptions = {}): Promise<Database> {
+  const shouldMigrate = options.migrate ?? true;
+  if (config.kind === "pglite") {
+    if (!config.dir.startsWith("memory://")) await mkdir(config.dir, { recursive: true });
+    const pglite = new PGlite(config.dir);
+    await pglite.waitReady;
+    const sql = pgliteExecutor(pglite);
+    const migrations = shouldMigrate ? await migrate(sql) : undefined;
+    // pglite-prisma-adapter is typed against an older driver-adapter-utils; the runtime contract matches.
+    const adapter = new PrismaPGlite(pglite) as unknown as PrismaPg;
+    const prisma = new PrismaClient({ adapter });
+    return {
+      kind: "pglite",
+      prisma,
+      sql,
+      migrations,
+      close: async () => {
+        await prisma.$disconnect();
+        await pglite.close();
+      },
+    };
+  }
+  const migrations = shouldMigrate ? await migratePostgres(config.url) : undefined;
+  const pool = new pg.Pool({ connectionString: config.url, max: options.poolMax ?? 10 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    sql: poolExecutor(pool),
+    migrations,
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
+}
+
+export interface Readiness {
+  ok: boolean;
+  database: "up" | "down";
+  pendingMigrations: string[];
+  error?: string;
+}
+
+export async function checkReadiness(db: Database): Promise<Readiness> {
+  try {
+    await db.sql.query("SELECT 1");
+    const pending = await pendingMigrations(db.sql);
+    return { ok: pending.length === 0, database: "up", pendingMigrations: pending };
+  } catch (error) {
+    return {
+      ok: false,
+      database: "down",
+      pendingMigrations: [],
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+}

@@ -1,0 +1,52 @@
+// The booking state machine (DESIGN.md). Every transition is a conditional update on the
+// current status, so concurrent deliveries and several instances apply it at most once, and
+// each applied transition writes one history row with its cause.
+import type { BookingStatus, Prisma } from "../generated/prisma/client.js";
+
+type Tx = Prisma.TransactionClient;
+
+export const allowedTransitions: Record<BookingStatus, readonly BookingStatus[]> = {
+  PENDING_PAYMENT: ["CONFIRMED", "EXPIRED", "FAILED", "CANCELLED"],
+  CONFIRMED: ["CANCELLED"],
+  EXPIRED: [],
+  FAILED: [],
+  CANCELLED: ["REFUNDED"],
+  REFUNDED: [],
+};
+
+export function canTransition(from: BookingStatus, to: BookingStatus): boolean {
+  return allowedTransitions[from].includes(to);
+}
+
+/** The statuses from which `to` may be reached. */
+export function sourcesOf(to: BookingStatus): BookingStatus[] {
+  return (Object.keys(allowedTransitions) as BookingStatus[]).filter((from) => canTransition(from, to));
+}
+
+export interface TransitionResult {
+  applied: boolean;
+  from?: BookingStatus;
+}
+
+/**
+ * Moves a booking to `to` if its current status allows it. Returns applied=false when the
+ * booking already moved on (a duplicate or out-of-order event), which callers treat as done.
+ */
+export async function transition(
+  tx: Tx,
+  bookingId: string,
+  to: BookingStatus,
+  cause: string,
+  data: Prisma.BookingUpdateManyMutationInput = {},
+): Promise<TransitionResult> {
+  const current = await tx.booking.findUnique({ where: { id: bookingId }, select: { status: true } });
+  if (!current) return { applied: false };
+  if (!canTransition(current.status, to)) return { applied: false, from: current.status };
+  const updated = await tx.booking.updateMany({
+    where: { id: bookingId, status: current.status },
+    data: { ...data, status: to },
+  });
+  if (updated.count !== 1) return { applied: false };
+  await tx.bookingStatusChange.create({ data: { bookingId, from: current.status, to, cause } });
+  return { applied: true, from: current.status };
+}

@@ -1,0 +1,18 @@
+// What the booking domain needs from the app, so routes, webhooks and the sweeper share it.
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { Config } from "../config.js";
+import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Metrics } from "../plugins/metrics.js";
+import type { Providers } from "../plugins/providers.js";
+
+export interface DomainContext {
+  prisma: PrismaClient;
+  providers: Providers;
+  config: Config;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+}
+
+export function domainContext(app: FastifyInstance, log: FastifyBaseLogger = app.log): DomainContext {
+  return { prisma: app.db.prisma, providers: app.providers, config: app.config, metrics: app.metrics, log };
+}

@@ -1,0 +1,103 @@
+// The Stripe and Calendly clients. With no credentials configured, the sandbox's local fakes
+// are started in-process and the same real clients talk to them.
+import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
+import type Stripe from "stripe";
+import type { Config } from "../config.js";
+import { liamCalendly } from "../db/seed.js";
+import { type CalendlyClient, createCalendlyClient } from "../providers/calendly.js";
+import { createStripeClient } from "../providers/stripe.js";
+import { type FakeCalendly, startFakeCalendly } from "../sandbox/fake-calendly/index.js";
+import { type FakeStripe, startFakeStripe } from "../sandbox/fake-stripe/index.js";
+
+export interface Providers {
+  stripe: Stripe;
+  calendly: CalendlyClient;
+  /** Origin the scheduling pages are served from (the widget checks messages against it). */
+  calendlyOrigin: string;
+  /** Maps a builder's Calendly event URL to the one a visitor should load. */
+  schedulingUrl(eventUrl: string): string;
+  sandbox: { stripe?: FakeStripe; calendly?: FakeCalendly };
+  /** True when any provider is simulated. */
+  isSandbox: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    providers: Providers;
+  }
+}
+
+export interface ProvidersOptions {
+  config: Config;
+  /** Injected clients (tests). */
+  providers?: Providers;
+}
+
+async function providers(fastify: FastifyInstance, opts: ProvidersOptions) {
+  if (opts.providers) {
+    fastify.decorate("providers", opts.providers);
+    return;
+  }
+  const { config } = opts;
+  const sandbox: Providers["sandbox"] = {};
+  if (config.stripe.sandbox) {
+    sandbox.stripe = await startFakeStripe({
+      port: config.sandboxPorts.stripe,
+      secretKey: config.stripe.secretKey,
+      webhookSecret: config.stripe.webhookSecret,
+      minExpirySeconds: Math.min(config.holdSeconds, 1800),
+    });
+  }
+  if (config.calendly.sandbox) {
+    sandbox.calendly = await startFakeCalendly({
+      port: config.sandboxPorts.calendly,
+      token: config.calendly.token,
+      webhookSigningKey: config.calendly.webhookSigningKey,
+      eventTypes: [
+        {
+          userUuid: liamCalendly.userUuid,
+          userSlug: liamCalendly.userSlug,
+          userName: "Liam",
+          userEmail: liamCalendly.email,
+          eventTypeUuid: liamCalendly.eventTypeUuid,
+          slug: liamCalendly.eventSlug,
+          name: "1:1 build session",
+          durationMinutes: 60,
+        },
+      ],
+    });
+  }
+  const fakeCalendly = sandbox.calendly;
+  const built: Providers = {
+    stripe: createStripeClient({ secretKey: config.stripe.secretKey, apiBase: sandbox.stripe?.url }),
+    calendly: createCalendlyClient({ apiBase: fakeCalendly?.apiBase ?? config.calendly.apiBase, token: config.calendly.token }),
+    calendlyOrigin: fakeCalendly?.url ?? config.calendly.origin,
+    schedulingUrl: (eventUrl) => {
+      if (!fakeCalendly) return eventUrl;
+      const u = new URL(eventUrl);
+      return `${fakeCalendly.url}${u.pathname}`;
+    },
+    sandbox,
+    isSandbox: Boolean(sandbox.stripe || sandbox.calendly),
+  };
+  if (built.isSandbox) {
+    fastify.log.warn(
+      { stripe: sandbox.stripe?.url ?? "live", calendly: fakeCalendly?.url ?? "live" },
+      "SANDBOX MODE: simulated providers, no real bookings or money",
+    );
+  }
+  fastify.addHook("onListen", async () => {
+    const address = fastify.server.address();
+    if (!address || typeof address === "string") return;
+    const base = `http://127.0.0.1:${address.port}`;
+    sandbox.stripe?.setWebhookUrl(`${base}/webhooks/stripe`);
+    sandbox.calendly?.setWebhookUrl(`${base}/webhooks/calendly`);
+  });
+  fastify.addHook("onClose", async () => {
+    await Promise.all([sandbox.stripe?.close(), sandbox.calendly?.close()]);
+  });
+  fastify.decorate("providers", built);
+}
+
+export default fp(providers, { name: "providers" });

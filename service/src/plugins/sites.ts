@@ -1,0 +1,98 @@
+// Embedding sites: a publishable key names a site, and the site names the origins that may
+// use it. CORS headers are reflected for the widget routes so that a refused origin gets a
+// readable 403 from the origin check below, never data.
+import cors from "@fastify/cors";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import type { Site } from "../generated/prisma/client.js";
+import { forbidden, unauthorized } from "../lib/errors.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    sites: SiteDirectory;
+  }
+  interface FastifyRequest {
+    site: Site | null;
+  }
+}
+
+const CACHE_MS = 15_000;
+
+export class SiteDirectory {
+  private cache = new Map<string, { site: Site | null; at: number }>();
+  constructor(private readonly load: (key: string) => Promise<Site | null>) {}
+
+  async byKey(key: string): Promise<Site | null> {
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.site;
+    const site = await this.load(key);
+    if (this.cache.size > 1000) this.cache.clear();
+    this.cache.set(key, { site, at: Date.now() });
+    return site;
+  }
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+}
+
+export function siteKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers["x-baw-site-key"];
+  if (typeof header === "string" && header.trim()) return header.trim();
+  const query = request.query as Record<string, unknown> | undefined;
+  const fromQuery = query?.siteKey;
+  return typeof fromQuery === "string" && fromQuery.trim() ? fromQuery.trim() : undefined;
+}
+
+export interface SiteCheckOptions {
+  /** Requests without an Origin header (curl, servers) may omit the key. */
+  optionalForServers?: boolean;
+}
+
+/** Resolves `request.site` and enforces the site's origin allowlist. */
+export function requireSite(options: SiteCheckOptions = {}) {
+  return async function siteCheck(this: FastifyInstance, request: FastifyRequest) {
+    const key = siteKeyOf(request);
+    const origin = request.headers.origin;
+    if (!key) {
+      if (options.optionalForServers && !origin) return;
+      throw unauthorized(
+        "site_key_required",
+        "X-Baw-Site-Key: a publishable site key is required (header X-Baw-Site-Key or query siteKey)",
+      );
+    }
+    const site = await this.sites.byKey(key);
+    if (!site) throw forbidden("unknown_site_key", "X-Baw-Site-Key: no site has this publishable key");
+    if (origin && !site.allowedOrigins.includes(origin)) {
+      throw forbidden(
+        "origin_not_allowed",
+        `Origin ${origin} is not allowed to use this site key; add it to the site's allowed origins`,
+      );
+    }
+    request.site = site;
+  };
+}
+
+async function sites(fastify: FastifyInstance) {
+  fastify.decorate(
+    "sites",
+    new SiteDirectory((key) => fastify.db.prisma.site.findUnique({ where: { publishableKey: key } })),
+  );
+  fastify.decorateRequest("site", null);
+  await fastify.register(cors, {
+    delegator: (req, cb) => {
+      const url = req.url ?? "";
+      const widgetRoute = url.startsWith("/v1/") && !url.startsWith("/v1/partner/");
+      cb(null, {
+        origin: widgetRoute,
+        methods: ["GET", "POST", "OPTIONS"],
+        allowedHeaders: ["Content-Type", "Authorization", "X-Baw-Site-Key", "If-None-Match"],
+        exposedHeaders: ["ETag", "Retry-After", "X-Request-Id"],
+        maxAge: 600,
+        credentials: false,
+      });
+    },
+  });
+}
+
+export default fp(sites, { name: "sites", dependencies: ["database"] });

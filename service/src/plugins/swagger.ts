@@ -1,0 +1,38 @@
+// OpenAPI generated from the routes' zod schemas, served at /docs.
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
+import { jsonSchemaTransform } from "fastify-type-provider-zod";
+
+async function docs(fastify: FastifyInstance) {
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "baw booking API",
+        version: "1.0.0",
+        description:
+          "Book and pay for 1:1 sessions with builders. Widget routes take a publishable site key " +
+          "(`X-Baw-Site-Key`); partner routes take a secret key (`Authorization: Bearer baw_sk_…`).",
+      },
+      tags: [
+        { name: "public", description: "Used by the <baw-book-builder> element" },
+        { name: "partner", description: "Server-to-server, with a secret API key" },
+        { name: "webhooks", description: "Signed deliveries from Stripe and Calendly" },
+        { name: "ops", description: "Health, readiness and metrics" },
+      ],
+      components: {
+        securitySchemes: {
+          siteKey: { type: "apiKey", in: "header", name: "X-Baw-Site-Key" },
+          partnerKey: { type: "http", scheme: "bearer" },
+          bookingToken: { type: "http", scheme: "bearer" },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await fastify.register(swaggerUi, { routePrefix: "/docs" });
+}
+
+export default fp(docs, { name: "swagger" });

@@ -1,0 +1,26 @@
+import underPressure from "@fastify/under-pressure";
+import type { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
+
+export default fp(
+  async (fastify: FastifyInstance) => {
+    await fastify.register(underPressure, {
+      maxEventLoopDelay: 1000,
+      maxHeapUsedBytes: 1_500_000_000,
+      maxRssBytes: 2_000_000_000,
+      retryAfter: 5,
+      pressureHandler: (_req, reply, type, value) => {
+        reply
+          .code(503)
+          .header("retry-after", "5")
+          .send({
+            statusCode: 503,
+            error: "overloaded",
+            message: `The service is under pressure (${type}: ${value}); retry shortly.`,
+            retryable: true,
+          });
+      },
+    });
+  },
+  { name: "under-pressure" },
+);

@@ -1,0 +1,86 @@
+import { createHash } from "node:crypto";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { builderWhere, decideBookability } from "../domain/bookability.js";
+import { notFound } from "../lib/errors.js";
+import { requireSite } from "../plugins/sites.js";
+import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
+
+export const BookingConfigSchema = z
+  .object({
+    state: z.enum(["bookable", "demo", "unavailable"]),
+    reason: z.string().optional(),
+    builder: z.object({
+      id: z.string(),
+      slug: z.string(),
+      name: z.string(),
+      headline: z.string(),
+      avatarUrl: z.string().nullable(),
+    }),
+    sessionTypes: z.array(
+      z.object({ id: z.string(), name: z.string(), durationMinutes: z.number().int(), price: MoneySchema }),
+    ),
+    calendly: z.object({ url: z.string(), origin: z.string() }).nullable(),
+    requiresCustomer: z.boolean(),
+    sandbox: z.boolean(),
+  })
+  .meta({ id: "BookingConfig" });
+
+export type BookingConfig = z.infer<typeof BookingConfigSchema>;
+
+const builders: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.get(
+    "/v1/builders/:idOrSlug/booking-config",
+    {
+      preHandler: requireSite({ optionalForServers: true }),
+      schema: {
+        tags: ["public"],
+        summary: "Whether a builder can be booked, and what the widget needs to show",
+        security: [{ siteKey: [] }],
+        params: z.object({ idOrSlug: z.string().min(1).max(120).describe("Builder id or slug, e.g. liam") }),
+        querystring: z.object({ siteKey: z.string().max(200).optional() }),
+        response: { 200: BookingConfigSchema, 304: z.null().describe("Not modified"), ...errorResponses, 404: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const builder = await fastify.db.prisma.builder.findUnique({
+        where: builderWhere(request.params.idOrSlug),
+        include: { sessionTypes: true },
+      });
+      if (!builder) throw notFound("builder_not_found", `builder: no builder "${request.params.idOrSlug}" exists`);
+      const decision = decideBookability(builder);
+      const body: BookingConfig = {
+        state: decision.state,
+        ...(decision.reason ? { reason: decision.reason } : {}),
+        builder: {
+          id: builder.id,
+          slug: builder.slug,
+          name: builder.name,
+          headline: builder.headline,
+          avatarUrl: builder.avatarUrl,
+        },
+        sessionTypes: decision.sessionTypes.map((s) => ({
+          id: s.id,
+          name: s.name,
+          durationMinutes: s.durationMinutes,
+          price: { amount: s.priceAmount, currency: s.currency },
+        })),
+        calendly:
+          decision.state === "bookable" && builder.calendlyEventUrl
+            ? {
+                url: fastify.providers.schedulingUrl(builder.calendlyEventUrl),
+                origin: fastify.providers.calendlyOrigin,
+              }
+            : null,
+        requiresCustomer: request.site?.requireCustomerToken ?? false,
+        sandbox: fastify.providers.isSandbox,
+      };
+      const etag = `"${createHash("sha1").update(JSON.stringify(body)).digest("base64url")}"`;
+      reply.header("etag", etag).header("cache-control", "private, max-age=0, must-revalidate").header("vary", "Origin, X-Baw-Site-Key");
+      if (request.headers["if-none-match"] === etag) return reply.code(304).send(null);
+      return body;
+    },
+  );
+};
+
+export default builders;

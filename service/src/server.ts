@@ -1,0 +1,31 @@
+// Entry point: configuration, the app, graceful shutdown.
+import closeWithGrace from "close-with-grace";
+import { buildApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await buildApp({ config, seed: true });
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, "shutting down after an error");
+    else app.log.info({ signal }, "shutting down");
+    await app.close();
+  });
+  const address = await app.listen({ host: config.host, port: config.port });
+  app.log.info(`baw booking service listening on ${address}${app.providers.isSandbox ? " (sandbox mode)" : ""}`);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`start-up failed: ${message.split("\n")[0]}\n`);
+  process.exit(1);
+});
