@@ -4,17 +4,28 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { domainContext } from "./domain/context.js";
+import { startSweeper } from "./domain/holds.js";
 import { loggerOptions } from "./logging.js";
 import database from "./plugins/database.js";
 import errorHandler from "./plugins/error-handler.js";
 import helmet from "./plugins/helmet.js";
+import metrics from "./plugins/metrics.js";
 import providers, { type Providers } from "./plugins/providers.js";
 import rateLimit from "./plugins/rate-limit.js";
 import sites from "./plugins/sites.js";
 import swagger from "./plugins/swagger.js";
 import underPressure from "./plugins/under-pressure.js";
+import bookings from "./routes/bookings.js";
 import builders from "./routes/builders.js";
 import health from "./routes/health.js";
+import webhooks from "./routes/webhooks.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    config: Config;
+  }
+}
 
 export interface AppOptions {
   config: Config;
@@ -26,6 +37,8 @@ export interface AppOptions {
   seed?: boolean;
   /** Overrides the logger built from the config (tests capture logs with a stream). */
   logger?: FastifyServerOptions["logger"];
+  /** Run the hold sweeper on an interval (default true; tests call `sweep` directly). */
+  sweeper?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -49,7 +62,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header("x-request-id", request.id);
   });
 
+  app.decorate("config", config);
   await app.register(errorHandler);
+  await app.register(metrics);
   await app.register(database, { config, db: options.db, seed: options.seed });
   await app.register(providers, { config, providers: options.providers });
   await app.register(helmet);
@@ -60,5 +75,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(health);
   await app.register(builders);
+  await app.register(bookings);
+  await app.register(webhooks);
+
+  if (options.sweeper ?? true) {
+    const sweeper = startSweeper(domainContext(app), config.sweepIntervalSeconds);
+    app.addHook("onClose", () => sweeper.stop());
+  }
   return app;
 }

@@ -75,11 +75,17 @@ const EnvSchema = z
     CALENDLY_EVENT_URL: httpUrl.optional().or(z.literal("").transform(() => undefined)),
     CALENDLY_API_BASE: httpUrl.default("https://api.calendly.com"),
     CALENDLY_ORIGIN: httpUrl.default("https://calendly.com"),
-    HOLD_MINUTES: z.coerce.number().int().min(30).max(1440).default(30),
+    HOLD_MINUTES: z.coerce.number().int().min(31).max(1440).default(35),
     SANDBOX_HOLD_SECONDS: z.coerce.number().int().min(5).max(86_400).optional(),
     SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     SANDBOX_STRIPE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     SANDBOX_CALENDLY_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    BOOKING_TOKEN_SECRET: z
+      .string()
+      .trim()
+      .min(32, "must be at least 32 characters")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   })
@@ -91,6 +97,9 @@ const EnvSchema = z
     pair("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY");
     pair("CALENDLY_TOKEN", "CALENDLY_WEBHOOK_SIGNING_KEY");
     pair("CALENDLY_WEBHOOK_SIGNING_KEY", "CALENDLY_TOKEN");
+    if (env.NODE_ENV === "production" && !env.BOOKING_TOKEN_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["BOOKING_TOKEN_SECRET"], message: "is required in production" });
+    }
     if (env.NODE_ENV === "production" && env.SANDBOX_HOLD_SECONDS) {
       ctx.addIssue({ code: "custom", path: ["SANDBOX_HOLD_SECONDS"], message: "is for the sandbox only" });
     }
@@ -123,6 +132,8 @@ export interface Config {
   holdSeconds: number;
   sweepIntervalSeconds: number;
   sandboxPorts: { stripe: number; calendly: number };
+  /** Signs the capability tokens that let a visitor read their booking. */
+  bookingTokenSecret: string;
   rateLimit: { max: number; windowSeconds: number };
 }
 
@@ -178,6 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     holdSeconds,
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
     sandboxPorts: { stripe: env.SANDBOX_STRIPE_PORT, calendly: env.SANDBOX_CALENDLY_PORT },
+    bookingTokenSecret: env.BOOKING_TOKEN_SECRET ?? "baw-development-booking-token-secret-not-for-production",
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
   };
 }

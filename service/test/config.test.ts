@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import t from "tap";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { type ConfigError, loadConfig } from "../src/config.js";
 
 const run = promisify(execFile);
 
@@ -10,7 +10,7 @@ t.test("defaults: PGlite, sandbox for both providers, port 3000", async (t) => {
   t.equal(c.port, 3000);
   t.equal(c.database.kind, "pglite");
   t.ok(c.stripe.sandbox && c.calendly.sandbox);
-  t.equal(c.holdSeconds, 1800, "Stripe's minimum Checkout lifetime");
+  t.equal(c.holdSeconds, 2100, "35 minutes: Stripe's 30-minute minimum plus room to retry");
 });
 
 t.test("real credentials switch the providers off sandbox", async (t) => {
@@ -35,11 +35,15 @@ t.test("each problem is named by its variable", async (t) => {
       return (e as ConfigError).problems;
     }
   };
-  t.match(problems({ STRIPE_SECRET_KEY: "sk_test_abc" }), [/^STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set/]);
+  t.match(problems({ STRIPE_SECRET_KEY: "sk_test_abc" }), [
+    /^STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set/,
+  ]);
   t.match(problems({ CALENDLY_TOKEN: "x" }), [/^CALENDLY_WEBHOOK_SIGNING_KEY is required/]);
   t.match(problems({ DATABASE_URL: "mysql://nope" }), [/^DATABASE_URL must be a postgres/]);
   t.match(problems({ PORT: "70000" }), [/^PORT /]);
-  t.match(problems({ STRIPE_SECRET_KEY: "pk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x" }), [/^STRIPE_SECRET_KEY must look like sk_test_/]);
+  t.match(problems({ STRIPE_SECRET_KEY: "pk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x" }), [
+    /^STRIPE_SECRET_KEY must look like sk_test_/,
+  ]);
   t.equal(problems({ PORT: "abc", DATABASE_URL: "nope" }).length, 2, "all problems at once");
 });
 
@@ -51,7 +55,10 @@ t.test("the server exits non-zero with one readable line per problem", async (t)
     (e: { code: number; stderr: string }) => e,
   );
   t.equal(result.code, 1);
-  const lines = result.stderr.trim().split("\n").filter((l) => l.startsWith("config error:"));
+  const lines = result.stderr
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("config error:"));
   t.equal(lines.length, 2, result.stderr);
   t.notMatch(result.stderr, /^\s+at /m, "no stack trace");
 });

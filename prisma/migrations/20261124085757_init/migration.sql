@@ -197,6 +197,7 @@ CREATE TABLE "WebhookEvent" (
     "lastError" TEXT,
     "payload" JSONB NOT NULL,
     "receivedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lockedAt" TIMESTAMPTZ(3),
     "processedAt" TIMESTAMPTZ(3),
 
     CONSTRAINT "WebhookEvent_pkey" PRIMARY KEY ("id")

@@ -9,7 +9,8 @@ try {
   const result = db.migrations;
   await db.close();
   const where = config.database.kind === "postgres" ? "PostgreSQL" : `PGlite at ${config.database.dir}`;
-  if (result?.applied.length) console.log(`Applied ${result.applied.length} migration(s) to ${where}: ${result.applied.join(", ")}`);
+  if (result?.applied.length)
+    console.log(`Applied ${result.applied.length} migration(s) to ${where}: ${result.applied.join(", ")}`);
   else console.log(`${where} is up to date (${result?.alreadyApplied.length ?? 0} migration(s) applied earlier).`);
 } catch (error) {
   console.error(`db:migrate failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,6 @@
 // Short-lived customer tokens a host site signs for its signed-in visitors: HS256 with the
 // site's secret, or any algorithm its JWKS publishes.
-import { createRemoteJWKSet, errors as joseErrors, type JWTPayload, jwtVerify } from "jose";
+import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from "jose";
 import type { Site } from "../generated/prisma/client.js";
 import { AppError, unauthorized } from "../lib/errors.js";
 

@@ -4,7 +4,8 @@ import fp from "fastify-plugin";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, type ErrorBody } from "../lib/errors.js";
 
-const DATABASE_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|terminating connection|DatabaseNotReachable|P1001|P1017/i;
+const DATABASE_DOWN =
+  /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|terminating connection|DatabaseNotReachable|P1001|P1017/i;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { message?: string; code?: string; cause?: unknown } | undefined;

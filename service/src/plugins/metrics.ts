@@ -67,10 +67,14 @@ declare module "fastify" {
 async function metricsPlugin(fastify: FastifyInstance) {
   const metrics = new Metrics();
   fastify.decorate("metrics", metrics);
-  fastify.get("/metrics", { schema: { tags: ["ops"], summary: "Prometheus metrics", hide: false } }, async (_req, reply) => {
-    reply.header("content-type", metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  fastify.get(
+    "/metrics",
+    { schema: { tags: ["ops"], summary: "Prometheus metrics", hide: false } },
+    async (_req, reply) => {
+      reply.header("content-type", metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
 }
 
 export default fp(metricsPlugin, { name: "metrics" });

@@ -46,7 +46,8 @@ async function providers(fastify: FastifyInstance, opts: ProvidersOptions) {
       port: config.sandboxPorts.stripe,
       secretKey: config.stripe.secretKey,
       webhookSecret: config.stripe.webhookSecret,
-      minExpirySeconds: Math.min(config.holdSeconds, 1800),
+      // Stripe refuses expires_at under 30 min; a short sandbox hold lowers the bar so tests can expire holds.
+      minExpirySeconds: Math.max(1, Math.min(1800, config.holdSeconds - 60)),
     });
   }
   if (config.calendly.sandbox) {
@@ -71,7 +72,10 @@ async function providers(fastify: FastifyInstance, opts: ProvidersOptions) {
   const fakeCalendly = sandbox.calendly;
   const built: Providers = {
     stripe: createStripeClient({ secretKey: config.stripe.secretKey, apiBase: sandbox.stripe?.url }),
-    calendly: createCalendlyClient({ apiBase: fakeCalendly?.apiBase ?? config.calendly.apiBase, token: config.calendly.token }),
+    calendly: createCalendlyClient({
+      apiBase: fakeCalendly?.apiBase ?? config.calendly.apiBase,
+      token: config.calendly.token,
+    }),
     calendlyOrigin: fakeCalendly?.url ?? config.calendly.origin,
     schedulingUrl: (eventUrl) => {
       if (!fakeCalendly) return eventUrl;

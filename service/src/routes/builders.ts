@@ -39,7 +39,12 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
         security: [{ siteKey: [] }],
         params: z.object({ idOrSlug: z.string().min(1).max(120).describe("Builder id or slug, e.g. liam") }),
         querystring: z.object({ siteKey: z.string().max(200).optional() }),
-        response: { 200: BookingConfigSchema, 304: z.null().describe("Not modified"), ...errorResponses, 404: ErrorSchema },
+        response: {
+          200: BookingConfigSchema,
+          304: z.null().describe("Not modified"),
+          ...errorResponses,
+          404: ErrorSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -76,7 +81,10 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
         sandbox: fastify.providers.isSandbox,
       };
       const etag = `"${createHash("sha1").update(JSON.stringify(body)).digest("base64url")}"`;
-      reply.header("etag", etag).header("cache-control", "private, max-age=0, must-revalidate").header("vary", "Origin, X-Baw-Site-Key");
+      reply
+        .header("etag", etag)
+        .header("cache-control", "private, max-age=0, must-revalidate")
+        .header("vary", "Origin, X-Baw-Site-Key");
       if (request.headers["if-none-match"] === etag) return reply.code(304).send(null);
       return body;
     },

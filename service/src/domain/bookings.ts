@@ -1,0 +1,239 @@
+// Creating a booking from a verified Calendly invitee, and opening its Checkout Session.
+import type Stripe from "stripe";
+import type { Booking, BookingAttempt, Builder, Prisma, SessionType } from "../generated/prisma/client.js";
+import { AppError, notFound, unprocessable, upstream } from "../lib/errors.js";
+import { sha256 } from "../lib/ids.js";
+import { uuidFromUri } from "../providers/calendly.js";
+import { isRetryableStripeError } from "../providers/stripe.js";
+import { bookingToken } from "./booking-token.js";
+import type { DomainContext } from "./context.js";
+import { returnUrlWith } from "./return-urls.js";
+import { parseBookingUris, type VerifiedBooking, verifyWithCalendly } from "./verification.js";
+
+type Tx = Prisma.TransactionClient;
+
+export interface BookingCaller {
+  siteId?: string;
+  partnerKeyId?: string;
+}
+
+export interface CreateBookingInput {
+  attemptId: string;
+  eventUri: string;
+  inviteeUri: string;
+  caller: BookingCaller;
+}
+
+export interface BookingCreated {
+  bookingId: string;
+  bookingToken: string;
+  status: Booking["status"];
+  checkoutUrl: string | null;
+  holdExpiresAt: string | null;
+  /** False when this call found the booking an earlier call (or a webhook) created. */
+  created: boolean;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === "P2002";
+}
+
+/**
+ * Stores a verified booking awaiting payment, with its first history row and its payment
+ * record, in one transaction. Free session types are confirmed at once.
+ */
+export async function insertVerifiedBooking(
+  tx: Tx,
+  ctx: DomainContext,
+  data: {
+    verified: VerifiedBooking;
+    builder: Builder;
+    sessionType: SessionType;
+    attemptId: string | null;
+    siteId: string | null;
+    cause: string;
+  },
+): Promise<Booking> {
+  const free = data.sessionType.priceAmount === 0;
+  const id = crypto.randomUUID();
+  const booking = await tx.booking.create({
+    data: {
+      id,
+      attemptId: data.attemptId,
+      builderId: data.builder.id,
+      sessionTypeId: data.sessionType.id,
+      siteId: data.siteId,
+      calendlyEventUri: data.verified.eventUri,
+      calendlyInviteeUri: data.verified.inviteeUri,
+      inviteeName: data.verified.inviteeName,
+      inviteeEmail: data.verified.inviteeEmail,
+      timezone: data.verified.timezone,
+      startTime: data.verified.startTime,
+      endTime: data.verified.endTime,
+      status: free ? "CONFIRMED" : "PENDING_PAYMENT",
+      holdExpiresAt: free ? null : new Date(Date.now() + ctx.config.holdSeconds * 1000),
+      accessTokenHash: sha256(bookingToken(ctx.config.bookingTokenSecret, id)),
+    },
+  });
+  await tx.bookingStatusChange.create({
+    data: { bookingId: id, from: null, to: booking.status, cause: free ? `${data.cause}; free session` : data.cause },
+  });
+  if (!free) {
+    await tx.payment.create({
+      data: {
+        bookingId: id,
+        idempotencyKey: `checkout_${id}`,
+        amount: data.sessionType.priceAmount,
+        currency: data.sessionType.currency,
+        expiresAt: booking.holdExpiresAt,
+      },
+    });
+  }
+  ctx.metrics.step("scheduled");
+  return booking;
+}
+
+export async function createBooking(ctx: DomainContext, input: CreateBookingInput): Promise<BookingCreated> {
+  const attempt = await ctx.prisma.bookingAttempt.findUnique({
+    where: { id: input.attemptId },
+    include: { builder: true, sessionType: true, booking: true },
+  });
+  const callerOwns =
+    attempt &&
+    (input.caller.partnerKeyId
+      ? attempt.partnerKeyId === input.caller.partnerKeyId
+      : attempt.siteId === (input.caller.siteId ?? null));
+  if (!attempt || !callerOwns) {
+    throw notFound("attempt_not_found", "attemptId: no booking attempt with this id was issued to you");
+  }
+  const { inviteeUuid } = parseBookingUris(input.eventUri, input.inviteeUri);
+  if (attempt.booking) {
+    if (uuidFromUri(attempt.booking.calendlyInviteeUri) !== inviteeUuid) {
+      throw unprocessable("attempt_already_used", "attemptId: this attempt already booked another slot", "attemptId");
+    }
+    return finish(ctx, attempt.booking, attempt, false);
+  }
+  if (attempt.expiresAt.getTime() < Date.now()) {
+    throw unprocessable("attempt_expired", "attemptId: this booking attempt has expired; start again", "attemptId");
+  }
+  const verified = await verifyWithCalendly(ctx, attempt.builder, {
+    eventUri: input.eventUri,
+    inviteeUri: input.inviteeUri,
+    attemptId: attempt.id,
+  });
+  let created = false;
+  let booking = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: verified.inviteeUri } });
+  if (!booking) {
+    try {
+      booking = await ctx.prisma.$transaction((tx) =>
+        insertVerifiedBooking(tx, ctx, {
+          verified,
+          builder: attempt.builder,
+          sessionType: attempt.sessionType,
+          attemptId: attempt.id,
+          siteId: attempt.siteId,
+          cause: "slot scheduled in Calendly; verified with Calendly's API",
+        }),
+      );
+      created = true;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // A concurrent request (or the invitee.created webhook) stored it first.
+      booking = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: verified.inviteeUri } });
+      if (!booking) throw error;
+    }
+  } else if (booking.attemptId === null) {
+    // Created by the webhook before the widget called back: link it to this attempt.
+    booking = await ctx.prisma.booking.update({ where: { id: booking.id }, data: { attemptId: attempt.id } });
+  }
+  return finish(ctx, booking, attempt, created);
+}
+
+async function finish(
+  ctx: DomainContext,
+  booking: Booking,
+  attempt: BookingAttempt,
+  created: boolean,
+): Promise<BookingCreated> {
+  const checkoutUrl =
+    booking.status === "PENDING_PAYMENT" ? await ensureCheckout(ctx, booking, attempt.returnUrl) : null;
+  return {
+    bookingId: booking.id,
+    bookingToken: bookingToken(ctx.config.bookingTokenSecret, booking.id),
+    status: booking.status,
+    checkoutUrl,
+    holdExpiresAt: booking.holdExpiresAt?.toISOString() ?? null,
+    created,
+  };
+}
+
+/**
+ * Returns the booking's open Checkout Session URL, creating the session at the server-side
+ * price if needed. The payment's idempotency key makes concurrent or repeated calls, and
+ * retries after a Stripe failure, create one session.
+ */
+export async function ensureCheckout(ctx: DomainContext, booking: Booking, returnUrl: string | null): Promise<string> {
+  const payment = await ctx.prisma.payment.findFirst({
+    where: { bookingId: booking.id, status: "OPEN" },
+    orderBy: { createdAt: "desc" },
+  });
+  if (!payment) throw new AppError(409, "no_open_payment", "booking: has no payment awaiting checkout");
+  if (payment.checkoutSessionId && payment.checkoutUrl) return payment.checkoutUrl;
+  const full = await ctx.prisma.booking.findUniqueOrThrow({
+    where: { id: booking.id },
+    include: { builder: true, sessionType: true },
+  });
+  const page = returnUrl ?? ctx.config.appUrl;
+  if (!page) throw new AppError(409, "no_return_url", "returnUrl: no page to return to after checkout is configured");
+  const token = bookingToken(ctx.config.bookingTokenSecret, booking.id);
+  const params: Stripe.Checkout.SessionCreateParams = {
+    mode: "payment",
+    line_items: [
+      {
+        quantity: 1,
+        price_data: {
+          currency: payment.currency,
+          unit_amount: payment.amount,
+          product_data: {
+            name: `${full.sessionType.name} with ${full.builder.name}`,
+            description: `${full.sessionType.durationMinutes} minutes, starting ${full.startTime.toISOString()}`,
+          },
+        },
+      },
+    ],
+    client_reference_id: booking.id,
+    metadata: { booking_id: booking.id },
+    payment_intent_data: { metadata: { booking_id: booking.id } },
+    customer_email: full.inviteeEmail,
+    success_url: returnUrlWith(page, { baw_booking: booking.id, baw_token: token }, "session_id={CHECKOUT_SESSION_ID}"),
+    cancel_url: returnUrlWith(page, { baw_booking: booking.id, baw_token: token, baw_checkout: "cancelled" }),
+    expires_at: Math.floor(
+      (booking.holdExpiresAt ?? new Date(Date.now() + ctx.config.holdSeconds * 1000)).getTime() / 1000,
+    ),
+  };
+  let session: Stripe.Checkout.Session;
+  try {
+    session = await ctx.metrics.time("stripe", "create_checkout_session", () =>
+      ctx.providers.stripe.checkout.sessions.create(params, { idempotencyKey: payment.idempotencyKey }),
+    );
+  } catch (error) {
+    ctx.log.warn({ bookingId: booking.id, err: error }, "checkout session creation failed");
+    if (isRetryableStripeError(error)) {
+      throw upstream("checkout_unavailable", "Stripe could not open checkout just now; retry to continue");
+    }
+    const param = (error as { param?: string }).param;
+    if (param === "expires_at") {
+      throw new AppError(409, "hold_window_passed", "booking: the hold on this slot ends too soon to pay; book again");
+    }
+    throw new AppError(502, "checkout_failed", "Stripe refused to open checkout for this booking", {
+      retryable: false,
+    });
+  }
+  await ctx.prisma.payment.updateMany({
+    where: { id: payment.id, checkoutSessionId: null },
+    data: { checkoutSessionId: session.id, checkoutUrl: session.url },
+  });
+  ctx.metrics.step("checkout_created");
+  if (!session.url) throw upstream("checkout_unavailable", "Stripe returned a session without a URL; retry");
+  return session.url;
+}

@@ -1,0 +1,89 @@
+// Holds: an unpaid booking keeps its Calendly slot until its hold expires. Stripe's
+// `checkout.session.expired` normally releases it; the sweeper catches holds whose event was
+// lost, and retries side effects that failed. Safe with several instances running at once.
+import type { Booking } from "../generated/prisma/client.js";
+import { transition } from "./booking-states.js";
+import type { DomainContext } from "./context.js";
+import { applyCheckoutSession, cancelEventEffect } from "./fulfilment.js";
+import { enqueueSideEffect, runSideEffects } from "./side-effects.js";
+
+/** Releases one expired hold: EXPIRED, Checkout expired, Calendly event cancelled. */
+export async function releaseHold(ctx: DomainContext, booking: Booking, cause: string): Promise<boolean> {
+  const payment = await ctx.prisma.payment.findFirst({
+    where: { bookingId: booking.id },
+    orderBy: { createdAt: "desc" },
+  });
+  if (payment?.checkoutSessionId) {
+    // Ask Stripe first: a payment that completed while its event was in flight wins.
+    const session = await ctx.metrics.time("stripe", "retrieve_session", () =>
+      ctx.providers.stripe.checkout.sessions.retrieve(payment.checkoutSessionId!),
+    );
+    if (session.status === "complete") {
+      await applyCheckoutSession(ctx, session, "hold sweeper found the session complete");
+      return false;
+    }
+  }
+  const released = await ctx.prisma.$transaction(async (tx) => {
+    const moved = await transition(tx, booking.id, "EXPIRED", cause);
+    if (!moved.applied) return false;
+    if (payment) {
+      await tx.payment.updateMany({ where: { id: payment.id, status: "OPEN" }, data: { status: "EXPIRED" } });
+      if (payment.checkoutSessionId) {
+        await enqueueSideEffect(tx, booking.id, `expire_checkout_${payment.id}`, {
+          kind: "EXPIRE_CHECKOUT",
+          checkoutSessionId: payment.checkoutSessionId,
+        });
+      }
+    }
+    await cancelEventEffect(tx, booking.id, booking.calendlyEventUri, "Payment was not completed in time");
+    return true;
+  });
+  if (released) ctx.metrics.step("expired");
+  await runSideEffects(ctx, { bookingId: booking.id }, { throwOnError: false });
+  return released;
+}
+
+export interface SweepResult {
+  released: number;
+  sideEffectsDone: number;
+  sideEffectsFailed: number;
+}
+
+/** One sweep: release stale holds, then retry side effects that are due. */
+export async function sweep(ctx: DomainContext, { graceSeconds = 30, batch = 100 } = {}): Promise<SweepResult> {
+  const stale = await ctx.prisma.booking.findMany({
+    where: { status: "PENDING_PAYMENT", holdExpiresAt: { lt: new Date(Date.now() - graceSeconds * 1000) } },
+    orderBy: { holdExpiresAt: "asc" },
+    take: batch,
+  });
+  let released = 0;
+  for (const booking of stale) {
+    try {
+      if (await releaseHold(ctx, booking, "hold expired (sweeper)")) released++;
+    } catch (error) {
+      ctx.log.warn({ bookingId: booking.id, err: error }, "could not release hold; will retry");
+    }
+  }
+  const effects = await runSideEffects(ctx, {}, { throwOnError: false });
+  return { released, sideEffectsDone: effects.done, sideEffectsFailed: effects.failed };
+}
+
+/** Runs `sweep` every interval until stopped; overlapping sweeps on one instance are skipped. */
+export function startSweeper(ctx: DomainContext, intervalSeconds: number): { stop(): Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = sweep(ctx)
+      .catch((error) => ctx.log.warn({ err: error }, "hold sweep failed"))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalSeconds * 1000);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// Exactly-once webhook ingestion for both providers: every delivery is logged, the event is
+// stored once per provider event id, one worker at a time processes it, and a failure
+// answers non-2xx so the provider retries.
+import type { Prisma, SignatureResult, WebhookEvent, WebhookProvider } from "../../generated/prisma/client.js";
+import { isUniqueViolation } from "../bookings.js";
+import type { DomainContext } from "../context.js";
+
+/** A processing lock older than this belongs to a worker that died; the event may be retried. */
+const LOCK_TIMEOUT_MS = 60_000;
+
+export interface IncomingEvent {
+  provider: WebhookProvider;
+  eventId: string;
+  type: string;
+  payload: unknown;
+}
+
+export interface IngestResult {
+  statusCode: 200 | 409 | 500;
+  body: { received: boolean; duplicate?: boolean; outcome?: string; error?: string; message?: string };
+}
+
+export type Handler = () => Promise<string>;
+
+export async function logRejectedDelivery(
+  ctx: DomainContext,
+  provider: WebhookProvider,
+  signature: SignatureResult,
+  error: string,
+): Promise<void> {
+  await ctx.prisma.webhookDelivery.create({ data: { provider, signature, responseStatus: 400, error } });
+  ctx.metrics.webhooks.inc({ provider: provider.toLowerCase(), type: "unknown", result: "rejected" });
+}
+
+async function storeEvent(ctx: DomainContext, incoming: IncomingEvent): Promise<WebhookEvent> {
+  try {
+    return await ctx.prisma.webhookEvent.create({
+      data: {
+        provider: incoming.provider,
+        providerEventId: incoming.eventId,
+        type: incoming.type,
+        payload: incoming.payload as Prisma.InputJsonValue,
+      },
+    });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return ctx.prisma.webhookEvent.findUniqueOrThrow({
+      where: { provider_providerEventId: { provider: incoming.provider, providerEventId: incoming.eventId } },
+    });
+  }
+}
+
+async function claim(ctx: DomainContext, event: WebhookEvent): Promise<boolean> {
+  const claimed = await ctx.prisma.webhookEvent.updateMany({
+    where: {
+      id: event.id,
+      OR: [
+        { status: { in: ["RECEIVED", "FAILED"] } },
+        { status: "PROCESSING", lockedAt: { lt: new Date(Date.now() - LOCK_TIMEOUT_MS) } },
+      ],
+    },
+    data: { status: "PROCESSING", lockedAt: new Date(), attempts: { increment: 1 } },
+  });
+  return claimed.count === 1;
+}
+
+export async function ingest(
+  ctx: DomainContext,
+  incoming: IncomingEvent,
+  handle: Handler | null,
+): Promise<IngestResult> {
+  const providerLabel = incoming.provider.toLowerCase();
+  const event = await storeEvent(ctx, incoming);
+  const record = (responseStatus: number, extra: { duplicate?: boolean; error?: string } = {}) =>
+    ctx.prisma.webhookDelivery.create({
+      data: {
+        provider: incoming.provider,
+        eventId: event.id,
+        providerEventId: incoming.eventId,
+        type: incoming.type,
+        signature: "VALID",
+        responseStatus,
+        duplicate: extra.duplicate ?? false,
+        error: extra.error ?? null,
+      },
+    });
+  const count = (result: string) => ctx.metrics.webhooks.inc({ provider: providerLabel, type: incoming.type, result });
+
+  if (event.status === "PROCESSED" || event.status === "IGNORED") {
+    await record(200, { duplicate: true });
+    count("duplicate");
+    return { statusCode: 200, body: { received: true, duplicate: true } };
+  }
+  if (!(await claim(ctx, event))) {
+    // Another delivery of this event is being processed right now: ask to be retried.
+    await record(409, { duplicate: true });
+    count("in_progress");
+    return {
+      statusCode: 409,
+      body: { received: false, error: "in_progress", message: "this event is being processed; retry later" },
+    };
+  }
+  if (!handle) {
+    await ctx.prisma.webhookEvent.update({
+      where: { id: event.id },
+      data: { status: "IGNORED", lockedAt: null, processedAt: new Date() },
+    });
+    await record(200);
+    count("ignored");
+    return { statusCode: 200, body: { received: true, outcome: "ignored" } };
+  }
+  try {
+    const outcome = await handle();
+    await ctx.prisma.webhookEvent.update({
+      where: { id: event.id },
+      data: { status: "PROCESSED", lockedAt: null, processedAt: new Date(), lastError: null },
+    });
+    await record(200);
+    count("processed");
+    return { statusCode: 200, body: { received: true, outcome } };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await ctx.prisma.webhookEvent.update({
+      where: { id: event.id },
+      data: { status: "FAILED", lockedAt: null, lastError: message.slice(0, 1000) },
+    });
+    await record(500, { error: message.slice(0, 500) });
+    count("failed");
+    ctx.log.warn({ eventId: incoming.eventId, type: incoming.type, err: error }, "webhook processing failed");
+    return {
+      statusCode: 500,
+      body: { received: false, error: "processing_failed", message: "processing failed; the provider should retry" },
+    };
+  }
+}

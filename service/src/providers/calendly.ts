@@ -1,0 +1,641 @@
+// Calendly API v2 client. One module for the sandbox and production: only the base URL and
+// the token differ (production: https://api.calendly.com; sandbox: the fake's `${url}/api`).
+//
+// Behaviour:
+// - Bearer auth; a per-attempt timeout (AbortController) that covers reading the body too.
+// - Retries 429 (waiting X-RateLimit-Reset seconds, capped; beyond the cap it gives up at once),
+//   5xx, network errors and timeouts with jittered exponential backoff. Never retries other 4xx.
+// - Errors are `CalendlyError` with a `kind`; Calendly's error body is `{title, message, details?}`.
+// - `cancelEvent` treats "already canceled" (403) as success, so it is idempotent and safe to retry.
+
+export const CALENDLY_API_BASE = "https://api.calendly.com";
+/** Origin of Calendly's scheduling pages (and of the postMessage events the widget receives). */
+export const CALENDLY_SCHEDULING_ORIGIN = "https://calendly.com";
+
+// ---------------------------------------------------------------------------------------------
+// Resource types (the subset of Calendly API v2 that this project reads)
+// ---------------------------------------------------------------------------------------------
+
+export type Timestamp = string; // ISO 8601, e.g. "2019-08-24T14:15:22.123456Z"
+
+export interface Pagination {
+  count: number;
+  next_page: string | null;
+  next_page_token: string | null;
+  previous_page: string | null;
+  previous_page_token: string | null;
+}
+
+export interface Collection<T> {
+  collection: T[];
+  pagination: Pagination;
+}
+
+export interface CalendlyUser {
+  uri: string;
+  name: string;
+  slug: string;
+  email: string;
+  scheduling_url: string;
+  timezone: string;
+  avatar_url: string | null;
+  locale?: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  current_organization: string;
+  resource_type?: "User";
+}
+
+export interface CalendlyOrganization {
+  uri: string;
+  name: string;
+  plan: string;
+  stage: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EventType {
+  uri: string;
+  name: string;
+  active: boolean;
+  slug: string | null;
+  scheduling_url: string;
+  duration: number;
+  duration_options?: number[] | null;
+  kind: "solo" | "group";
+  pooling_type: "round_robin" | "collective" | "multi_pool" | null;
+  type: "StandardEventType" | "AdhocEventType";
+  color: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  internal_note: string | null;
+  description_plain: string | null;
+  description_html: string | null;
+  profile: { type: "User" | "Team"; name: string; owner: string } | null;
+  secret: boolean;
+  booking_method?: "instant" | "poll";
+  custom_questions: Array<{
+    name: string;
+    type: string;
+    position: number;
+    enabled: boolean;
+    required: boolean;
+    answer_choices: string[];
+    include_other: boolean;
+  }>;
+  deleted_at?: Timestamp | null;
+  admin_managed?: boolean;
+}
+
+export interface Cancellation {
+  canceled_by: string;
+  reason: string | null;
+  canceler_type: "host" | "invitee";
+  created_at: Timestamp;
+}
+
+export interface EventLocation {
+  type: string;
+  location?: string | null;
+  join_url?: string | null;
+  status?: string | null;
+}
+
+export interface ScheduledEvent {
+  uri: string;
+  name: string;
+  meeting_notes_plain?: string | null;
+  meeting_notes_html?: string | null;
+  status: "active" | "canceled";
+  start_time: Timestamp;
+  end_time: Timestamp;
+  event_type: string;
+  location: EventLocation;
+  invitees_counter: { total: number; active: number; limit: number };
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  event_memberships: Array<{ user: string; user_email?: string; user_name?: string }>;
+  event_guests?: Array<{ email: string; created_at: Timestamp; updated_at: Timestamp }>;
+  cancellation?: Cancellation;
+}
+
+export interface Tracking {
+  utm_campaign: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_content: string | null;
+  utm_term: string | null;
+  salesforce_uuid: string | null;
+}
+
+export interface QuestionAndAnswer {
+  question: string;
+  answer: string;
+  position: number;
+}
+
+export interface Invitee {
+  uri: string;
+  email: string;
+  name: string;
+  first_name: string | null;
+  last_name: string | null;
+  status: "active" | "canceled";
+  timezone: string | null;
+  event: string;
+  tracking: Tracking;
+  questions_and_answers: QuestionAndAnswer[];
+  text_reminder_number?: string | null;
+  rescheduled: boolean;
+  old_invitee: string | null;
+  new_invitee: string | null;
+  cancel_url: string;
+  reschedule_url: string;
+  routing_form_submission?: string | null;
+  payment?: unknown;
+  no_show?: unknown;
+  reconfirmation?: unknown;
+  scheduling_method?: string | null;
+  invitee_scheduled_by?: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  cancellation?: Cancellation;
+}
+
+export interface WebhookSubscription {
+  uri: string;
+  callback_url: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  retry_started_at: Timestamp | null;
+  state: "active" | "disabled";
+  events: string[];
+  scope: "user" | "organization" | "group";
+  organization: string;
+  user: string | null;
+  group?: string | null;
+  creator: string | null;
+  /** Not part of Calendly's API (it never reveals the key); the sandbox reports it for `doctor`. */
+  has_signing_key?: boolean;
+}
+
+export type CalendlyWebhookEventName = "invitee.created" | "invitee.canceled";
+
+/** The invitee as delivered in a webhook: the API resource with the scheduled event embedded. */
+export type InviteeWebhookPayload = Invitee & { scheduled_event: ScheduledEvent };
+
+/** Body of a Calendly webhook delivery. */
+export interface CalendlyWebhookBody {
+  event: CalendlyWebhookEventName;
+  created_at: Timestamp;
+  created_by: string;
+  payload: InviteeWebhookPayload;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+export type CalendlyErrorKind =
+  | "not_found"
+  | "unauthorized"
+  | "rate_limited"
+  | "timeout"
+  | "network"
+  | "server"
+  | "invalid";
+
+export interface CalendlyErrorInit {
+  kind: CalendlyErrorKind;
+  status: number | null;
+  title: string;
+  message: string;
+  retryable: boolean;
+  details?: unknown;
+  retryAfterMs?: number;
+  method?: string;
+  path?: string;
+  cause?: unknown;
+}
+
+export class CalendlyError extends Error {
+  override readonly name = "CalendlyError";
+  readonly kind: CalendlyErrorKind;
+  /** HTTP status, or null when no response arrived (timeout, network). */
+  readonly status: number | null;
+  /** Calendly's `title` (e.g. "Resource Not Found"), or a synthetic one for timeouts/network. */
+  readonly title: string;
+  /** True when the same call may succeed later (429, 5xx, timeout, network). */
+  readonly retryable: boolean;
+  readonly details?: unknown;
+  /** For 429: how long Calendly asked us to wait. */
+  readonly retryAfterMs?: number;
+  readonly method?: string;
+  /** Path relative to the API base, without the query string (no PII). */
+  readonly path?: string;
+  /** How many attempts were made before this error was thrown. */
+  attempts = 1;
+
+  constructor(init: CalendlyErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.kind = init.kind;
+    this.status = init.status;
+    this.title = init.title;
+    this.retryable = init.retryable;
+    if (init.details !== undefined) this.details = init.details;
+    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
+    if (init.method !== undefined) this.method = init.method;
+    if (init.path !== undefined) this.path = init.path;
+  }
+}
+
+export function isCalendlyError(value: unknown): value is CalendlyError {
+  return value instanceof CalendlyError;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The UUID of a Calendly resource: the last path segment of its URI. URI hosts differ between
+ * API, scheduling pages and the sandbox, so resources are compared by this value only.
+ * A bare UUID is returned unchanged. Returns "" when there is no segment.
+ */
+export function uuidFromUri(uri: string): string {
+  let path = uri.trim();
+  try {
+    path = new URL(path).pathname;
+  } catch {
+    path = path.split(/[?#]/, 1)[0] ?? "";
+  }
+  const segments = path.split("/").filter((s) => s.length > 0);
+  const last = segments[segments.length - 1] ?? "";
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+const UUID_SEGMENT = /^[A-Za-z0-9_-]{1,100}$/;
+
+function segment(uuidOrUri: string, what: string): string {
+  const id = uuidFromUri(uuidOrUri);
+  if (!UUID_SEGMENT.test(id)) {
+    throw new CalendlyError({
+      kind: "invalid",
+      status: null,
+      title: "Invalid Argument",
+      message: `${what} is not a Calendly UUID or URI`,
+      retryable: false,
+    });
+  }
+  return id;
+}
+
+function parseResetMs(value: string | null, nowMs: number): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  // Calendly sends seconds until the window resets. Be lenient with an epoch timestamp.
+  if (n > 1_000_000_000) return Math.max(0, n * 1000 - nowMs);
+  return Math.ceil(n * 1000);
+}
+
+function kindForStatus(status: number): CalendlyErrorKind {
+  if (status === 401 || status === 403) return "unauthorized";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limited";
+  if (status >= 500) return "server";
+  return "invalid";
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------
+
+export interface CalendlyClientOptions {
+  /** Default https://api.calendly.com. The sandbox's is `${fake.url}/api`. */
+  apiBase?: string;
+  token: string;
+  /** Per attempt, including reading the body. Default 5000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt (so at most maxRetries + 1 requests). Default 3. */
+  maxRetries?: number;
+  /** Longest X-RateLimit-Reset wait honoured before giving up with `rate_limited`. Default 10 s. */
+  maxRateLimitWaitMs?: number;
+  /** First backoff step for 5xx/network/timeout; doubles per retry, jittered. Default 250 ms. */
+  backoffBaseMs?: number;
+  /** Backoff ceiling. Default 4000 ms. */
+  backoffMaxMs?: number;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** For tests; defaults to Math.random. Used for backoff jitter. */
+  random?: () => number;
+}
+
+export interface ListWebhookSubscriptionsParams {
+  organization: string;
+  scope: "user" | "organization" | "group";
+  user?: string;
+  group?: string;
+  count?: number;
+  pageToken?: string;
+}
+
+export interface ListEventTypesParams {
+  user?: string;
+  organization?: string;
+  active?: boolean;
+  count?: number;
+  pageToken?: string;
+}
+
+export interface CancelEventResult {
+  /** True when Calendly said the event was already canceled (an earlier attempt, or the invitee). */
+  alreadyCanceled: boolean;
+  /** The cancellation created by this call; null when it was already canceled. */
+  cancellation: Cancellation | null;
+}
+
+export interface CalendlyClient {
+  readonly apiBase: string;
+  getCurrentUser(): Promise<CalendlyUser>;
+  getScheduledEvent(uuidOrUri: string): Promise<ScheduledEvent>;
+  getInvitee(eventUuidOrUri: string, inviteeUuidOrUri: string): Promise<Invitee>;
+  /** POST /scheduled_events/{uuid}/cancellation. Idempotent: "already canceled" resolves too. */
+  cancelEvent(eventUuidOrUri: string, reason?: string): Promise<CancelEventResult>;
+  listWebhookSubscriptions(params: ListWebhookSubscriptionsParams): Promise<Collection<WebhookSubscription>>;
+  getEventType(uuidOrUri: string): Promise<EventType>;
+  listEventTypes(params: ListEventTypesParams): Promise<Collection<EventType>>;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface RequestSpec {
+  method: "GET" | "POST";
+  path: string;
+  query?: Query;
+  body?: unknown;
+}
+
+type AttemptResult = { ok: true; status: number; json: unknown } | { ok: false; error: CalendlyError };
+
+export function createCalendlyClient(options: CalendlyClientOptions): CalendlyClient {
+  const apiBase = (options.apiBase ?? CALENDLY_API_BASE).replace(/\/+$/, "");
+  const token = options.token;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const maxRetries = Math.max(0, options.maxRetries ?? 3);
+  const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 10_000;
+  const backoffBaseMs = options.backoffBaseMs ?? 250;
+  const backoffMaxMs = options.backoffMaxMs ?? 4000;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+
+  if (!token) throw new Error("createCalendlyClient: token is required");
+
+  function backoff(retry: number): number {
+    const ceiling = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (retry - 1));
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  }
+
+  function urlFor(spec: RequestSpec): string {
+    const url = new URL(`${apiBase}${spec.path}`);
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+
+  async function attempt(spec: RequestSpec, url: string): Promise<AttemptResult> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const base = { method: spec.method, path: spec.path };
+    try {
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+      };
+      const init: RequestInit = { method: spec.method, headers, signal: controller.signal };
+      if (spec.body !== undefined) {
+        headers["content-type"] = "application/json";
+        init.body = JSON.stringify(spec.body);
+      }
+      const res = await doFetch(url, init);
+      const text = await res.text();
+      let json: unknown;
+      let parsed = true;
+      if (text.length > 0) {
+        try {
+          json = JSON.parse(text);
+        } catch {
+          parsed = false;
+        }
+      }
+      if (res.status >= 200 && res.status < 300) {
+        if (!parsed) {
+          return {
+            ok: false,
+            error: new CalendlyError({
+              ...base,
+              kind: "invalid",
+              status: res.status,
+              title: "Invalid Response",
+              message: "Calendly answered with a body that is not JSON",
+              retryable: false,
+            }),
+          };
+        }
+        return { ok: true, status: res.status, json };
+      }
+      const body = (parsed && json && typeof json === "object" ? json : {}) as {
+        title?: unknown;
+        message?: unknown;
+        details?: unknown;
+      };
+      const kind = kindForStatus(res.status);
+      const init2: CalendlyErrorInit = {
+        ...base,
+        kind,
+        status: res.status,
+        title: typeof body.title === "string" ? body.title : res.statusText || `HTTP ${res.status}`,
+        message: typeof body.message === "string" ? body.message : `Calendly answered ${res.status}`,
+        retryable: kind === "rate_limited" || kind === "server",
+      };
+      if (body.details !== undefined) init2.details = body.details;
+      if (kind === "rate_limited") {
+        const resetMs = parseResetMs(res.headers.get("x-ratelimit-reset"), Date.now());
+        if (resetMs !== undefined) init2.retryAfterMs = resetMs;
+      }
+      return { ok: false, error: new CalendlyError(init2) };
+    } catch (cause) {
+      if (cause instanceof CalendlyError) return { ok: false, error: cause };
+      if (controller.signal.aborted) {
+        return {
+          ok: false,
+          error: new CalendlyError({
+            ...base,
+            kind: "timeout",
+            status: null,
+            title: "Timeout",
+            message: `Calendly did not answer within ${timeoutMs} ms`,
+            retryable: true,
+            cause,
+          }),
+        };
+      }
+      return {
+        ok: false,
+        error: new CalendlyError({
+          ...base,
+          kind: "network",
+          status: null,
+          title: "Network Error",
+          message: `Could not reach Calendly: ${cause instanceof Error ? cause.message : String(cause)}`,
+          retryable: true,
+          cause,
+        }),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function request(spec: RequestSpec): Promise<{ status: number; json: unknown }> {
+    const url = urlFor(spec);
+    for (let n = 1; ; n++) {
+      const result = await attempt(spec, url);
+      if (result.ok) return result;
+      const error = result.error;
+      error.attempts = n;
+      if (!error.retryable || n > maxRetries) throw error;
+      let waitMs: number;
+      if (error.kind === "rate_limited" && error.retryAfterMs !== undefined) {
+        // Waiting longer than the cap would stall a request handler: report it instead.
+        if (error.retryAfterMs > maxRateLimitWaitMs) throw error;
+        waitMs = Math.max(error.retryAfterMs, 1);
+      } else {
+        waitMs = backoff(n);
+      }
+      await sleep(waitMs);
+    }
+  }
+
+  function invalidShape(spec: RequestSpec, status: number, what: string): CalendlyError {
+    return new CalendlyError({
+      kind: "invalid",
+      status,
+      title: "Invalid Response",
+      message: `Calendly answered without ${what}`,
+      retryable: false,
+      method: spec.method,
+      path: spec.path,
+    });
+  }
+
+  async function getResource<T>(spec: RequestSpec): Promise<T> {
+    const { status, json } = await request(spec);
+    const resource = (json as { resource?: unknown } | undefined)?.resource;
+    if (!resource || typeof resource !== "object") throw invalidShape(spec, status, "a resource");
+    return resource as T;
+  }
+
+  async function getCollection<T>(spec: RequestSpec): Promise<Collection<T>> {
+    const { status, json } = await request(spec);
+    const body = json as { collection?: unknown; pagination?: unknown } | undefined;
+    if (!body || !Array.isArray(body.collection)) throw invalidShape(spec, status, "a collection");
+    const pagination = (body.pagination ?? {}) as Partial<Pagination>;
+    return {
+      collection: body.collection as T[],
+      pagination: {
+        count: pagination.count ?? body.collection.length,
+        next_page: pagination.next_page ?? null,
+        next_page_token: pagination.next_page_token ?? null,
+        previous_page: pagination.previous_page ?? null,
+        previous_page_token: pagination.previous_page_token ?? null,
+      },
+    };
+  }
+
+  return {
+    apiBase,
+
+    getCurrentUser() {
+      return getResource<CalendlyUser>({ method: "GET", path: "/users/me" });
+    },
+
+    async getScheduledEvent(uuidOrUri) {
+      const id = segment(uuidOrUri, "event");
+      return getResource<ScheduledEvent>({ method: "GET", path: `/scheduled_events/${id}` });
+    },
+
+    async getInvitee(eventUuidOrUri, inviteeUuidOrUri) {
+      const eventId = segment(eventUuidOrUri, "event");
+      const inviteeId = segment(inviteeUuidOrUri, "invitee");
+      return getResource<Invitee>({ method: "GET", path: `/scheduled_events/${eventId}/invitees/${inviteeId}` });
+    },
+
+    async cancelEvent(eventUuidOrUri, reason) {
+      const id = segment(eventUuidOrUri, "event");
+      const spec: RequestSpec = {
+        method: "POST",
+        path: `/scheduled_events/${id}/cancellation`,
+        body: reason === undefined ? {} : { reason },
+      };
+      try {
+        const cancellation = await getResource<Cancellation>(spec);
+        return { alreadyCanceled: false, cancellation };
+      } catch (error) {
+        if (
+          error instanceof CalendlyError &&
+          error.status === 403 &&
+          /already (been )?cancel/i.test(`${error.message} ${error.title}`)
+        ) {
+          return { alreadyCanceled: true, cancellation: null };
+        }
+        throw error;
+      }
+    },
+
+    listWebhookSubscriptions(params) {
+      return getCollection<WebhookSubscription>({
+        method: "GET",
+        path: "/webhook_subscriptions",
+        query: {
+          organization: params.organization,
+          scope: params.scope,
+          user: params.user,
+          group: params.group,
+          count: params.count,
+          page_token: params.pageToken,
+        },
+      });
+    },
+
+    async getEventType(uuidOrUri) {
+      const id = segment(uuidOrUri, "event type");
+      return getResource<EventType>({ method: "GET", path: `/event_types/${id}` });
+    },
+
+    listEventTypes(params) {
+      return getCollection<EventType>({
+        method: "GET",
+        path: "/event_types",
+        query: {
+          user: params.user,
+          organization: params.organization,
+          active: params.active,
+          count: params.count,
+          page_token: params.pageToken,
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// What happens in the fake Calendly, in one place: the scheduling page's button, the API's
+// cancellation and the test helpers all go through these, so each mutation also sends the
+// webhook Calendly would send.
+import type { CalendlyWebhookBody, CalendlyWebhookEventName, Cancellation } from "../../providers/calendly.js";
+import { uuidFromUri } from "../../providers/calendly.js";
+import type { InviteeRecord, ScheduleInput } from "./store.js";
+import { calendlyTime, type FakeStore } from "./store.js";
+import type { WebhookDispatcher } from "./webhooks.js";
+
+export interface ScheduleResult {
+  eventUri: string;
+  inviteeUri: string;
+}
+
+export class FakeActions {
+  constructor(
+    readonly store: FakeStore,
+    readonly webhooks: WebhookDispatcher,
+  ) {}
+
+  webhookBody(event: CalendlyWebhookEventName, invitee: InviteeRecord): CalendlyWebhookBody {
+    const scheduledEvent = this.store.eventByUuid(invitee.eventUuid)!;
+    return {
+      event,
+      created_at: calendlyTime(new Date()),
+      created_by: this.store.owner.uri,
+      payload: {
+        ...this.store.inviteeResource(invitee),
+        scheduled_event: this.store.eventResource(scheduledEvent),
+      },
+    };
+  }
+
+  schedule(input: ScheduleInput): ScheduleResult {
+    const { event, invitee } = this.store.schedule(input);
+    this.webhooks.enqueue(this.webhookBody("invitee.created", invitee));
+    return { eventUri: event.uri, inviteeUri: invitee.uri };
+  }
+
+  /** The host cancels through the API (POST /scheduled_events/{uuid}/cancellation). */
+  cancelByHost(eventUuidOrUri: string, reason: string | null): Cancellation {
+    const { invitees, cancellation } = this.store.cancelEvent(uuidFromUri(eventUuidOrUri), {
+      by: "host",
+      reason,
+      source: "api",
+    });
+    for (const invitee of invitees) this.webhooks.enqueue(this.webhookBody("invitee.canceled", invitee));
+    return cancellation;
+  }
+
+  /** The invitee cancels (cancel page, or a test). */
+  cancelByInvitee(eventUuidOrUri: string, opts: { reason?: string | null; rescheduled?: boolean } = {}): Cancellation {
+    const { invitees, cancellation } = this.store.cancelEvent(uuidFromUri(eventUuidOrUri), {
+      by: "invitee",
+      reason: opts.reason ?? null,
+      rescheduled: opts.rescheduled ?? false,
+      source: "invitee",
+    });
+    for (const invitee of invitees) this.webhooks.enqueue(this.webhookBody("invitee.canceled", invitee));
+    return cancellation;
+  }
+
+  /** invitee.canceled (rescheduled: true) for the old invitee, then invitee.created for the new one. */
+  reschedule(inviteeUuidOrUri: string, newStartTime: string | Date): ScheduleResult {
+    const { oldInvitee, newInvitee, newEvent } = this.store.reschedule(uuidFromUri(inviteeUuidOrUri), newStartTime);
+    this.webhooks.enqueue(this.webhookBody("invitee.canceled", oldInvitee));
+    this.webhooks.enqueue(this.webhookBody("invitee.created", newInvitee));
+    return { eventUri: newEvent.uri, inviteeUri: newInvitee.uri };
+  }
+}

@@ -1,0 +1,147 @@
+// `/_sandbox/*`: what the fake's own pages call (and tests may call directly). Calendly's real
+// booking backend is private; these stand in for it. They need no token, like a booking page.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Tracking } from "../../providers/calendly.js";
+import { uuidFromUri } from "../../providers/calendly.js";
+import type { FakeActions } from "./actions.js";
+import { BodyError, readJsonObject, sendJson } from "./http.js";
+import { slotLabel } from "./scheduling-page.js";
+import { FakeCalendlyError, type ScheduleInput } from "./store.js";
+
+const TRACKING_KEYS = [
+  "utm_campaign",
+  "utm_source",
+  "utm_medium",
+  "utm_content",
+  "utm_term",
+  "salesforce_uuid",
+] as const;
+
+function str(body: Record<string, unknown>, ...keys: string[]): string | undefined {
+  for (const key of keys) {
+    const value = body[key];
+    if (typeof value === "string" && value.length > 0) return value;
+  }
+  return undefined;
+}
+
+/** Accepts the page's snake_case body as well as the camelCase ScheduleInput. */
+export function scheduleInputFromBody(body: Record<string, unknown>): ScheduleInput {
+  const tracking: Partial<Tracking> = {};
+  const nested = body.tracking && typeof body.tracking === "object" ? (body.tracking as Record<string, unknown>) : {};
+  for (const key of TRACKING_KEYS) {
+    const value = str(body, key) ?? str(nested, key);
+    if (value !== undefined) tracking[key] = value.slice(0, 255);
+  }
+  let answers: string[] = [];
+  if (Array.isArray(body.answers)) answers = body.answers.map((a) => (typeof a === "string" ? a : ""));
+  else for (let i = 1; i <= 10; i++) answers.push(str(body, `a${i}`) ?? "");
+  let guests: string[] = [];
+  if (Array.isArray(body.guests)) guests = body.guests.filter((g): g is string => typeof g === "string");
+  else if (typeof body.guests === "string") guests = body.guests.split(",");
+  const input: ScheduleInput = {
+    eventTypeUuid: uuidFromUri(str(body, "event_type_uuid", "eventTypeUuid", "event_type") ?? ""),
+    name: str(body, "name") ?? "",
+    email: str(body, "email") ?? "",
+    tracking,
+    answers,
+    guests,
+  };
+  const optional: Array<[keyof ScheduleInput, string | undefined]> = [
+    ["startTime", str(body, "start_time", "startTime")],
+    ["firstName", str(body, "first_name", "firstName")],
+    ["lastName", str(body, "last_name", "lastName")],
+    ["timezone", str(body, "timezone")],
+    ["utmContent", str(body, "utmContent")],
+    ["utmSource", str(body, "utmSource")],
+    ["utmMedium", str(body, "utmMedium")],
+    ["utmCampaign", str(body, "utmCampaign")],
+    ["utmTerm", str(body, "utmTerm")],
+    ["salesforceUuid", str(body, "salesforceUuid")],
+  ];
+  for (const [key, value] of optional)
+    if (value !== undefined) (input as unknown as Record<string, string>)[key] = value;
+  return input;
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  if (error instanceof FakeCalendlyError) {
+    const body: Record<string, unknown> = { title: error.title, message: error.message };
+    if (error.details) body.details = error.details;
+    sendJson(res, error.status, body);
+  } else if (error instanceof BodyError) {
+    sendJson(res, error.status, { title: "Invalid Argument", message: error.message });
+  } else {
+    sendJson(res, 500, { title: "Internal Server Error", message: "The sandbox failed to handle this request." });
+  }
+}
+
+function labelFor(actions: FakeActions, eventUri: string): string {
+  const event = actions.store.eventByUuid(uuidFromUri(eventUri));
+  const et = event && actions.store.eventTypeByUuid(event.eventTypeUuid);
+  return event && et ? slotLabel(event.start, et.durationMinutes) : "";
+}
+
+/** Returns false when the path is not a sandbox route. */
+export async function handleSandbox(
+  actions: FakeActions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<boolean> {
+  const method = (req.method ?? "GET").toUpperCase();
+  const route = url.pathname.replace(/\/+$/, "");
+  try {
+    if (route === "/_sandbox/health" && method === "GET") {
+      sendJson(res, 200, { ok: true, sandbox: true, provider: "calendly" });
+      return true;
+    }
+    if (route === "/_sandbox/schedule" && method === "POST") {
+      const result = actions.schedule(scheduleInputFromBody(await readJsonObject(req)));
+      sendJson(res, 201, {
+        ...result,
+        event: { uri: result.eventUri },
+        invitee: { uri: result.inviteeUri },
+        label: labelFor(actions, result.eventUri),
+      });
+      return true;
+    }
+    if (route === "/_sandbox/cancel" && method === "POST") {
+      const body = await readJsonObject(req);
+      const inviteeId = str(body, "invitee_uuid", "inviteeUuid", "invitee");
+      let eventId = str(body, "event_uuid", "eventUuid", "event");
+      if (inviteeId) eventId = actions.store.inviteeByUuid(uuidFromUri(inviteeId))?.eventUuid;
+      if (!eventId) throw new FakeCalendlyError(404, "Resource Not Found", "No such invitee or event.");
+      const reason = str(body, "reason") ?? null;
+      sendJson(res, 201, { resource: actions.cancelByInvitee(eventId, { reason }) });
+      return true;
+    }
+    if (route === "/_sandbox/reschedule" && method === "POST") {
+      const body = await readJsonObject(req);
+      const inviteeId = str(body, "invitee_uuid", "inviteeUuid", "invitee");
+      const start = str(body, "start_time", "startTime");
+      if (!inviteeId) throw new FakeCalendlyError(404, "Resource Not Found", "No such invitee.");
+      if (!start) {
+        throw new FakeCalendlyError(400, "Invalid Argument", "The supplied parameters are invalid.", [
+          { parameter: "start_time", message: "can't be blank" },
+        ]);
+      }
+      const result = actions.reschedule(inviteeId, start);
+      sendJson(res, 201, {
+        ...result,
+        event: { uri: result.eventUri },
+        invitee: { uri: result.inviteeUri },
+        label: labelFor(actions, result.eventUri),
+      });
+      return true;
+    }
+    if (route.startsWith("/_sandbox/")) {
+      sendJson(res, 404, { title: "Resource Not Found", message: "No such sandbox route." });
+      return true;
+    }
+    return false;
+  } catch (error) {
+    sendError(res, error);
+    return true;
+  }
+}

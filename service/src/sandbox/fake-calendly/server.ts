@@ -1,0 +1,212 @@
+// The fake's HTTP server: one origin serving the scheduling pages (`/{user}/{event}`), the API
+// (`/api/...`) and the sandbox backend (`/_sandbox/...`). Every request is logged and may be faulted.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { FakeActions } from "./actions.js";
+import { API_PREFIX, type ApiContext, ERRORS, handleApi, rateLimitedHeaders } from "./api.js";
+import type { Faults } from "./faults.js";
+import { sendHtml, sendJson } from "./http.js";
+import { handleSandbox } from "./sandbox-routes.js";
+import {
+  parsePageParams,
+  renderCancellationPage,
+  renderNotFoundPage,
+  renderProfilePage,
+  renderSchedulingPage,
+  SLOTS_PER_PAGE,
+} from "./scheduling-page.js";
+
+export interface RequestLogEntry {
+  method: string;
+  /** Pathname, e.g. "/api/scheduled_events/<uuid>/cancellation". */
+  path: string;
+  /** Query string including "?", or "". */
+  search: string;
+  /** Response status; null until the response has been sent. */
+  status: number | null;
+  /** Whether a fault answered or delayed this request. */
+  faulted: boolean;
+  at: string;
+}
+
+/** Path segments that cannot be user slugs, because the fake serves something else there. */
+export const RESERVED_SLUGS = new Set(["api", "_sandbox", "cancellations", "reschedulings", "favicon.ico"]);
+
+export interface ServerDeps {
+  actions: FakeActions;
+  api: ApiContext;
+  faults: Faults;
+  requests: RequestLogEntry[];
+}
+
+export class FakeServer {
+  readonly server: Server;
+  private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: (proceed: boolean) => void }>();
+  private closing = false;
+  private deps: ServerDeps | undefined;
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, ERRORS.server(500));
+        else res.destroy();
+      });
+    });
+  }
+
+  attach(deps: ServerDeps): void {
+    this.deps = deps;
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        this.server.off("error", reject);
+        const address = this.server.address();
+        if (!address || typeof address === "string") reject(new Error("fake Calendly: no TCP address"));
+        else resolve(address.port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const delay of this.delays) {
+      clearTimeout(delay.timer);
+      delay.resolve(false);
+    }
+    this.delays.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private delay(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.delays.delete(entry);
+          resolve(!this.closing);
+        }, ms),
+        resolve,
+      };
+      entry.timer.unref();
+      this.delays.add(entry);
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const deps = this.deps;
+    if (!deps || this.closing) {
+      sendJson(res, 503, ERRORS.server(503));
+      return;
+    }
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", "http://fake.invalid");
+    const entry: RequestLogEntry = {
+      method,
+      path: url.pathname,
+      search: url.search,
+      status: null,
+      faulted: false,
+      at: new Date().toISOString(),
+    };
+    deps.requests.push(entry);
+    res.on("finish", () => {
+      entry.status = res.statusCode;
+    });
+
+    const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    const fault = deps.faults.take(method, url.pathname);
+    if (fault) {
+      entry.faulted = true;
+      if (fault.delayMs > 0) {
+        const proceed = await this.delay(fault.delayMs);
+        if (!proceed || res.destroyed) {
+          res.destroy();
+          return;
+        }
+      }
+      if (fault.status !== undefined) {
+        if (fault.status === 429) {
+          sendJson(res, 429, ERRORS.tooMany(), rateLimitedHeaders(deps.api.rateLimit.limit, fault.resetSeconds));
+        } else {
+          sendJson(res, fault.status, ERRORS.server(fault.status), isApi ? deps.api.rateLimit.headers() : {});
+        }
+        return;
+      }
+    }
+
+    if (isApi) {
+      await handleApi(deps.api, req, res, url);
+      return;
+    }
+    if (await handleSandbox(deps.actions, req, res, url)) return;
+    if (method !== "GET" && method !== "HEAD") {
+      sendJson(res, 404, ERRORS.notFound());
+      return;
+    }
+    this.page(deps, res, url);
+  }
+
+  private page(deps: ServerDeps, res: ServerResponse, url: URL): void {
+    const store = deps.actions.store;
+    let parts: string[];
+    try {
+      parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    } catch {
+      sendHtml(res, 404, renderNotFoundPage());
+      return;
+    }
+    const [first, second, third] = parts;
+
+    if ((first === "cancellations" || first === "reschedulings") && second && !third) {
+      const invitee = store.inviteeByUuid(second);
+      const event = invitee && store.eventByUuid(invitee.eventUuid);
+      const et = event && store.eventTypeByUuid(event.eventTypeUuid);
+      const host = event && store.hostByUuid(event.hostUuid);
+      if (!invitee || !event || !et || !host) {
+        sendHtml(res, 404, renderNotFoundPage());
+        return;
+      }
+      if (first === "cancellations") {
+        sendHtml(res, 200, renderCancellationPage(host, et, event, invitee));
+        return;
+      }
+      const params = parsePageParams(url.searchParams);
+      const slots = store.offerSlots(et.uuid, SLOTS_PER_PAGE, params.date);
+      sendHtml(res, 200, renderSchedulingPage({ host, eventType: et, slots, params, reschedule: { invitee, event } }));
+      return;
+    }
+
+    if (first && !second) {
+      const host = store.hostBySlug(first);
+      if (!host) {
+        sendHtml(res, 404, renderNotFoundPage());
+        return;
+      }
+      sendHtml(
+        res,
+        200,
+        renderProfilePage(host, store.eventTypesOf(host.uuid), url.searchParams, (et) => store.schedulingUrl(et)),
+      );
+      return;
+    }
+
+    if (first && second && !third) {
+      const host = store.hostBySlug(first);
+      const et = store.eventTypeBySlugs(first, second);
+      if (!host || !et) {
+        sendHtml(res, 404, renderNotFoundPage());
+        return;
+      }
+      const params = parsePageParams(url.searchParams);
+      const slots = store.offerSlots(et.uuid, SLOTS_PER_PAGE, params.date);
+      sendHtml(res, 200, renderSchedulingPage({ host, eventType: et, slots, params }));
+      return;
+    }
+
+    sendHtml(res, 404, renderNotFoundPage());
+  }
+}

@@ -1,0 +1,609 @@
+// In-memory state of the fake Calendly: hosts (users), event types, scheduled events, invitees,
+// and the cancellation log. Builds API v2-shaped resources from its records.
+import { randomUUID } from "node:crypto";
+import type {
+  CalendlyOrganization,
+  CalendlyUser,
+  Cancellation,
+  EventType,
+  Invitee,
+  QuestionAndAnswer,
+  ScheduledEvent,
+  Tracking,
+} from "../../providers/calendly.js";
+import { uuidFromUri } from "../../providers/calendly.js";
+
+export interface FakeEventTypeConfig {
+  userUuid: string;
+  userSlug: string;
+  userName: string;
+  userEmail: string;
+  eventTypeUuid: string;
+  slug: string;
+  name: string;
+  durationMinutes: number;
+}
+
+export interface ScheduleInput {
+  eventTypeUuid: string;
+  /** ISO time or Date. Omitted: the next free slot. */
+  startTime?: string | Date;
+  name: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  /** IANA zone the invitee picked; default "UTC". */
+  timezone?: string;
+  guests?: string[];
+  /** Answers to custom questions a1…a10, in order. */
+  answers?: string[];
+  utmContent?: string;
+  utmSource?: string;
+  utmMedium?: string;
+  utmCampaign?: string;
+  utmTerm?: string;
+  salesforceUuid?: string;
+  /** Snake-case tracking as in the page URL / API; the camelCase fields above win. */
+  tracking?: Partial<Tracking>;
+}
+
+export interface CancellationLogEntry {
+  eventUuid: string;
+  eventUri: string;
+  /** "api": POST /scheduled_events/{uuid}/cancellation; "invitee": fake.cancel / cancel page; "reschedule". */
+  source: "api" | "invitee" | "reschedule";
+  cancelerType: "host" | "invitee";
+  reason: string | null;
+  at: string;
+}
+
+interface HostRecord {
+  uuid: string;
+  uri: string;
+  slug: string;
+  name: string;
+  email: string;
+  createdAt: Date;
+}
+
+interface EventTypeRecord {
+  uuid: string;
+  uri: string;
+  hostUuid: string;
+  slug: string;
+  name: string;
+  durationMinutes: number;
+  createdAt: Date;
+}
+
+interface EventRecord {
+  uuid: string;
+  uri: string;
+  eventTypeUuid: string;
+  hostUuid: string;
+  start: Date;
+  end: Date;
+  status: "active" | "canceled";
+  guests: Array<{ email: string; createdAt: Date }>;
+  createdAt: Date;
+  updatedAt: Date;
+  cancellation?: Cancellation;
+}
+
+interface InviteeRecord {
+  uuid: string;
+  uri: string;
+  eventUuid: string;
+  name: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string;
+  timezone: string;
+  status: "active" | "canceled";
+  tracking: Tracking;
+  questionsAndAnswers: QuestionAndAnswer[];
+  rescheduled: boolean;
+  oldInvitee: string | null;
+  newInvitee: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  cancellation?: Cancellation;
+}
+
+export class FakeCalendlyError extends Error {
+  constructor(
+    readonly status: 400 | 403 | 404 | 409,
+    readonly title: string,
+    message: string,
+    readonly details?: Array<{ parameter: string; message: string }>,
+  ) {
+    super(message);
+    this.name = "FakeCalendlyError";
+  }
+}
+
+const notFound = (what: string) =>
+  new FakeCalendlyError(404, "Resource Not Found", `The server could not find the requested ${what}.`);
+const invalid = (parameter: string, message: string) =>
+  new FakeCalendlyError(400, "Invalid Argument", "The supplied parameters are invalid.", [{ parameter, message }]);
+
+/** Calendly prints microseconds: 2019-08-24T14:15:22.123456Z. */
+export function calendlyTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+/** Offered slots are held back from other page loads for this long, so two visitors never see the same one. */
+const HOLD_MS = 15 * MINUTE_MS;
+const WORKDAY_START_HOUR = 9;
+const WORKDAY_END_HOUR = 17;
+
+export class FakeStore {
+  readonly organizationUuid = randomUUID();
+  readonly organizationUri: string;
+  readonly createdAt = new Date();
+  private readonly hosts = new Map<string, HostRecord>();
+  private readonly eventTypes = new Map<string, EventTypeRecord>();
+  private readonly events = new Map<string, EventRecord>();
+  private readonly invitees = new Map<string, InviteeRecord>();
+  private readonly holds = new Map<string, number>();
+  readonly cancellations: CancellationLogEntry[] = [];
+
+  constructor(
+    readonly origin: string,
+    readonly apiBase: string,
+    eventTypes: FakeEventTypeConfig[],
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.organizationUri = `${apiBase}/organizations/${this.organizationUuid}`;
+    if (eventTypes.length === 0) throw new Error("fake Calendly needs at least one event type");
+    for (const et of eventTypes) {
+      if (!(et.durationMinutes > 0)) throw new Error(`event type ${et.eventTypeUuid}: durationMinutes must be > 0`);
+      if (!this.hosts.has(et.userUuid)) {
+        const clash = [...this.hosts.values()].find((h) => h.slug === et.userSlug);
+        if (clash) throw new Error(`user slug ${et.userSlug} is used by two users`);
+        this.hosts.set(et.userUuid, {
+          uuid: et.userUuid,
+          uri: `${apiBase}/users/${et.userUuid}`,
+          slug: et.userSlug,
+          name: et.userName,
+          email: et.userEmail,
+          createdAt: this.createdAt,
+        });
+      }
+      if (this.eventTypes.has(et.eventTypeUuid)) throw new Error(`event type ${et.eventTypeUuid} listed twice`);
+      this.eventTypes.set(et.eventTypeUuid, {
+        uuid: et.eventTypeUuid,
+        uri: `${apiBase}/event_types/${et.eventTypeUuid}`,
+        hostUuid: et.userUuid,
+        slug: et.slug,
+        name: et.name,
+        durationMinutes: et.durationMinutes,
+        createdAt: this.createdAt,
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ lookups
+
+  /** The token owner: the first configured user. */
+  get owner(): HostRecord {
+    return this.hosts.values().next().value as HostRecord;
+  }
+
+  hostByUuid(uuid: string): HostRecord | undefined {
+    return this.hosts.get(uuid);
+  }
+
+  hostBySlug(slug: string): HostRecord | undefined {
+    for (const host of this.hosts.values()) if (host.slug === slug) return host;
+    return undefined;
+  }
+
+  eventTypeBySlugs(userSlug: string, eventSlug: string): EventTypeRecord | undefined {
+    const host = this.hostBySlug(userSlug);
+    if (!host) return undefined;
+    for (const et of this.eventTypes.values()) if (et.hostUuid === host.uuid && et.slug === eventSlug) return et;
+    return undefined;
+  }
+
+  eventTypeByUuid(uuid: string): EventTypeRecord | undefined {
+    return this.eventTypes.get(uuid);
+  }
+
+  eventTypesOf(hostUuid: string | undefined): EventTypeRecord[] {
+    return [...this.eventTypes.values()].filter((et) => hostUuid === undefined || et.hostUuid === hostUuid);
+  }
+
+  eventByUuid(uuid: string): EventRecord | undefined {
+    return this.events.get(uuid);
+  }
+
+  inviteeByUuid(uuid: string): InviteeRecord | undefined {
+    return this.invitees.get(uuid);
+  }
+
+  allEvents(): EventRecord[] {
+    return [...this.events.values()];
+  }
+
+  allInvitees(): InviteeRecord[] {
+    return [...this.invitees.values()];
+  }
+
+  inviteesOf(eventUuid: string): InviteeRecord[] {
+    return [...this.invitees.values()].filter((i) => i.eventUuid === eventUuid);
+  }
+
+  schedulingUrl(et: EventTypeRecord): string {
+    const host = this.hosts.get(et.hostUuid)!;
+    return `${this.origin}/${encodeURIComponent(host.slug)}/${encodeURIComponent(et.slug)}`;
+  }
+
+  // ------------------------------------------------------------------ slots
+
+  private slotStepMinutes(et: EventTypeRecord): number {
+    return Math.max(15, Math.ceil(et.durationMinutes / 15) * 15);
+  }
+
+  private overlapsActive(hostUuid: string, start: Date, end: Date, ignoreEventUuid?: string): boolean {
+    for (const ev of this.events.values()) {
+      if (ev.hostUuid !== hostUuid || ev.status !== "active" || ev.uuid === ignoreEventUuid) continue;
+      if (ev.start < end && ev.end > start) return true;
+    }
+    return false;
+  }
+
+  private holdKey(hostUuid: string, start: Date): string {
+    return `${hostUuid}|${start.toISOString()}`;
+  }
+
+  /** Candidate slots in UTC working hours, from tomorrow (or `from`, if later) onwards. */
+  private *candidates(et: EventTypeRecord, from?: Date): Generator<Date> {
+    const nowMs = this.now().getTime();
+    const tomorrow = Math.floor(nowMs / DAY_MS) * DAY_MS + DAY_MS;
+    let day = tomorrow;
+    if (from && !Number.isNaN(from.getTime())) day = Math.max(day, Math.floor(from.getTime() / DAY_MS) * DAY_MS);
+    const step = this.slotStepMinutes(et) * MINUTE_MS;
+    const duration = et.durationMinutes * MINUTE_MS;
+    for (let d = 0; d < 730; d++, day += DAY_MS) {
+      const first = day + WORKDAY_START_HOUR * 3_600_000;
+      const last = day + WORKDAY_END_HOUR * 3_600_000;
+      for (let t = first; t === first || t + duration <= last; t += step) yield new Date(t);
+    }
+  }
+
+  /**
+   * Free slots for a page: not booked and not offered to another page in the last 15 minutes.
+   * Offering holds them, so two visitors (or two test runs) never pick the same slot.
+   */
+  offerSlots(eventTypeUuid: string, count: number, from?: Date): Date[] {
+    const et = this.eventTypes.get(eventTypeUuid);
+    if (!et) throw notFound("event type");
+    const nowMs = this.now().getTime();
+    for (const [key, until] of this.holds) if (until <= nowMs) this.holds.delete(key);
+    const out: Date[] = [];
+    const duration = et.durationMinutes * MINUTE_MS;
+    for (const start of this.candidates(et, from)) {
+      if (out.length >= count) break;
+      if (this.holds.has(this.holdKey(et.hostUuid, start))) continue;
+      if (this.overlapsActive(et.hostUuid, start, new Date(start.getTime() + duration))) continue;
+      out.push(start);
+    }
+    for (const start of out) this.holds.set(this.holdKey(et.hostUuid, start), nowMs + HOLD_MS);
+    return out;
+  }
+
+  private nextFreeSlot(et: EventTypeRecord): Date {
+    const [slot] = this.offerSlots(et.uuid, 1);
+    if (!slot) throw new FakeCalendlyError(409, "Slot Unavailable", "No free time is left for this event type.");
+    this.holds.delete(this.holdKey(et.hostUuid, slot));
+    return slot;
+  }
+
+  // ------------------------------------------------------------------ mutations
+
+  schedule(input: ScheduleInput): { event: EventRecord; invitee: InviteeRecord } {
+    const et = this.eventTypes.get(uuidFromUri(String(input.eventTypeUuid ?? "")));
+    if (!et) throw notFound("event type");
+    const firstName = input.firstName?.trim() || null;
+    const lastName = input.lastName?.trim() || null;
+    const name = String(input.name ?? "").trim() || [firstName, lastName].filter(Boolean).join(" ");
+    const email = String(input.email ?? "").trim();
+    if (!name) throw invalid("name", "can't be blank");
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw invalid("email", "is not a valid email address");
+    let start: Date;
+    if (input.startTime === undefined || input.startTime === "") {
+      start = this.nextFreeSlot(et);
+    } else {
+      start = input.startTime instanceof Date ? new Date(input.startTime.getTime()) : new Date(input.startTime);
+      if (Number.isNaN(start.getTime())) throw invalid("start_time", "is not a valid time");
+    }
+    const end = new Date(start.getTime() + et.durationMinutes * MINUTE_MS);
+    if (this.overlapsActive(et.hostUuid, start, end)) {
+      throw new FakeCalendlyError(409, "Slot Unavailable", "This time is no longer available. Pick another one.");
+    }
+    this.holds.delete(this.holdKey(et.hostUuid, start));
+
+    const now = this.now();
+    const event = this.createEvent(et, start, end, now, input.guests ?? []);
+    const t = input.tracking ?? {};
+    const tracking: Tracking = {
+      utm_campaign: input.utmCampaign ?? t.utm_campaign ?? null,
+      utm_source: input.utmSource ?? t.utm_source ?? null,
+      utm_medium: input.utmMedium ?? t.utm_medium ?? null,
+      utm_content: input.utmContent ?? t.utm_content ?? null,
+      utm_term: input.utmTerm ?? t.utm_term ?? null,
+      salesforce_uuid: input.salesforceUuid ?? t.salesforce_uuid ?? null,
+    };
+    const questionsAndAnswers: QuestionAndAnswer[] = [];
+    (input.answers ?? []).slice(0, 10).forEach((answer, i) => {
+      if (answer) questionsAndAnswers.push({ question: `Question ${i + 1}`, answer: String(answer), position: i });
+    });
+    const invitee = this.createInvitee(event, now, {
+      name,
+      email,
+      firstName,
+      lastName,
+      timezone: input.timezone || "UTC",
+      tracking,
+      questionsAndAnswers,
+      oldInvitee: null,
+    });
+    return { event, invitee };
+  }
+
+  private createEvent(
+    et: EventTypeRecord,
+    start: Date,
+    end: Date,
+    now: Date,
+    guests: Array<string | { email: string; createdAt: Date }>,
+  ): EventRecord {
+    const uuid = randomUUID();
+    const event: EventRecord = {
+      uuid,
+      uri: `${this.apiBase}/scheduled_events/${uuid}`,
+      eventTypeUuid: et.uuid,
+      hostUuid: et.hostUuid,
+      start,
+      end,
+      status: "active",
+      guests: guests
+        .map((g) => (typeof g === "string" ? { email: g.trim(), createdAt: now } : g))
+        .filter((g) => g.email.length > 0)
+        .slice(0, 10),
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.events.set(uuid, event);
+    return event;
+  }
+
+  private createInvitee(
+    event: EventRecord,
+    now: Date,
+    fields: Pick<
+      InviteeRecord,
+      "name" | "email" | "firstName" | "lastName" | "timezone" | "tracking" | "questionsAndAnswers" | "oldInvitee"
+    >,
+  ): InviteeRecord {
+    const uuid = randomUUID();
+    const invitee: InviteeRecord = {
+      ...fields,
+      uuid,
+      uri: `${event.uri}/invitees/${uuid}`,
+      eventUuid: event.uuid,
+      status: "active",
+      rescheduled: false,
+      newInvitee: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.invitees.set(uuid, invitee);
+    return invitee;
+  }
+
+  /** Cancels an event and all its active invitees. Throws 403 "Event is already canceled" the second time. */
+  cancelEvent(
+    eventUuid: string,
+    opts: {
+      by: "host" | "invitee";
+      reason?: string | null;
+      rescheduled?: boolean;
+      source: CancellationLogEntry["source"];
+    },
+  ): { event: EventRecord; invitees: InviteeRecord[]; cancellation: Cancellation } {
+    const event = this.events.get(eventUuid);
+    if (!event) throw notFound("scheduled event");
+    if (event.status === "canceled") throw new FakeCalendlyError(403, "Permission Denied", "Event is already canceled");
+    const now = this.now();
+    const active = this.inviteesOf(eventUuid).filter((i) => i.status === "active");
+    const host = this.hosts.get(event.hostUuid)!;
+    const cancellation: Cancellation = {
+      canceled_by: opts.by === "host" ? host.name : (active[0]?.name ?? "Invitee"),
+      reason: opts.reason ?? null,
+      canceler_type: opts.by,
+      created_at: calendlyTime(now),
+    };
+    event.status = "canceled";
+    event.cancellation = cancellation;
+    event.updatedAt = now;
+    for (const invitee of active) {
+      invitee.status = "canceled";
+      invitee.cancellation = cancellation;
+      invitee.rescheduled = opts.rescheduled ?? false;
+      invitee.updatedAt = now;
+    }
+    this.cancellations.push({
+      eventUuid,
+      eventUri: event.uri,
+      source: opts.source,
+      cancelerType: opts.by,
+      reason: cancellation.reason,
+      at: cancellation.created_at,
+    });
+    return { event, invitees: active, cancellation };
+  }
+
+  /** The invitee moves to a new time: a new event and invitee, the old ones canceled with rescheduled: true. */
+  reschedule(
+    inviteeUuid: string,
+    newStart: string | Date,
+  ): { oldInvitee: InviteeRecord; oldEvent: EventRecord; newInvitee: InviteeRecord; newEvent: EventRecord } {
+    const oldInvitee = this.invitees.get(inviteeUuid);
+    if (!oldInvitee) throw notFound("invitee");
+    const oldEvent = this.events.get(oldInvitee.eventUuid)!;
+    if (oldInvitee.status === "canceled" || oldEvent.status === "canceled") {
+      throw new FakeCalendlyError(403, "Permission Denied", "Event is already canceled");
+    }
+    const et = this.eventTypes.get(oldEvent.eventTypeUuid)!;
+    const start = newStart instanceof Date ? new Date(newStart.getTime()) : new Date(newStart);
+    if (Number.isNaN(start.getTime())) throw invalid("start_time", "is not a valid time");
+    const end = new Date(start.getTime() + et.durationMinutes * MINUTE_MS);
+    if (this.overlapsActive(et.hostUuid, start, end, oldEvent.uuid)) {
+      throw new FakeCalendlyError(409, "Slot Unavailable", "This time is no longer available. Pick another one.");
+    }
+    this.holds.delete(this.holdKey(et.hostUuid, start));
+    const now = this.now();
+    const newEvent = this.createEvent(et, start, end, now, oldEvent.guests);
+    const newInvitee = this.createInvitee(newEvent, now, {
+      name: oldInvitee.name,
+      email: oldInvitee.email,
+      firstName: oldInvitee.firstName,
+      lastName: oldInvitee.lastName,
+      timezone: oldInvitee.timezone,
+      tracking: { ...oldInvitee.tracking },
+      questionsAndAnswers: oldInvitee.questionsAndAnswers.map((q) => ({ ...q })),
+      oldInvitee: oldInvitee.uri,
+    });
+    oldInvitee.newInvitee = newInvitee.uri;
+    this.cancelEvent(oldEvent.uuid, { by: "invitee", reason: null, rescheduled: true, source: "reschedule" });
+    return { oldInvitee, oldEvent, newInvitee, newEvent };
+  }
+
+  // ------------------------------------------------------------------ resources
+
+  organizationResource(): CalendlyOrganization {
+    return {
+      uri: this.organizationUri,
+      name: "Sandbox organization",
+      plan: "teams",
+      stage: "paid",
+      created_at: calendlyTime(this.createdAt),
+      updated_at: calendlyTime(this.createdAt),
+    };
+  }
+
+  userResource(host: HostRecord): CalendlyUser {
+    return {
+      uri: host.uri,
+      name: host.name,
+      slug: host.slug,
+      email: host.email,
+      scheduling_url: `${this.origin}/${encodeURIComponent(host.slug)}`,
+      timezone: "UTC",
+      avatar_url: null,
+      locale: "en",
+      created_at: calendlyTime(host.createdAt),
+      updated_at: calendlyTime(host.createdAt),
+      current_organization: this.organizationUri,
+      resource_type: "User",
+    };
+  }
+
+  eventTypeResource(et: EventTypeRecord): EventType {
+    const host = this.hosts.get(et.hostUuid)!;
+    return {
+      uri: et.uri,
+      name: et.name,
+      active: true,
+      slug: et.slug,
+      scheduling_url: this.schedulingUrl(et),
+      duration: et.durationMinutes,
+      duration_options: null,
+      kind: "solo",
+      pooling_type: null,
+      type: "StandardEventType",
+      color: "#006bff",
+      created_at: calendlyTime(et.createdAt),
+      updated_at: calendlyTime(et.createdAt),
+      internal_note: null,
+      description_plain: "A sandbox session. Nothing here reaches the real Calendly.",
+      description_html: "<p>A sandbox session. Nothing here reaches the real Calendly.</p>",
+      profile: { type: "User", name: host.name, owner: host.uri },
+      secret: false,
+      booking_method: "instant",
+      custom_questions: [],
+      deleted_at: null,
+      admin_managed: false,
+    };
+  }
+
+  eventResource(event: EventRecord): ScheduledEvent {
+    const et = this.eventTypes.get(event.eventTypeUuid)!;
+    const host = this.hosts.get(event.hostUuid)!;
+    const invitees = this.inviteesOf(event.uuid);
+    const resource: ScheduledEvent = {
+      uri: event.uri,
+      name: et.name,
+      meeting_notes_plain: null,
+      meeting_notes_html: null,
+      status: event.status,
+      start_time: calendlyTime(event.start),
+      end_time: calendlyTime(event.end),
+      event_type: et.uri,
+      location: { type: "custom", location: "Sandbox meeting room" },
+      invitees_counter: {
+        total: invitees.length,
+        active: invitees.filter((i) => i.status === "active").length,
+        limit: 1,
+      },
+      created_at: calendlyTime(event.createdAt),
+      updated_at: calendlyTime(event.updatedAt),
+      event_memberships: [{ user: host.uri, user_email: host.email, user_name: host.name }],
+      event_guests: event.guests.map((g) => ({
+        email: g.email,
+        created_at: calendlyTime(g.createdAt),
+        updated_at: calendlyTime(g.createdAt),
+      })),
+    };
+    if (event.cancellation) resource.cancellation = { ...event.cancellation };
+    return resource;
+  }
+
+  inviteeResource(invitee: InviteeRecord): Invitee {
+    const event = this.events.get(invitee.eventUuid)!;
+    const resource: Invitee = {
+      uri: invitee.uri,
+      email: invitee.email,
+      name: invitee.name,
+      first_name: invitee.firstName,
+      last_name: invitee.lastName,
+      status: invitee.status,
+      timezone: invitee.timezone,
+      event: event.uri,
+      tracking: { ...invitee.tracking },
+      questions_and_answers: invitee.questionsAndAnswers.map((q) => ({ ...q })),
+      text_reminder_number: null,
+      rescheduled: invitee.rescheduled,
+      old_invitee: invitee.oldInvitee,
+      new_invitee: invitee.newInvitee,
+      cancel_url: `${this.origin}/cancellations/${invitee.uuid}`,
+      reschedule_url: `${this.origin}/reschedulings/${invitee.uuid}`,
+      routing_form_submission: null,
+      payment: null,
+      no_show: null,
+      reconfirmation: null,
+      scheduling_method: null,
+      invitee_scheduled_by: null,
+      created_at: calendlyTime(invitee.createdAt),
+      updated_at: calendlyTime(invitee.updatedAt),
+    };
+    if (invitee.cancellation) resource.cancellation = { ...invitee.cancellation };
+    return resource;
+  }
+}
+
+export type { EventRecord, EventTypeRecord, HostRecord, InviteeRecord };
