@@ -19,6 +19,7 @@ import underPressure from "./plugins/under-pressure.js";
 import bookings from "./routes/bookings.js";
 import builders from "./routes/builders.js";
 import health from "./routes/health.js";
+import partner from "./routes/partner.js";
 import webhooks from "./routes/webhooks.js";
 
 declare module "fastify" {
@@ -70,12 +71,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(helmet);
   await app.register(sites);
   await app.register(rateLimit, { config });
-  await app.register(underPressure);
+  await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
   await app.register(swagger);
 
   await app.register(health);
   await app.register(builders);
   await app.register(bookings);
+  await app.register(partner);
   await app.register(webhooks);
 
   if (options.sweeper ?? true) {

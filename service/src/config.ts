@@ -86,6 +86,7 @@ const EnvSchema = z
       .min(32, "must be at least 32 characters")
       .optional()
       .or(z.literal("").transform(() => undefined)),
+    MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   })
@@ -135,6 +136,8 @@ export interface Config {
   /** Signs the capability tokens that let a visitor read their booking. */
   bookingTokenSecret: string;
   rateLimit: { max: number; windowSeconds: number };
+  /** Event-loop delay above which requests get 503 (0 turns the check off). */
+  maxEventLoopDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -191,5 +194,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sandboxPorts: { stripe: env.SANDBOX_STRIPE_PORT, calendly: env.SANDBOX_CALENDLY_PORT },
     bookingTokenSecret: env.BOOKING_TOKEN_SECRET ?? "baw-development-booking-token-secret-not-for-production",
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
+    maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
   };
 }

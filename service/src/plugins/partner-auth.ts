@@ -23,7 +23,9 @@ export function authenticatePartner(scope: PartnerScope) {
       key = await verifyPartnerKey(this.db.prisma, request.headers.authorization);
     } catch (error) {
       if (error instanceof AppError && error.statusCode === 401) {
-        reply.header("www-authenticate", `Bearer realm="baw partner API", error="invalid_token"`);
+        // RFC 6750: no error attribute when no credentials were sent.
+        const detail = error.code === "partner_key_required" ? "" : `, error="invalid_token"`;
+        reply.header("www-authenticate", `Bearer realm="baw partner API"${detail}`);
       }
       throw error;
     }

@@ -24,7 +24,8 @@ async function rateLimitPlugin(fastify: FastifyInstance, opts: { config: Config 
     skipOnError: true,
     keyGenerator: (req) => {
       const auth = req.headers.authorization;
-      if (auth?.startsWith("Bearer baw_")) return `partner:${auth.slice(7, 30)}`;
+      // The public part of a partner key (baw_sk_<prefix>), never its secret.
+      if (auth?.startsWith("Bearer baw_sk_")) return `partner:${auth.slice(7, 22)}`;
       const siteKey = req.headers["x-baw-site-key"];
       return `${typeof siteKey === "string" ? siteKey : "anon"}:${req.ip}`;
     },

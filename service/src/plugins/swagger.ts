@@ -3,7 +3,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { jsonSchemaTransform } from "fastify-type-provider-zod";
+import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
 
 async function docs(fastify: FastifyInstance) {
   await fastify.register(swagger, {
@@ -31,6 +31,8 @@ async function docs(fastify: FastifyInstance) {
       },
     },
     transform: jsonSchemaTransform,
+    // Collects the schemas registered with .meta({id}) into components.schemas, so $refs resolve.
+    transformObject: jsonSchemaTransformObject,
   });
   await fastify.register(swaggerUi, { routePrefix: "/docs" });
 }

@@ -3,9 +3,9 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 
 export default fp(
-  async (fastify: FastifyInstance) => {
+  async (fastify: FastifyInstance, opts: { maxEventLoopDelayMs: number }) => {
     await fastify.register(underPressure, {
-      maxEventLoopDelay: 1000,
+      maxEventLoopDelay: opts.maxEventLoopDelayMs,
       maxHeapUsedBytes: 1_500_000_000,
       maxRssBytes: 2_000_000_000,
       retryAfter: 5,

@@ -11,6 +11,7 @@ import { BookingStatus, type Prisma } from "../generated/prisma/client.js";
 import { badRequest, notFound } from "../lib/errors.js";
 import partnerAuth, { authenticatePartner, partnerKeyOf } from "../plugins/partner-auth.js";
 import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
+import { BuilderRefSchema } from "./builders.js";
 
 const security = [{ partnerKey: [] }];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -91,35 +92,37 @@ const PartnerBuilderListSchema = z
   .object({ data: z.array(PartnerBuilderSchema) })
   .meta({ examples: [{ data: [exampleBuilder] }] });
 
-export const PartnerBookingSchema = z
-  .object({
-    id: z.string(),
-    status: z.enum(STATUSES),
-    builder: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
-    sessionType: z.object({ id: z.string(), name: z.string(), durationMinutes: z.number().int() }),
-    startTime: isoDateTime,
-    endTime: isoDateTime,
-    inviteeName: z.string(),
-    inviteeEmail: z.string(),
-    price: MoneySchema.describe("What the session costs (the amount charged at checkout)"),
-    amountPaid: z.number().int().describe("Captured so far, in minor units; refunds are in payments[].amountRefunded"),
-    holdExpiresAt: isoDateTime.nullable().describe("While PENDING_PAYMENT: when the unpaid slot is released"),
-    createdAt: isoDateTime,
-    history: z.array(
-      z.object({ from: z.enum(STATUSES).nullable(), to: z.enum(STATUSES), cause: z.string(), at: isoDateTime }),
-    ),
-    payments: z.array(
-      z.object({
-        id: z.string(),
-        status: z.string(),
-        amount: z.number().int(),
-        currency: z.string(),
-        amountRefunded: z.number().int(),
-        checkoutSessionId: z.string().nullable(),
-      }),
-    ),
-  })
-  .meta({ id: "PartnerBooking", examples: [exampleBooking] });
+const PartnerBookingObject = z.object({
+  id: z.string(),
+  status: z.enum(STATUSES),
+  builder: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+  sessionType: z.object({ id: z.string(), name: z.string(), durationMinutes: z.number().int() }),
+  startTime: isoDateTime,
+  endTime: isoDateTime,
+  inviteeName: z.string(),
+  inviteeEmail: z.string(),
+  price: MoneySchema.describe("What the session costs (the amount charged at checkout)"),
+  amountPaid: z.number().int().describe("Captured so far, in minor units; refunds are in payments[].amountRefunded"),
+  holdExpiresAt: isoDateTime.nullable().describe("While PENDING_PAYMENT: when the unpaid slot is released"),
+  createdAt: isoDateTime,
+  history: z.array(
+    z.object({ from: z.enum(STATUSES).nullable(), to: z.enum(STATUSES), cause: z.string(), at: isoDateTime }),
+  ),
+  payments: z.array(
+    z.object({
+      id: z.string(),
+      status: z.string(),
+      amount: z.number().int(),
+      currency: z.string(),
+      amountRefunded: z.number().int(),
+      checkoutSessionId: z.string().nullable(),
+    }),
+  ),
+});
+
+export const PartnerBookingSchema = PartnerBookingObject.meta({ id: "PartnerBooking", examples: [exampleBooking] });
+/** The same shape inline, so the single-booking response carries its example in the document. */
+const PartnerBookingResponseSchema = PartnerBookingObject.meta({ examples: [exampleBooking] });
 
 const PartnerBookingListSchema = z
   .object({
@@ -136,18 +139,21 @@ const PartnerBookingListSchema = z
     ],
   });
 
-const AttemptBodySchema = z.object({
-  builder: z.string().min(1).max(120).describe("Builder id or slug, e.g. liam"),
-  sessionTypeId: z.string().regex(UUID, "must be a session type id (UUID)").optional(),
-  returnUrl: z.url().max(2000).describe("Page checkout returns to; must be on this key's return-URL allowlist"),
-  customer: z
-    .object({
-      id: z.string().min(1).max(200).describe("Your id for the customer"),
-      email: z.email().max(320).optional(),
-      name: z.string().min(1).max(200).optional(),
-    })
-    .optional(),
-});
+const AttemptBodySchema = z
+  .object({
+    builder: BuilderRefSchema,
+    sessionTypeId: z.string().regex(UUID, "must be a session type id (UUID)").optional(),
+    returnUrl: z.url().max(2000).describe("Page checkout returns to; must be on this key's return-URL allowlist"),
+    customer: z
+      .object({
+        id: z.string().min(1).max(200).describe("Your id for the customer"),
+        email: z.email().max(320).optional(),
+        name: z.string().min(1).max(200).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 const AttemptCreatedSchema = z
   .object({
@@ -165,11 +171,13 @@ const AttemptCreatedSchema = z
     ],
   });
 
-const CreateBookingBodySchema = z.object({
-  attemptId: z.string().min(1).max(100),
-  eventUri: z.url().max(500).describe("Calendly scheduled-event URI from calendly.event_scheduled"),
-  inviteeUri: z.url().max(500).describe("Calendly invitee URI from calendly.event_scheduled"),
-});
+const CreateBookingBodySchema = z
+  .object({
+    attemptId: z.string().min(1).max(100).describe("attemptId from POST /v1/partner/booking-attempts"),
+    eventUri: z.url().max(500).describe("Calendly scheduled-event URI from calendly.event_scheduled"),
+    inviteeUri: z.url().max(500).describe("Calendly invitee URI from calendly.event_scheduled"),
+  })
+  .strict();
 
 const BookingCreatedSchema = z
   .object({
@@ -191,33 +199,35 @@ const BookingCreatedSchema = z
     ],
   });
 
-const ListQuerySchema = z.object({
-  builder: z.string().min(1).max(120).optional().describe("Builder id or slug"),
-  status: z
-    .string()
-    .optional()
-    .describe(`One status or a comma-separated list: ${STATUSES.join(", ")}`)
-    .transform((v, ctx) => {
-      if (v === undefined) return undefined;
-      const parts = v
-        .split(",")
-        .map((s) => s.trim().toUpperCase())
-        .filter(Boolean);
-      const bad = parts.find((p) => !(STATUSES as string[]).includes(p));
-      if (bad !== undefined || parts.length === 0) {
-        ctx.addIssue({
-          code: "custom",
-          message: `must be one or more of ${STATUSES.join(", ")}${bad ? ` (got "${bad}")` : ""}`,
-        });
-        return z.NEVER;
-      }
-      return [...new Set(parts)] as BookingStatus[];
-    }),
-  from: isoDateTime.optional().describe("Only bookings starting at or after this time"),
-  to: isoDateTime.optional().describe("Only bookings starting before this time"),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(500).optional().describe("nextCursor of the previous page"),
-});
+const ListQuerySchema = z
+  .object({
+    builder: BuilderRefSchema.optional(),
+    status: z
+      .string()
+      .optional()
+      .describe(`One status or a comma-separated list: ${STATUSES.join(", ")}`)
+      .transform((v, ctx) => {
+        if (v === undefined) return undefined;
+        const parts = v
+          .split(",")
+          .map((s) => s.trim().toUpperCase())
+          .filter(Boolean);
+        const bad = parts.find((p) => !(STATUSES as string[]).includes(p));
+        if (bad !== undefined || parts.length === 0) {
+          ctx.addIssue({
+            code: "custom",
+            message: `must be one or more of ${STATUSES.join(", ")}${bad ? ` (got "${bad}")` : ""}`,
+          });
+          return z.NEVER;
+        }
+        return [...new Set(parts)] as BookingStatus[];
+      }),
+    from: isoDateTime.optional().describe("Only bookings starting at or after this time"),
+    to: isoDateTime.optional().describe("Only bookings starting before this time"),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(500).optional().describe("nextCursor of the previous page"),
+  })
+  .strict();
 
 // ---- cursor -------------------------------------------------------------------------------
 
@@ -257,7 +267,8 @@ const bookingInclude = {
 } satisfies Prisma.BookingInclude;
 
 type LoadedBooking = Prisma.BookingGetPayload<{ include: typeof bookingInclude }>;
-type PartnerBooking = z.infer<typeof PartnerBookingSchema>;
+export type PartnerBooking = z.infer<typeof PartnerBookingSchema>;
+export type PartnerBuilder = z.infer<typeof PartnerBuilderSchema>;
 
 const CAPTURED = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);
 
@@ -394,7 +405,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
         description: "Requires the `bookings:read` scope.",
         security,
         params: z.object({ id: z.string().regex(UUID, "must be a booking id (UUID)").describe("Booking id") }),
-        response: { 200: PartnerBookingSchema, ...errorResponses, 404: ErrorSchema },
+        response: { 200: PartnerBookingResponseSchema, ...errorResponses, 404: ErrorSchema },
       },
     },
     async (request) => {

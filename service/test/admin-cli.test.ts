@@ -1,0 +1,244 @@
+// The admin CLI end to end: real processes against a PGlite directory in a temp folder.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Fastify from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import t from "tap";
+import { main } from "../src/cli/admin.js";
+import { loadConfig } from "../src/config.js";
+import { openDatabase } from "../src/db/database.js";
+import { parsePartnerKey, verifyPartnerKey } from "../src/domain/partner-keys.js";
+import { AppError } from "../src/lib/errors.js";
+import { sha256 } from "../src/lib/ids.js";
+import database from "../src/plugins/database.js";
+import errorHandler from "../src/plugins/error-handler.js";
+import partnerRoutes from "../src/routes/partner.js";
+
+const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+t.before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "baw-admin-"));
+  env = { PATH: process.env.PATH, HOME: process.env.HOME, PGLITE_DIR: path.join(dir, "db"), LOG_LEVEL: "silent" };
+});
+t.teardown(async () => rm(dir, { recursive: true, force: true }));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function admin(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "src/cli/admin.ts", ...args],
+      { cwd: serviceDir, env, timeout: 110_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs the CLI in this process (argument errors never reach the database). */
+async function adminInProcess(...args: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), env });
+  return { code, stdout: out.map((l) => `${l}\n`).join(""), stderr: err.map((l) => `${l}\n`).join("") };
+}
+
+t.test("bad usage exits 2 with one line naming the flag", async (t) => {
+  const site = [
+    "sites",
+    "create",
+    "--name",
+    "S",
+    "--origin",
+    "https://a.example",
+    "--return-url",
+    "https://a.example/b",
+  ];
+  const cases: [string[], RegExp][] = [
+    [
+      ["sites", "create", "--name", "S", "--origin", "https://a.example/path", "--return-url", "https://a.example/b"],
+      /^admin: --origin: .*bare origin/,
+    ],
+    [
+      ["sites", "create", "--name", "S", "--origin", "https://a.example", "--return-url", "https://b.example/b"],
+      /^admin: --return-url: .*origins/,
+    ],
+    [
+      ["sites", "create", "--name", "S", "--origin", "https://a.example", "--return-url", "ftp://a.example/b"],
+      /^admin: --return-url: /,
+    ],
+    [
+      ["sites", "create", "--name", "S", "--origin", "a.example", "--return-url", "https://a.example/b"],
+      /^admin: --origin: /,
+    ],
+    [
+      ["sites", "create", "--origin", "https://a.example", "--return-url", "https://a.example/b"],
+      /^admin: --name: is required/,
+    ],
+    [["sites", "create", "--name", "S", "--return-url", "https://a.example/b"], /^admin: --origin: /],
+    [[...site, "--colour", "red"], /^admin: --colour: unknown flag/],
+    [[...site, "--name"], /^admin: --name: needs a value/],
+    [[...site, "--require-customer-token"], /^admin: --require-customer-token: /],
+    [[...site, "--customer-token-secret", "short"], /^admin: --customer-token-secret: .*32/],
+    [
+      [...site, "--customer-token-secret", "s".repeat(32), "--jwks-url", "https://a.example/jwks"],
+      /^admin: --jwks-url: .*not both/,
+    ],
+    [["sites", "update"], /^admin: <publishable-key>: is required/],
+    [["partner-keys", "create", "--name", "P", "--scope", "bookings:delete"], /^admin: --scope: .*bookings:delete/],
+    [["partner-keys", "create", "--name", "P", "--scope", "bookings:write"], /^admin: --return-url: .*bookings:write/],
+    [["partner-keys", "create", "--name", "P"], /^admin: --scope: /],
+    [["partner-keys", "list", "--json=yes"], /^admin: --json: takes no value/],
+    [["partner-keys", "revoke", "x"], /^admin: <prefix>: /],
+    [["partner-keys", "destroy"], /^admin: partner-keys: unknown action "destroy"/],
+    [["users", "list"], /^admin: unknown command "users"/],
+  ];
+  for (const [args, expected] of cases) {
+    const run = await adminInProcess(...args);
+    t.equal(run.code, 2, `${args.join(" ")}: exit 2`);
+    t.match(run.stderr, expected, `${args.join(" ")}: names the flag`);
+    t.equal(run.stderr.trim().split("\n").length, 1, "one line");
+    t.equal(run.stdout, "", "nothing on stdout");
+  }
+  // The same through a real process: the exit code and stderr.
+  const real = await admin(...site, "--colour", "red");
+  t.equal(real.code, 2);
+  t.equal(real.stderr, 'admin: --colour: unknown flag for "sites create" (see --help)\n');
+  const help = await adminInProcess("--help");
+  t.equal(help.code, 0);
+  t.match(help.stdout, /sites create --name NAME --origin ORIGIN/);
+  t.match(help.stdout, /partner-keys revoke <prefix>/);
+});
+
+t.test("sites, partner keys: create, list, revoke", async (t) => {
+  const site = await admin(
+    "sites",
+    "create",
+    "--name",
+    "Acme shop",
+    "--origin",
+    "https://shop.acme.example",
+    "--origin",
+    "http://localhost:5173/",
+    "--return-url",
+    "https://shop.acme.example/booked",
+  );
+  t.equal(site.code, 0, site.stderr);
+  const publishableKey = /\b(pk_test_[0-9A-Za-z]{24})\b/.exec(site.stdout)?.[1];
+  t.ok(publishableKey, "prints a test-mode publishable key (Stripe runs in the sandbox)");
+
+  const created = await admin(
+    "partner-keys",
+    "create",
+    "--name",
+    "Acme partner",
+    "--scope",
+    "builders:read",
+    "--scope",
+    "bookings:write",
+    "--return-url",
+    "https://partner.acme.example/done",
+  );
+  t.equal(created.code, 0, created.stderr);
+  t.match(created.stdout, /store it now; it cannot be shown again/i);
+  const key = /\b(baw_sk_[0-9A-Za-z]{8}_[A-Za-z0-9_-]{43})\b/.exec(created.stdout)?.[1] ?? "";
+  const parsed = parsePartnerKey(key);
+  t.ok(parsed, "prints the secret key");
+  if (!parsed) return;
+
+  const list = await admin("partner-keys", "list");
+  const listJson = await adminInProcess("partner-keys", "list", "--json");
+  const sites = await adminInProcess("sites", "list", "--json");
+  t.equal(list.code, 0, list.stderr);
+  t.match(list.stdout, new RegExp(`${parsed.prefix}\\s+Acme partner\\s+\\[active\\]`));
+  for (const out of [list.stdout, listJson.stdout]) {
+    t.notOk(out.includes(parsed.secret), "no secret in the listing");
+    t.notOk(out.includes(sha256(parsed.secret)), "no hash in the listing");
+  }
+  t.match(JSON.parse(listJson.stdout), [
+    {
+      prefix: parsed.prefix,
+      scopes: ["builders:read", "bookings:write"],
+      returnUrlAllowlist: ["https://partner.acme.example/done"],
+    },
+  ]);
+  t.match(JSON.parse(sites.stdout), [
+    {
+      name: "Acme shop",
+      publishableKey,
+      allowedOrigins: ["https://shop.acme.example", "http://localhost:5173"],
+      returnUrlAllowlist: ["https://shop.acme.example/booked"],
+      requireCustomerToken: false,
+    },
+  ]);
+
+  const updated = await admin(
+    "sites",
+    "update",
+    publishableKey ?? "",
+    "--return-url",
+    "https://shop.acme.example/other",
+  );
+  t.equal(updated.code, 0, updated.stderr);
+  const strayUpdate = await adminInProcess(
+    "sites",
+    "update",
+    publishableKey ?? "",
+    "--origin",
+    "https://elsewhere.example",
+  );
+  t.equal(strayUpdate.code, 2, "narrowing the origins past the return URLs is refused");
+  t.match(strayUpdate.stderr, /^admin: --origin: /);
+
+  // The printed key authenticates against the service.
+  const config = loadConfig(env);
+  const db = await openDatabase(config.database);
+  try {
+    const app = Fastify({ logger: false });
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    await app.register(errorHandler);
+    await app.register(database, { config, db });
+    await app.register(partnerRoutes);
+    const res = await app.inject({
+      method: "GET",
+      url: "/v1/partner/builders",
+      headers: { authorization: `Bearer ${key}` },
+    });
+    await app.close();
+    t.equal(res.statusCode, 200, res.body);
+    const { rows } = await db.sql.query<Record<string, unknown>>(`SELECT * FROM "PartnerKey"`);
+    t.notOk(JSON.stringify(rows).includes(parsed.secret), "the database holds no secret");
+    const siteRow = await db.prisma.site.findUniqueOrThrow({ where: { publishableKey: publishableKey ?? "" } });
+    t.same(siteRow.returnUrlAllowlist, ["https://shop.acme.example/other"], "update replaced the return URLs");
+  } finally {
+    await db.close();
+  }
+
+  const revoked = await admin("partner-keys", "revoke", parsed.prefix);
+  t.equal(revoked.code, 0, revoked.stderr);
+  t.match(revoked.stdout, /Revoked partner key/);
+  const unknown = await adminInProcess("partner-keys", "revoke", "ZZZZZZZZ");
+  t.equal(unknown.code, 1, "an unknown prefix is a failure, not bad usage");
+
+  const again = await openDatabase(config.database);
+  try {
+    const error = await verifyPartnerKey(again.prisma, `Bearer ${key}`).catch((e: unknown) => e);
+    t.ok(error instanceof AppError);
+    t.match(error, { statusCode: 401, code: "partner_key_revoked" });
+  } finally {
+    await again.close();
+  }
+});
