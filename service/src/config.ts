@@ -155,6 +155,9 @@ export const sandboxSecrets = {
   calendlyWebhookSigningKey: "calendly-sandbox-signing-key",
 } as const;
 
+/** The booking-token secret used when none is configured; refused in production. */
+export const developmentBookingTokenSecret = "baw-development-booking-token-secret-not-for-production";
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
@@ -192,7 +195,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     holdSeconds,
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
     sandboxPorts: { stripe: env.SANDBOX_STRIPE_PORT, calendly: env.SANDBOX_CALENDLY_PORT },
-    bookingTokenSecret: env.BOOKING_TOKEN_SECRET ?? "baw-development-booking-token-secret-not-for-production",
+    bookingTokenSecret: env.BOOKING_TOKEN_SECRET ?? developmentBookingTokenSecret,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
   };

@@ -4,11 +4,11 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type Stripe from "stripe";
 import type { Config } from "../config.js";
-import { liamCalendly } from "../db/seed.js";
 import { type CalendlyClient, createCalendlyClient } from "../providers/calendly.js";
 import { createStripeClient } from "../providers/stripe.js";
-import { type FakeCalendly, startFakeCalendly } from "../sandbox/fake-calendly/index.js";
-import { type FakeStripe, startFakeStripe } from "../sandbox/fake-stripe/index.js";
+import type { FakeCalendly } from "../sandbox/fake-calendly/index.js";
+import type { FakeStripe } from "../sandbox/fake-stripe/index.js";
+import { startSandbox } from "../sandbox/start.js";
 
 export interface Providers {
   stripe: Stripe;
@@ -40,35 +40,7 @@ async function providers(fastify: FastifyInstance, opts: ProvidersOptions) {
     return;
   }
   const { config } = opts;
-  const sandbox: Providers["sandbox"] = {};
-  if (config.stripe.sandbox) {
-    sandbox.stripe = await startFakeStripe({
-      port: config.sandboxPorts.stripe,
-      secretKey: config.stripe.secretKey,
-      webhookSecret: config.stripe.webhookSecret,
-      // Stripe refuses expires_at under 30 min; a short sandbox hold lowers the bar so tests can expire holds.
-      minExpirySeconds: Math.max(1, Math.min(1800, config.holdSeconds - 60)),
-    });
-  }
-  if (config.calendly.sandbox) {
-    sandbox.calendly = await startFakeCalendly({
-      port: config.sandboxPorts.calendly,
-      token: config.calendly.token,
-      webhookSigningKey: config.calendly.webhookSigningKey,
-      eventTypes: [
-        {
-          userUuid: liamCalendly.userUuid,
-          userSlug: liamCalendly.userSlug,
-          userName: "Liam",
-          userEmail: liamCalendly.email,
-          eventTypeUuid: liamCalendly.eventTypeUuid,
-          slug: liamCalendly.eventSlug,
-          name: "1:1 build session",
-          durationMinutes: 60,
-        },
-      ],
-    });
-  }
+  const sandbox = await startSandbox(config);
   const fakeCalendly = sandbox.calendly;
   const built: Providers = {
     stripe: createStripeClient({ secretKey: config.stripe.secretKey, apiBase: sandbox.stripe?.url }),
