@@ -1,7 +1,8 @@
 // The service as one Fastify application: plugins first, then routes per resource.
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyLoggerOptions } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { LoggerOptions as PinoLoggerOptions } from "pino";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { domainContext } from "./domain/context.js";
@@ -36,8 +37,11 @@ export interface AppOptions {
   providers?: Providers;
   /** Seed the demo builders at start-up. */
   seed?: boolean;
-  /** Overrides the logger built from the config (tests capture logs with a stream). */
-  logger?: FastifyServerOptions["logger"];
+  /**
+   * Logger settings merged over the service's own (level, redaction, serializers): tests pass a
+   * stream to capture logs. `false` turns logging off.
+   */
+  logger?: false | (FastifyLoggerOptions & PinoLoggerOptions);
   /** Run the hold sweeper on an interval (default true; tests call `sweep` directly). */
   sweeper?: boolean;
 }
@@ -47,7 +51,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config.logLevel),
+    logger: options.logger === false ? false : { ...loggerOptions(config.logLevel), ...options.logger },
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestIdHeader: false,

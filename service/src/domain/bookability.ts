@@ -20,10 +20,22 @@ export function decideBookability(builder: Builder & { sessionTypes: SessionType
   if (!builder.calendlyEventUrl) {
     return { state: "unavailable", reason: `${builder.name} has not connected a calendar yet.`, sessionTypes };
   }
+  if (!isHttpUrl(builder.calendlyEventUrl)) {
+    return { state: "unavailable", reason: `${builder.name}'s calendar link is not valid.`, sessionTypes };
+  }
   if (sessionTypes.length === 0) {
     return { state: "unavailable", reason: `${builder.name} has no session types on offer.`, sessionTypes };
   }
   return { state: "bookable", sessionTypes };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -34,8 +34,17 @@ export interface BookingCreated {
   created: boolean;
 }
 
+/**
+ * A unique-constraint violation, however the driver reports it: Prisma's P2002 (adapter-pg), or
+ * the raw driver error (PGlite's adapter passes Postgres's SQLSTATE 23505 through unmapped).
+ */
 export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === "P2002";
+  type Reported = { code?: string; kind?: string; cause?: Reported; meta?: { driverAdapterError?: Reported } };
+  const e = error as Reported | null | undefined;
+  if (!e || typeof e !== "object") return false;
+  if (e.code === "P2002" || e.code === "23505" || e.kind === "UniqueConstraintViolation") return true;
+  const cause = e.cause ?? e.meta?.driverAdapterError;
+  return cause !== undefined && cause !== e && isUniqueViolation(cause);
 }
 
 /**
@@ -229,11 +238,12 @@ export async function ensureCheckout(ctx: DomainContext, booking: Booking, retur
       retryable: false,
     });
   }
-  await ctx.prisma.payment.updateMany({
+  const recorded = await ctx.prisma.payment.updateMany({
     where: { id: payment.id, checkoutSessionId: null },
     data: { checkoutSessionId: session.id, checkoutUrl: session.url },
   });
-  ctx.metrics.step("checkout_created");
+  // Concurrent calls get the same session replayed; the funnel counts it once.
+  if (recorded.count === 1) ctx.metrics.step("checkout_created");
   if (!session.url) throw upstream("checkout_unavailable", "Stripe returned a session without a URL; retry");
   return session.url;
 }

@@ -11,6 +11,7 @@ export interface Customer {
 }
 
 const MAX_LIFETIME_SECONDS = 60 * 60;
+const CLOCK_SKEW_SECONDS = 60;
 const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
 function jwks(url: string) {
@@ -51,7 +52,11 @@ export async function verifyCustomerToken(site: Site, token: string | undefined)
           : "is not a valid token for this site";
     throw unauthorized("customer_token_invalid", `customerToken: ${reason}`);
   }
-  if (payload.iat && payload.exp && payload.exp - payload.iat > MAX_LIFETIME_SECONDS) {
+  // Short-lived means both: issued for at most an hour, and not valid for more than an hour from
+  // now (a token without iat would otherwise live as long as its exp says).
+  const now = Math.floor(Date.now() / 1000);
+  const lifetime = payload.exp! - (payload.iat ?? now);
+  if (lifetime > MAX_LIFETIME_SECONDS || payload.exp! - now > MAX_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) {
     throw unauthorized("customer_token_invalid", "customerToken: lives longer than one hour; issue short-lived tokens");
   }
   const str = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);

@@ -69,6 +69,34 @@ async function refundWhole(tx: Tx, payment: Payment, session: Stripe.Checkout.Se
   });
 }
 
+/** The payment will not come: EXPIRED (or FAILED), and the Calendly slot is released. */
+async function releaseUnpaid(
+  ctx: DomainContext,
+  payment: Payment,
+  cause: string,
+  failed: boolean,
+): Promise<SessionOutcome> {
+  const outcome = await ctx.prisma.$transaction(async (tx): Promise<SessionOutcome> => {
+    const updated = await tx.payment.updateMany({
+      where: { id: payment.id, status: { in: ["OPEN", "UNPAID"] } },
+      data: { status: failed ? "FAILED" : "EXPIRED" },
+    });
+    if (updated.count !== 1) return "no_change";
+    const booking = await tx.booking.findUniqueOrThrow({ where: { id: payment.bookingId } });
+    const moved = await transition(tx, booking.id, failed ? "FAILED" : "EXPIRED", cause);
+    if (!moved.applied) return "no_change";
+    await cancelEventEffect(
+      tx,
+      booking.id,
+      booking.calendlyEventUri,
+      failed ? "Payment failed" : "Payment was not completed in time",
+    );
+    return failed ? "failed" : "expired";
+  });
+  if (outcome === "expired" || outcome === "failed") ctx.metrics.step(outcome);
+  return outcome;
+}
+
 export async function applyCheckoutSession(
   ctx: DomainContext,
   session: Stripe.Checkout.Session,
@@ -82,7 +110,11 @@ export async function applyCheckoutSession(
     (session.payment_status === "paid" || session.payment_status === "no_payment_required");
   let outcome: SessionOutcome = "no_change";
 
-  if (paid) {
+  if (options.asyncPaymentFailed) {
+    // checkout.session.async_payment_failed carries a complete, unpaid session: the same shape
+    // as a payment still settling, so the event type decides.
+    outcome = await releaseUnpaid(ctx, payment, cause, true);
+  } else if (paid) {
     try {
       outcome = await ctx.prisma.$transaction(async (tx) => {
         if (!(await markPaid(tx, payment, session))) return "no_change";
@@ -122,27 +154,9 @@ export async function applyCheckoutSession(
       }
       return updated.count === 1 ? "awaiting_async_payment" : "no_change";
     });
-  } else if (session.status === "expired" || options.asyncPaymentFailed) {
-    const failed = options.asyncPaymentFailed === true;
-    outcome = await ctx.prisma.$transaction(async (tx) => {
-      const updated = await tx.payment.updateMany({
-        where: { id: payment.id, status: { in: ["OPEN", "UNPAID"] } },
-        data: { status: failed ? "FAILED" : "EXPIRED" },
-      });
-      if (updated.count !== 1) return "no_change";
-      const booking = await tx.booking.findUniqueOrThrow({ where: { id: payment.bookingId } });
-      const moved = await transition(tx, booking.id, failed ? "FAILED" : "EXPIRED", cause);
-      if (!moved.applied) return "no_change";
-      await cancelEventEffect(
-        tx,
-        booking.id,
-        booking.calendlyEventUri,
-        failed ? "Payment failed" : "Payment was not completed in time",
-      );
-      return failed ? "failed" : "expired";
-    });
-    if (outcome === "expired" || outcome === "failed") ctx.metrics.step(outcome);
+  } else if (session.status === "expired") {
+    outcome = await releaseUnpaid(ctx, payment, cause, false);
   }
-  await runSideEffects(ctx, { bookingId: payment.bookingId });
+  await runSideEffects(ctx, { bookingId: payment.bookingId }, { ignoreBackoff: true });
   return outcome;
 }

@@ -1,7 +1,7 @@
 // Checkout may only return to pages a site (or partner) allowlisted: no open redirects.
 import { badRequest } from "../lib/errors.js";
 
-/** True when `candidate` has the origin of an allowlist entry and starts with its path. */
+/** True when `candidate` has the origin of an allowlist entry and is its page or below it. */
 export function isAllowedReturnUrl(candidate: string, allowlist: readonly string[]): boolean {
   let url: URL;
   try {
@@ -14,7 +14,10 @@ export function isAllowedReturnUrl(candidate: string, allowlist: readonly string
   return allowlist.some((entry) => {
     try {
       const allowed = new URL(entry);
-      return allowed.origin === url.origin && url.pathname.startsWith(allowed.pathname);
+      if (allowed.origin !== url.origin) return false;
+      // "/book" allows "/book" and "/book/…", not "/bookmarks".
+      const base = allowed.pathname.endsWith("/") ? allowed.pathname : `${allowed.pathname}/`;
+      return url.pathname === allowed.pathname || url.pathname.startsWith(base);
     } catch {
       return false;
     }

@@ -36,13 +36,17 @@ export async function enqueueSideEffect(
   });
 }
 
-async function claim(ctx: DomainContext, effect: Pick<SideEffect, "id">): Promise<SideEffect | null> {
+async function claim(
+  ctx: DomainContext,
+  effect: Pick<SideEffect, "id">,
+  ignoreBackoff: boolean,
+): Promise<SideEffect | null> {
   const staleBefore = new Date(Date.now() - CLAIM_TIMEOUT_MS);
   const claimed = await ctx.prisma.sideEffect.updateMany({
     where: {
       id: effect.id,
       status: "PENDING",
-      runAfter: { lte: new Date() },
+      ...(ignoreBackoff ? {} : { runAfter: { lte: new Date() } }),
       OR: [{ claimedAt: null }, { claimedAt: { lt: staleBefore } }],
     },
     data: { claimedAt: new Date(), attempts: { increment: 1 } },
@@ -119,21 +123,24 @@ export interface RunResult {
 /**
  * Runs the given effects (or every due one for a booking) that this worker can claim.
  * Throws the first error after recording it, so a webhook can answer non-2xx and be retried.
+ * `ignoreBackoff` is for runs a provider's redelivery triggers: the provider's retry schedule
+ * is the backoff, and the redelivery must find the effect attempted, or it would answer 200
+ * with the effect still undone. The sweeper honours each effect's own backoff.
  */
 export async function runSideEffects(
   ctx: DomainContext,
   where: Prisma.SideEffectWhereInput,
-  { throwOnError = true } = {},
+  { throwOnError = true, ignoreBackoff = false } = {},
 ): Promise<RunResult> {
   const due = await ctx.prisma.sideEffect.findMany({
-    where: { ...where, status: "PENDING", runAfter: { lte: new Date() } },
+    where: { ...where, status: "PENDING", ...(ignoreBackoff ? {} : { runAfter: { lte: new Date() } }) },
     orderBy: { createdAt: "asc" },
     take: 50,
   });
   const result: RunResult = { done: 0, failed: 0 };
   let firstError: unknown;
   for (const candidate of due) {
-    const effect = await claim(ctx, candidate);
+    const effect = await claim(ctx, candidate, ignoreBackoff);
     if (!effect) continue;
     try {
       await perform(ctx, effect);

@@ -29,7 +29,8 @@ function toBody(error: FastifyError | AppError | Error, requestId: string): Erro
     const where = error.validationContext ?? "request";
     const pathParts = (first?.instancePath ?? "").split("/").filter(Boolean);
     // A strict object names the unexpected keys in the issue, not in its path.
-    const unknownKey = first?.keyword === "unrecognized_keys" ? (first.params?.keys as string[] | undefined)?.[0] : undefined;
+    const unknownKey =
+      first?.keyword === "unrecognized_keys" ? (first.params?.keys as string[] | undefined)?.[0] : undefined;
     if (unknownKey !== undefined) pathParts.push(unknownKey);
     const field = pathParts.length > 0 ? pathParts.join(".") : (first?.params?.issue?.path?.join(".") ?? where);
     const problem = unknownKey !== undefined ? "is not an accepted field" : (first?.message ?? "is invalid");

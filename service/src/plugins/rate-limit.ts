@@ -1,4 +1,4 @@
-// Rate limits per client (partner key, else site key + IP). Redis-backed when REDIS_URL is
+// Rate limits per client (partner key, else the client's address). Redis-backed when REDIS_URL is
 // set, so the limit holds across instances.
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
@@ -22,12 +22,13 @@ async function rateLimitPlugin(fastify: FastifyInstance, opts: { config: Config 
     timeWindow: opts.config.rateLimit.windowSeconds * 1000,
     ...(redis ? { redis, nameSpace: "baw-rl:" } : {}),
     skipOnError: true,
+    // Browser traffic is limited per client address. The site key is not part of the bucket:
+    // it is a header the client chooses, so a new key per request would mean a fresh bucket.
     keyGenerator: (req) => {
       const auth = req.headers.authorization;
       // The public part of a partner key (baw_sk_<prefix>), never its secret.
       if (auth?.startsWith("Bearer baw_sk_")) return `partner:${auth.slice(7, 22)}`;
-      const siteKey = req.headers["x-baw-site-key"];
-      return `${typeof siteKey === "string" ? siteKey : "anon"}:${req.ip}`;
+      return `ip:${req.ip}`;
     },
     allowList: (req) => req.url.startsWith("/webhooks/") || req.url === "/health" || req.url === "/ready",
     errorResponseBuilder: (_req, context) => ({

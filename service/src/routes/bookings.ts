@@ -11,12 +11,13 @@ import { chooseReturnUrl } from "../domain/return-urls.js";
 import { notFound } from "../lib/errors.js";
 import { requireSite } from "../plugins/sites.js";
 import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
+import { BuilderRefSchema } from "./builders.js";
 
 const id = (what: string) => z.string().trim().min(1).max(200).describe(what);
 
 export const AttemptBodySchema = z
   .object({
-    builder: id("Builder id or slug"),
+    builder: BuilderRefSchema,
     sessionTypeId: z.string().uuid().optional().describe("Required when the builder offers several session types"),
     customerToken: z.string().max(4096).optional().describe("Short-lived JWT from the host site, when it requires one"),
     returnUrl: z.string().url().max(2000).optional().describe("An allowlisted page checkout returns to"),

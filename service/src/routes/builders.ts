@@ -28,6 +28,19 @@ export const BookingConfigSchema = z
 
 export type BookingConfig = z.infer<typeof BookingConfigSchema>;
 
+/** A builder's id (UUID) or slug. The router refuses path parameters over 100 characters (414). */
+export const BuilderRefSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, "must be a builder id or slug (letters, digits, - and _)")
+  .describe("Builder id or slug, e.g. liam");
+
+/** If-None-Match matches a list of tags, weakly (RFC 9110 §13.1.2). */
+function noneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === "*") return true;
+  return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
+}
+
 const builders: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get(
     "/v1/builders/:idOrSlug/booking-config",
@@ -37,7 +50,7 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
         tags: ["public"],
         summary: "Whether a builder can be booked, and what the widget needs to show",
         security: [{ siteKey: [] }],
-        params: z.object({ idOrSlug: z.string().min(1).max(120).describe("Builder id or slug, e.g. liam") }),
+        params: z.object({ idOrSlug: BuilderRefSchema }),
         querystring: z.object({ siteKey: z.string().max(200).optional() }),
         response: {
           200: BookingConfigSchema,
@@ -85,7 +98,9 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
         .header("etag", etag)
         .header("cache-control", "private, max-age=0, must-revalidate")
         .header("vary", "Origin, X-Baw-Site-Key");
-      if (request.headers["if-none-match"] === etag) return reply.code(304).send(null);
+      // A revalidated (304) config is a view too: the widget renders from its cache.
+      fastify.metrics.step("config_viewed");
+      if (noneMatch(request.headers["if-none-match"], etag)) return reply.code(304).send(null);
       return body;
     },
   );

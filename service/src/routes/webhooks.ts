@@ -10,6 +10,7 @@ import { stripeHandler } from "../domain/webhooks/stripe-events.js";
 import type { SignatureResult } from "../generated/prisma/client.js";
 import type { CalendlyWebhookBody } from "../providers/calendly.js";
 import { verifySignature } from "../providers/webhook-signature.js";
+import { ErrorSchema } from "../schemas/common.js";
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
 export const CALENDLY_TOLERANCE_SECONDS = 180;
@@ -37,7 +38,14 @@ const webhookSchema = (provider: string, header: string) => ({
   tags: ["webhooks"],
   summary: `${provider} webhook (signed with ${header})`,
   headers: z.object({ [header.toLowerCase()]: z.string().optional() }).passthrough(),
-  response: { 200: ReceiptSchema, 400: ReceiptSchema, 409: ReceiptSchema, 500: ReceiptSchema },
+  // 400 and 500 may also come from the app's error handler (ErrorSchema): a body that matched
+  // neither would turn the answer into a serialization failure.
+  response: {
+    200: ReceiptSchema,
+    400: z.union([ReceiptSchema, ErrorSchema]),
+    409: ReceiptSchema,
+    500: z.union([ReceiptSchema, ErrorSchema]),
+  },
 });
 
 function stripeSignatureResult(error: unknown): SignatureResult {
@@ -100,13 +108,11 @@ const webhooks: FastifyPluginAsync = async (fastify) => {
         const signature: SignatureResult =
           check.reason === "missing" ? "MISSING" : check.reason === "stale" ? "STALE" : "INVALID";
         await logRejectedDelivery(ctx, "CALENDLY", signature, `signature ${check.reason}`);
-        return reply
-          .code(400)
-          .send({
-            received: false,
-            error: "signature_invalid",
-            message: `Calendly-Webhook-Signature: ${check.reason}`,
-          });
+        return reply.code(400).send({
+          received: false,
+          error: "signature_invalid",
+          message: `Calendly-Webhook-Signature: ${check.reason}`,
+        });
       }
       let body: CalendlyWebhookBody;
       try {

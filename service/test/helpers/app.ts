@@ -4,9 +4,10 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { type Database, openDatabase } from "../../src/db/database.js";
-import { seedDatabase } from "../../src/db/seed.js";
+import { liamCalendly, type SiteSeed, seedDatabase } from "../../src/db/seed.js";
 import type { DomainContext } from "../../src/domain/context.js";
 import { domainContext } from "../../src/domain/context.js";
+import { type CalendlyClientOptions, createCalendlyClient } from "../../src/providers/calendly.js";
 import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
 import type { FakeStripe } from "../../src/sandbox/fake-stripe/index.js";
 import { type FreshDatabase, freshDatabase } from "./postgres.js";
@@ -28,19 +29,38 @@ export interface TestApp {
   config: Config;
   /** Headers a widget on the test site sends. */
   siteHeaders: Record<string, string>;
+  /** Replaces the service's Calendly client (e.g. a shorter timeout); `undefined` restores the default. */
+  useCalendlyClient(options?: Partial<CalendlyClientOptions>): void;
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
   database?: "pglite" | "postgres";
   env?: NodeJS.ProcessEnv;
-  logger?: Parameters<typeof buildApp>[0]["logger"];
+  /**
+   * Log capture, e.g. `{level: "info", stream}`. The service's own logger options (redaction,
+   * serializers) are kept, so tests see what production would write.
+   */
+  logger?: { level?: string; stream: { write(line: string): void } };
+  /** Extra embedding sites to seed. */
+  sites?: SiteSeed[];
+  /** Calendly client options for the service (timeouts, retries). */
+  calendlyClient?: Partial<CalendlyClientOptions>;
+  /**
+   * A second service instance over the same Postgres database and the same provider fakes
+   * (webhooks keep going to the first instance).
+   */
+  shareWith?: TestApp;
 }
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   let fresh: FreshDatabase | undefined;
-  const env: NodeJS.ProcessEnv = { LOG_LEVEL: "silent", ...options.env };
-  if (options.database === "postgres") {
+  const env: NodeJS.ProcessEnv = { LOG_LEVEL: "silent", MAX_EVENT_LOOP_DELAY_MS: "0", ...options.env };
+  const shared = options.shareWith;
+  if (shared) {
+    if (shared.config.database.kind !== "postgres") throw new Error("shareWith needs a Postgres test app");
+    env.DATABASE_URL = shared.config.database.url;
+  } else if (options.database === "postgres") {
     fresh = await freshDatabase();
     env.DATABASE_URL = fresh.url;
   } else {
@@ -48,20 +68,37 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   }
   const config = loadConfig(env);
   const db = await openDatabase(config.database);
-  await seedDatabase(db.prisma, { sites: [testSite] });
-  const app = await buildApp({ config, db, logger: options.logger ?? false, sweeper: false });
+  await seedDatabase(db.prisma, { sites: [testSite, ...(options.sites ?? [])] });
+  const logger = options.logger ? { level: options.logger.level ?? "info", stream: options.logger.stream } : false;
+  const app = await buildApp({
+    config,
+    db,
+    logger,
+    sweeper: false,
+    ...(shared ? { providers: shared.app.providers } : {}),
+  });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const url = typeof address === "object" && address ? `http://127.0.0.1:${address.port}` : "";
+  const stripe = app.providers.sandbox.stripe!;
+  const calendly = app.providers.sandbox.calendly!;
+  const defaultCalendlyClient = app.providers.calendly;
+  const useCalendlyClient = (opts?: Partial<CalendlyClientOptions>) => {
+    app.providers.calendly = opts
+      ? createCalendlyClient({ apiBase: calendly.apiBase, token: config.calendly.token, ...opts })
+      : defaultCalendlyClient;
+  };
+  if (options.calendlyClient && !shared) useCalendlyClient(options.calendlyClient);
   return {
     app,
     url,
     db,
     ctx: domainContext(app),
-    stripe: app.providers.sandbox.stripe!,
-    calendly: app.providers.sandbox.calendly!,
+    stripe,
+    calendly,
     config,
     siteHeaders: { "x-baw-site-key": testSite.publishableKey, origin: testSite.allowedOrigins[0]! },
+    useCalendlyClient,
     close: async () => {
       await app.close();
       await db.close();
@@ -71,12 +108,133 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
 }
 
 /** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 5000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<NonNullable<T>> {
   const start = Date.now();
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+// ---- booking flows shared by the tests ------------------------------------------------------
+
+export interface Scheduled {
+  eventUri: string;
+  inviteeUri: string;
+}
+
+export interface BookingCreatedBody {
+  bookingId: string;
+  bookingToken: string;
+  status: string;
+  checkoutUrl: string | null;
+  holdExpiresAt: string | null;
+}
+
+let visitorCounter = 0;
+
+/** A visitor distinct from every other in this process (name and email). */
+export function visitor(prefix = "Visitor"): { name: string; email: string } {
+  visitorCounter++;
+  return { name: `${prefix} Number${visitorCounter}`, email: `${prefix.toLowerCase()}.${visitorCounter}@example.com` };
+}
+
+/** POST /v1/booking-attempts for Liam from the test site; returns the attempt. */
+export async function startAttempt(
+  h: TestApp,
+  body: Record<string, unknown> = {},
+  headers: Record<string, string> = h.siteHeaders,
+): Promise<{ attemptId: string; calendlyUrl: string; expiresAt: string }> {
+  const res = await h.app.inject({
+    method: "POST",
+    url: "/v1/booking-attempts",
+    headers,
+    payload: { builder: "liam", ...body },
+  });
+  if (res.statusCode !== 201) throw new Error(`attempt failed: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+/** The visitor picks a slot in (fake) Calendly, carrying `attemptId` as utm_content. */
+export async function scheduleSlot(
+  h: TestApp,
+  attemptId: string | null,
+  extra: { startTime?: string | Date; name?: string; email?: string; utmContent?: string } = {},
+): Promise<Scheduled> {
+  const who = visitor();
+  return h.calendly.schedule({
+    eventTypeUuid: liamCalendly.eventTypeUuid,
+    name: extra.name ?? who.name,
+    email: extra.email ?? who.email,
+    ...(extra.startTime ? { startTime: extra.startTime } : {}),
+    ...(attemptId !== null ? { utmContent: extra.utmContent ?? attemptId } : {}),
+  });
+}
+
+/** POST /v1/bookings as the widget does after calendly.event_scheduled. */
+export function reportBooking(
+  h: TestApp,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = h.siteHeaders,
+) {
+  return h.app.inject({ method: "POST", url: "/v1/bookings", headers, payload: body });
+}
+
+export function sessionIdOf(checkoutUrl: string | null): string {
+  const id = checkoutUrl?.split("/").pop();
+  if (!id?.startsWith("cs_")) throw new Error(`not a checkout URL: ${checkoutUrl}`);
+  return id;
+}
+
+export interface PendingBooking {
+  attemptId: string;
+  scheduled: Scheduled;
+  booking: BookingCreatedBody;
+  sessionId: string;
+}
+
+/** attempt → scheduled → reported: a booking awaiting payment with an open Checkout Session. */
+export async function pendingBooking(
+  h: TestApp,
+  extra: { startTime?: string | Date; name?: string; email?: string } = {},
+): Promise<PendingBooking> {
+  const { attemptId } = await startAttempt(h);
+  const scheduled = await scheduleSlot(h, attemptId, extra);
+  const res = await reportBooking(h, { attemptId, ...scheduled });
+  if (res.statusCode !== 201 && res.statusCode !== 200)
+    throw new Error(`booking failed: ${res.statusCode} ${res.body}`);
+  const booking = res.json() as BookingCreatedBody;
+  return { attemptId, scheduled, booking, sessionId: sessionIdOf(booking.checkoutUrl) };
+}
+
+export async function bookingStatus(h: TestApp, bookingId: string): Promise<string | undefined> {
+  const b = await h.db.prisma.booking.findUnique({ where: { id: bookingId }, select: { status: true } });
+  return b?.status;
+}
+
+/** Waits until the booking reaches `status` (through webhooks or side effects). */
+export function waitForStatus(h: TestApp, bookingId: string, status: string, timeoutMs = 5000) {
+  return waitFor(async () => (await bookingStatus(h, bookingId)) === status, timeoutMs, `booking ${status}`);
+}
+
+/** A paid booking: pending, paid on the hosted page, CONFIRMED by the webhook. */
+export async function confirmedBooking(
+  h: TestApp,
+  extra: { startTime?: string | Date; name?: string; email?: string } = {},
+): Promise<PendingBooking> {
+  const pending = await pendingBooking(h, extra);
+  await h.stripe.pay(pending.sessionId);
+  await waitForStatus(h, pending.booking.bookingId, "CONFIRMED");
+  return pending;
+}
+
+/** Calendly cancellations the service made through the API for one event. */
+export function apiCancellations(h: TestApp, eventUri: string) {
+  return h.calendly.cancellations.filter((c) => c.source === "api" && c.eventUri === eventUri);
 }

@@ -67,7 +67,7 @@ async function inviteeCreated(ctx: DomainContext, payload: InviteeWebhookPayload
         sessionType: owner.sessionType,
         attemptId: attempt && !attempt.booking ? attempt.id : null,
         siteId: attempt?.siteId ?? null,
-        cause: "invitee.created webhook from Calendly (the visitor's page never reported back)",
+        cause: "slot scheduled in Calendly; reported by the invitee.created webhook",
       }),
     );
   } catch (error) {
@@ -113,11 +113,12 @@ async function cancelConfirmed(ctx: DomainContext, booking: Booking, payload: In
     new Date(payload.cancellation?.created_at ?? payload.updated_at ?? Date.now()),
     byBuilder,
   );
-  await ctx.prisma.$transaction(async (tx) => {
+  const applied = await ctx.prisma.$transaction(async (tx) => {
     const moved = await transition(tx, booking.id, "CANCELLED", `invitee.canceled in Calendly; ${decision.reason}`, {
       cancelReason: payload.cancellation?.reason ?? null,
     });
-    if (!moved.applied || !payment?.paymentIntentId || decision.amount === 0) return;
+    if (!moved.applied) return false;
+    if (!payment?.paymentIntentId || decision.amount === 0) return true;
     await enqueueSideEffect(tx, booking.id, `refund_cancel_${booking.id}`, {
       kind: "REFUND",
       paymentId: payment.id,
@@ -126,10 +127,30 @@ async function cancelConfirmed(ctx: DomainContext, booking: Booking, payload: In
       currency: payment.currency,
       reason: decision.reason,
     });
+    return true;
   });
+  if (!applied) return "no_change";
   ctx.metrics.step("cancelled");
-  await runSideEffects(ctx, { bookingId: booking.id });
   return decision.amount > 0 ? "cancelled_refunding" : "cancelled_no_refund";
+}
+
+async function cancelPending(ctx: DomainContext, booking: Booking): Promise<string> {
+  const applied = await ctx.prisma.$transaction(async (tx) => {
+    const moved = await transition(tx, booking.id, "CANCELLED", "invitee.canceled in Calendly before paying");
+    if (!moved.applied) return false;
+    const payment = await tx.payment.findFirst({ where: { bookingId: booking.id, status: "OPEN" } });
+    if (payment?.checkoutSessionId) {
+      await tx.payment.update({ where: { id: payment.id }, data: { status: "EXPIRED" } });
+      await enqueueSideEffect(tx, booking.id, `expire_checkout_${payment.id}`, {
+        kind: "EXPIRE_CHECKOUT",
+        checkoutSessionId: payment.checkoutSessionId,
+      });
+    }
+    return true;
+  });
+  if (!applied) return "no_change";
+  ctx.metrics.step("cancelled");
+  return "cancelled_before_payment";
 }
 
 async function inviteeCanceled(ctx: DomainContext, payload: InviteeWebhookPayload): Promise<string> {
@@ -137,25 +158,15 @@ async function inviteeCanceled(ctx: DomainContext, payload: InviteeWebhookPayloa
   if (payload.rescheduled) return "rescheduling";
   const booking = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: payload.uri } });
   if (!booking) return "not_ours";
-  if (booking.status === "CONFIRMED") return cancelConfirmed(ctx, booking, payload);
-  if (booking.status === "PENDING_PAYMENT") {
-    await ctx.prisma.$transaction(async (tx) => {
-      const moved = await transition(tx, booking.id, "CANCELLED", "invitee.canceled in Calendly before paying");
-      if (!moved.applied) return;
-      const payment = await tx.payment.findFirst({ where: { bookingId: booking.id, status: "OPEN" } });
-      if (payment?.checkoutSessionId) {
-        await tx.payment.update({ where: { id: payment.id }, data: { status: "EXPIRED" } });
-        await enqueueSideEffect(tx, booking.id, `expire_checkout_${payment.id}`, {
-          kind: "EXPIRE_CHECKOUT",
-          checkoutSessionId: payment.checkoutSessionId,
-        });
-      }
-    });
-    ctx.metrics.step("cancelled");
-    await runSideEffects(ctx, { bookingId: booking.id });
-    return "cancelled_before_payment";
-  }
-  return "no_change";
+  const outcome =
+    booking.status === "CONFIRMED"
+      ? await cancelConfirmed(ctx, booking, payload)
+      : booking.status === "PENDING_PAYMENT"
+        ? await cancelPending(ctx, booking)
+        : "no_change";
+  // Also on a redelivery: it finishes what an earlier delivery left undone (a refund that failed).
+  await runSideEffects(ctx, { bookingId: booking.id }, { ignoreBackoff: true });
+  return outcome;
 }
 
 export function calendlyHandler(ctx: DomainContext, body: CalendlyWebhookBody): Handler | null {

@@ -1,0 +1,24 @@
+// The embedding site the benchmarks present themselves as (a widget on https://bench.example).
+export const benchSite = {
+  name: "Bench marketplace",
+  publishableKey: "pk_test_bench",
+  allowedOrigins: ["https://bench.example"],
+  returnUrlAllowlist: ["https://bench.example/book"],
+};
+
+export const widgetHeaders = {
+  "x-baw-site-key": benchSite.publishableKey,
+  origin: benchSite.allowedOrigins[0],
+  accept: "application/json",
+};
+
+/** Environment shared by every service child: quiet sandbox, rate limit out of the way. */
+export const serviceEnv = {
+  NODE_ENV: "production",
+  LOG_LEVEL: "info",
+  // The limiter still runs on every request; only its ceiling is raised so load is not refused.
+  RATE_LIMIT_MAX: "1000000000",
+  BOOKING_TOKEN_SECRET: "bench-booking-token-secret-0123456789abcdef",
+  REDIS_URL: "",
+  DATABASE_URL: "",
+};
