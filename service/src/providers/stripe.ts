@@ -5,6 +5,15 @@ import Stripe from "stripe";
 /** The API version the service is written against; the installed `stripe` types describe exactly this one. */
 export const STRIPE_API_VERSION = "2025-10-29.clover" satisfies Stripe.LatestApiVersion;
 
+/** The Stripe events this service handles; its webhook endpoint must send all of them. */
+export const stripeWebhookEvents = [
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+  "checkout.session.async_payment_failed",
+  "checkout.session.expired",
+  "charge.refunded",
+] as const;
+
 export interface StripeClientOptions {
   secretKey: string;
   /** Base URL of a Stripe-compatible API, e.g. `http://127.0.0.1:4242` for the sandbox's fake. No path. */

@@ -5,13 +5,7 @@ import type { DomainContext } from "../context.js";
 import { applyCheckoutSession } from "../fulfilment.js";
 import type { Handler } from "./ingest.js";
 
-export const handledStripeEvents = [
-  "checkout.session.completed",
-  "checkout.session.async_payment_succeeded",
-  "checkout.session.async_payment_failed",
-  "checkout.session.expired",
-  "charge.refunded",
-] as const;
+export { stripeWebhookEvents as handledStripeEvents } from "../../providers/stripe.js";
 
 async function chargeRefunded(ctx: DomainContext, charge: Stripe.Charge): Promise<string> {
   const pi = typeof charge.payment_intent === "string" ? charge.payment_intent : charge.payment_intent?.id;
