@@ -3,3 +3,8 @@ export { type AppOptions, buildApp } from "./app.js";
 export { type Config, ConfigError, loadConfig, repoRoot, sandboxSecrets } from "./config.js";
 export { type Database, openDatabase } from "./db/database.js";
 export { builderSeeds, liamCalendly, type SiteSeed, seedDatabase } from "./db/seed.js";
+// Re-exported so that importers also get the plugins' FastifyInstance augmentations (app.db, …).
+export type { DatabasePluginOptions } from "./plugins/database.js";
+export type { Metrics } from "./plugins/metrics.js";
+export type { Providers } from "./plugins/providers.js";
+export type { SiteDirectory } from "./plugins/sites.js";

@@ -1,0 +1,177 @@
+// Page behaviour shared by the demo sites: the sandbox banner, the booking progress steps, and
+// the booking summary on return pages. The booking flow itself is <baw-book-builder>.
+
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") ?? "";
+const api = meta("baw-api").replace(/\/+$/, "");
+const siteKey = meta("baw-site-key");
+
+// Sandbox banner: shown when the service says it runs with simulated providers.
+async function showSandboxBanner() {
+  if (!document.body.hasAttribute("data-sandbox-banner")) return;
+  let config;
+  try {
+    const res = await fetch(`${api}/v1/builders/liam/booking-config`, {
+      headers: { accept: "application/json", "x-baw-site-key": siteKey },
+      credentials: "omit",
+    });
+    if (!res.ok) return;
+    config = await res.json();
+  } catch {
+    return; // The service is unreachable; the element on the page says so and offers a retry.
+  }
+  const banner = document.getElementById("sandbox-banner");
+  if (banner) banner.hidden = config.sandbox !== true;
+  document.documentElement.dataset.sandbox = String(config.sandbox === true);
+}
+
+// Progress steps on the booking page, following the element's state.
+const STEP_OF = {
+  loading: "pick",
+  "choose-session-type": "pick",
+  "auth-required": "pick",
+  calendar: "pick",
+  "creating-checkout": "pay",
+  redirecting: "pay",
+  "payment-cancelled": "pay",
+  confirming: "pay",
+  confirmed: "done",
+};
+const STEPS = ["pick", "pay", "done"];
+
+function showProgress(state) {
+  const list = document.querySelector("[data-progress]");
+  const step = STEP_OF[state];
+  if (!list || !step) return;
+  const at = STEPS.indexOf(step);
+  for (const item of list.querySelectorAll("[data-step]")) {
+    const index = STEPS.indexOf(item.getAttribute("data-step"));
+    item.toggleAttribute("data-done", index < at || (step === "done" && index === at));
+    if (index === at && step !== "done") item.setAttribute("aria-current", "step");
+    else item.removeAttribute("aria-current");
+  }
+}
+
+// Booking summary on return pages: GET /v1/bookings/{id} with the booking token from the URL.
+const STATUS = {
+  PENDING_PAYMENT: ["Awaiting payment", "warn"],
+  CONFIRMED: ["Confirmed", "ok"],
+  EXPIRED: ["Hold expired", "bad"],
+  FAILED: ["Payment failed", "bad"],
+  CANCELLED: ["Cancelled", "bad"],
+  REFUNDED: ["Refunded", ""],
+};
+
+function money({ amount, currency }) {
+  const format = new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() });
+  return format.format(amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+}
+
+function timeRange(startIso, endIso) {
+  const format = new Intl.DateTimeFormat(undefined, {
+    weekday: "long",
+    month: "long",
+    day: "numeric",
+    year: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZoneName: "short",
+  });
+  return format.formatRange(new Date(startIso), new Date(endIso));
+}
+
+const summary = document.querySelector("[data-booking-summary]");
+const query = new URLSearchParams(location.search);
+const ref = { id: query.get("baw_booking"), token: query.get("baw_token") };
+let latest = 0;
+let widgetState = "";
+
+function field(name) {
+  return summary.querySelector(`[data-field="${name}"]`);
+}
+
+function renderSummary(booking) {
+  const [label, tone] = STATUS[booking.status] ?? [booking.status, ""];
+  const status = field("status");
+  status.textContent = label;
+  status.dataset.tone = tone;
+  status.dataset.status = booking.status;
+  field("builder").textContent = booking.builder.name;
+  field("session").textContent = `${booking.sessionType.name} · ${booking.sessionType.durationMinutes} min`;
+  field("time").textContent = timeRange(booking.startTime, booking.endTime);
+  field("amount-label").textContent = booking.amountPaid ? "Paid" : "Price";
+  field("amount").textContent = money(booking.amountPaid ?? booking.price);
+  field("reference").textContent = booking.id.slice(0, 8).toUpperCase();
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  field("timezone").textContent = `Times are shown in your time zone (${zone}).`;
+  summary.querySelector("[data-summary-placeholder]").hidden = true;
+  summary.querySelector("[data-summary-facts]").hidden = false;
+  summary.setAttribute("aria-busy", "false");
+  summary.dataset.status = booking.status;
+}
+
+function summaryMessage(text) {
+  const placeholder = summary.querySelector("[data-summary-placeholder]");
+  placeholder.textContent = text;
+  placeholder.hidden = false;
+  summary.setAttribute("aria-busy", "false");
+}
+
+async function refreshSummary(attempt = 0) {
+  if (!summary || !ref.id || !ref.token) return;
+  const mine = ++latest;
+  let booking;
+  try {
+    const res = await fetch(`${api}/v1/bookings/${encodeURIComponent(ref.id)}`, {
+      headers: { accept: "application/json", authorization: `Bearer ${ref.token}` },
+      credentials: "omit",
+    });
+    if (res.status === 404) return summaryMessage("This booking link isn't valid any more.");
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    booking = await res.json();
+  } catch {
+    if (mine === latest) summaryMessage("We couldn't load the booking details just now.");
+    return;
+  }
+  if (mine !== latest) return;
+  renderSummary(booking);
+  // The element's own clock can call the hold expired a moment before the service records it.
+  if (widgetState === "hold-expired" && booking.status === "PENDING_PAYMENT" && attempt < 10) {
+    setTimeout(() => refreshSummary(attempt + 1), 1500);
+  }
+}
+
+document.addEventListener("baw-state-change", (event) => {
+  widgetState = event.detail.state;
+  document.body.dataset.bookingState = widgetState;
+  showProgress(widgetState);
+  if (["payment-cancelled", "hold-expired", "payment-failed", "booking-cancelled"].includes(widgetState)) {
+    refreshSummary();
+  }
+});
+
+document.addEventListener("baw-booking-confirmed", (event) => {
+  if (!summary) return;
+  latest++;
+  renderSummary(event.detail.booking);
+});
+
+// Same-origin demo frames (the sandboxed embed) grow with their content instead of scrolling.
+function autosize(frame) {
+  const fit = () => {
+    const body = frame.contentDocument?.body;
+    if (body) frame.style.height = `${Math.max(Math.ceil(body.getBoundingClientRect().height), 320)}px`;
+  };
+  const attach = () => {
+    const body = frame.contentDocument?.body;
+    if (!body) return;
+    new ResizeObserver(fit).observe(body);
+    fit();
+  };
+  frame.addEventListener("load", attach);
+  if (frame.contentDocument?.readyState === "complete" && frame.contentWindow?.location.href !== "about:blank")
+    attach();
+}
+
+for (const frame of document.querySelectorAll("iframe[data-autosize]")) autosize(frame);
+showSandboxBanner();
+refreshSummary();

@@ -1,0 +1,374 @@
+// The whole demo in one process: the booking service (in-process, sandboxed unless real
+// credentials are set), its demo sites, and three web origins:
+// - the marketplace (default http://localhost:8080), which also serves the widget bundle;
+// - a builder's own site (http://localhost:8081) with its own site key;
+// - a page on an origin no site allows (http://localhost:8082).
+// `npm start` and the end-to-end tests both go through startDemo().
+import { existsSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type AppOptions,
+  buildApp,
+  type Config,
+  type Database,
+  loadConfig,
+  repoRoot,
+  type SiteSeed,
+  seedDatabase,
+} from "@baw/service";
+import { findBuilder } from "./catalog.js";
+import { closeServer, createSiteServer, listen, type Reply, type Router } from "./http.js";
+import {
+  blockedPage,
+  bookingPage,
+  builderSiteHome,
+  builderSiteReturn,
+  cancelledPage,
+  confirmationPage,
+  embedsPage,
+  framePage,
+  homePage,
+  notFoundPage,
+  type PageEnv,
+  profilePage,
+  sandboxedHostPage,
+} from "./pages.js";
+
+// The service's `db` decoration is declared in a module its public types don't pull in; spell it out.
+export type App = Awaited<ReturnType<typeof buildApp>> & { db: Database };
+
+/** Fixed publishable keys, so URLs and snippets stay the same across restarts. */
+export const SITE_KEYS = {
+  marketplace: "pk_test_marketplace_demo",
+  builderSite: "pk_test_liam_site_demo",
+} as const;
+
+/** Defaults of `npm start`: stable ports, so every URL stays the same between runs. */
+export const DEFAULT_ENV = {
+  PORT: "3000",
+  SANDBOX_CALENDLY_PORT: "3100",
+  SANDBOX_STRIPE_PORT: "3200",
+  DEMO_PORT: "8080",
+  DEMO_BUILDER_SITE_PORT: "8081",
+  DEMO_BLOCKED_PORT: "8082",
+} as const;
+
+export interface DemoPorts {
+  marketplace: number;
+  builderSite: number;
+  blocked: number;
+}
+
+export interface DemoOptions {
+  /** The service's and the demo's environment (default `process.env`), over {@link DEFAULT_ENV}. */
+  env?: NodeJS.ProcessEnv;
+  /** Ports of the three origins (0: ephemeral); default DEMO_PORT, DEMO_BUILDER_SITE_PORT, DEMO_BLOCKED_PORT. */
+  ports?: Partial<DemoPorts>;
+  /** Address the demo origins bind to (DEMO_HOST, default 127.0.0.1). */
+  host?: string;
+  /** Host name in the demo's URLs and allowed origins (DEMO_PUBLIC_HOST, default localhost). */
+  publicHost?: string;
+  /** The service's logger (default: built from LOG_LEVEL). */
+  logger?: AppOptions["logger"];
+  /** Run the service's hold sweeper (default true). */
+  sweeper?: boolean;
+  /** Directory of the widget's CDN build (default widget/dist/cdn). */
+  widgetDir?: string;
+}
+
+export interface DemoUrls {
+  marketplace: string;
+  liamProfile: string;
+  liamBooking: string;
+  embeds: string;
+  sandboxedEmbed: string;
+  builderSite: string;
+  blocked: string;
+  /** The booking service as the browser reaches it. */
+  api: string;
+  apiDocs: string;
+  widget: string;
+  /** The sandbox's fake Calendly and fake Stripe, when they run. */
+  sandboxCalendly?: string;
+  sandboxStripe?: string;
+}
+
+export interface Demo {
+  readonly urls: DemoUrls;
+  readonly keys: typeof SITE_KEYS;
+  /** Origins of the marketplace, the builder's site, and the refused page. */
+  readonly origins: { marketplace: string; builderSite: string; blocked: string };
+  /** The running service; throws while it is stopped. */
+  readonly app: App;
+  readonly config: Config;
+  readonly serviceRunning: boolean;
+  /** True when Calendly or Stripe is simulated. */
+  readonly sandbox: boolean;
+  /** Closes the service (and its database); the web origins stay up. */
+  stopService(): Promise<void>;
+  /** Starts the service again on the same ports and database. */
+  startService(): Promise<void>;
+  /** Stops everything. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const publicDir = path.resolve(here, "..", "public");
+
+function port(value: string | undefined, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${name} must be a port number (0-65535), got "${value}"`);
+  return n;
+}
+
+function hostForUrl(host: string, publicHost: string): string {
+  if (host === "0.0.0.0" || host === "::") return publicHost;
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** Also allows 127.0.0.1 when the demo is reached through localhost (and the other way round). */
+function originVariants(origin: string): string[] {
+  const u = new URL(origin);
+  const alias = u.hostname === "localhost" ? "127.0.0.1" : u.hostname === "127.0.0.1" ? "localhost" : undefined;
+  return alias ? [origin, `${u.protocol}//${alias}:${u.port}`] : [origin];
+}
+
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const env: NodeJS.ProcessEnv = { ...DEFAULT_ENV, ...(options.env ?? process.env) };
+  let config = loadConfig(env);
+  const bindHost = options.host ?? env.DEMO_HOST ?? "127.0.0.1";
+  const publicHost = options.publicHost ?? env.DEMO_PUBLIC_HOST ?? "localhost";
+  const wantPorts: DemoPorts = {
+    marketplace: options.ports?.marketplace ?? port(env.DEMO_PORT, "DEMO_PORT"),
+    builderSite: options.ports?.builderSite ?? port(env.DEMO_BUILDER_SITE_PORT, "DEMO_BUILDER_SITE_PORT"),
+    blocked: options.ports?.blocked ?? port(env.DEMO_BLOCKED_PORT, "DEMO_BLOCKED_PORT"),
+  };
+  const widgetDir = options.widgetDir ?? path.join(repoRoot, "widget", "dist", "cdn");
+  if (!existsSync(path.join(widgetDir, "baw-book-builder.js"))) {
+    throw new Error(`the widget bundle is missing (${widgetDir}); build it with: npm run build -w widget`);
+  }
+
+  let app: App | undefined;
+  let servicePort = config.port;
+  let sandboxPorts = { ...config.sandboxPorts };
+  let calendlyOrigin = config.calendly.origin;
+  const origins = { marketplace: "", builderSite: "", blocked: "" };
+
+  const apiBase = () =>
+    config.publicUrl?.replace(/\/+$/, "") ?? `http://${hostForUrl(config.host, publicHost)}:${servicePort}`;
+  const widgetSrc = () => `${origins.marketplace}/widget/baw-book-builder.js`;
+  const links = () => ({
+    marketplace: `${origins.marketplace}/`,
+    builderSite: `${origins.builderSite}/`,
+    blocked: `${origins.blocked}/`,
+  });
+  const pageEnv = (siteKey: string): PageEnv => ({
+    apiBase: apiBase(),
+    siteKey,
+    widgetSrc: widgetSrc(),
+    links: links(),
+  });
+
+  // Content-Security-Policy of every demo page: what the element documents it needs
+  // (frame-src for Calendly, connect-src for the API) plus the bundle's origin in script-src.
+  // style-src allows inline styles because the element sizes its iframe with a style attribute.
+  const pageHeaders = (url: URL): Record<string, string> => {
+    const headers: Record<string, string> = {
+      "content-security-policy": [
+        "default-src 'self'",
+        `script-src 'self' ${origins.marketplace}`,
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        `connect-src 'self' ${new URL(apiBase()).origin}`,
+        `frame-src 'self' ${calendlyOrigin}`,
+        "frame-ancestors 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+      ].join("; "),
+    };
+    // Return pages carry the booking token in their URL: never send it on as a referrer.
+    if (url.searchParams.has("baw_token")) headers["referrer-policy"] = "no-referrer";
+    return headers;
+  };
+  const page = (body: string): Reply => ({ kind: "html", body });
+  const hasReturn = (url: URL) => url.searchParams.has("baw_booking") || url.searchParams.has("session_id");
+
+  const marketplaceRouter: Router = (url) => {
+    const env = pageEnv(SITE_KEYS.marketplace);
+    const p = url.pathname;
+    if (p === "/" || p === "/index.html") return page(homePage(env));
+    if (p === "/embeds") return page(embedsPage(env));
+    if (p === "/embed/sandboxed") return page(sandboxedHostPage(env));
+    if (p === "/embed/frame") {
+      const b = findBuilder(url.searchParams.get("builder") ?? "liam");
+      return b ? page(framePage(env, b)) : undefined;
+    }
+    if (p === "/booking/confirmed") {
+      if (!hasReturn(url)) return { kind: "redirect", location: "/" };
+      // Stripe's cancel_url is the same return page with baw_checkout=cancelled.
+      if (url.searchParams.get("baw_checkout") === "cancelled") {
+        return { kind: "redirect", location: `/booking/cancelled${url.search}` };
+      }
+      return page(confirmationPage(env));
+    }
+    if (p === "/booking/cancelled")
+      return hasReturn(url) ? page(cancelledPage(env)) : { kind: "redirect", location: "/" };
+    const m = /^\/builders\/([a-z0-9-]+)(\/book)?\/?$/.exec(p);
+    const b = m ? findBuilder(m[1]!) : undefined;
+    if (b) return page(m![2] ? bookingPage(env, b) : profilePage(env, b));
+    return undefined;
+  };
+
+  const builderSiteRouter: Router = (url) => {
+    const env = pageEnv(SITE_KEYS.builderSite);
+    if (url.pathname === "/" || url.pathname === "/index.html") return page(builderSiteHome(env, findBuilder("liam")!));
+    if (url.pathname === "/booked")
+      return hasReturn(url) ? page(builderSiteReturn(env)) : { kind: "redirect", location: "/" };
+    return undefined;
+  };
+
+  const blockedRouter: Router = (url) => {
+    // Deliberately the marketplace's key: its site does not list this origin.
+    const env = pageEnv(SITE_KEYS.marketplace);
+    if (url.pathname === "/" || url.pathname === "/index.html") {
+      return page(blockedPage(env, origins.blocked, originVariants(origins.marketplace)));
+    }
+    return undefined;
+  };
+
+  const assets = { prefix: "/assets/", dir: publicDir };
+  const favicon = { prefix: "/favicon.svg", dir: publicDir, file: "favicon.svg" };
+  const notFound = () => notFoundPage(pageEnv(SITE_KEYS.marketplace));
+  const widgetMount = {
+    prefix: "/widget/",
+    dir: widgetDir,
+    // The marketplace doubles as the widget's CDN: other origins load the bundle from here.
+    headers: { "access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin" },
+  };
+  const servers: Record<keyof DemoPorts, Server> = {
+    marketplace: createSiteServer({
+      router: marketplaceRouter,
+      mounts: [assets, favicon, widgetMount],
+      pageHeaders,
+      notFound,
+    }),
+    builderSite: createSiteServer({ router: builderSiteRouter, mounts: [assets, favicon], pageHeaders, notFound }),
+    blocked: createSiteServer({ router: blockedRouter, mounts: [assets, favicon], pageHeaders, notFound }),
+  };
+
+  const siteSeeds = (): SiteSeed[] => [
+    {
+      name: "Build Apps With marketplace (demo)",
+      publishableKey: SITE_KEYS.marketplace,
+      allowedOrigins: originVariants(origins.marketplace),
+      returnUrlAllowlist: [`${origins.marketplace}/booking/confirmed`],
+    },
+    {
+      name: "Liam's own site (demo)",
+      publishableKey: SITE_KEYS.builderSite,
+      allowedOrigins: originVariants(origins.builderSite),
+      returnUrlAllowlist: [`${origins.builderSite}/booked`],
+    },
+  ];
+
+  const startService = async () => {
+    if (app) throw new Error("the service is already running");
+    const next = loadConfig({
+      ...env,
+      PORT: String(servicePort),
+      SANDBOX_STRIPE_PORT: String(sandboxPorts.stripe),
+      SANDBOX_CALENDLY_PORT: String(sandboxPorts.calendly),
+    });
+    const instance = (await buildApp({
+      config: next,
+      seed: false,
+      sweeper: options.sweeper,
+      logger: options.logger,
+    })) as App;
+    try {
+      await instance.ready();
+      await seedDatabase(instance.db.prisma, { liamEventUrl: next.calendly.liamEventUrl, sites: siteSeeds() });
+      await instance.listen({ host: next.host, port: next.port });
+    } catch (error) {
+      await instance.close().catch(() => {});
+      throw error;
+    }
+    servicePort = (instance.server.address() as AddressInfo).port;
+    sandboxPorts = {
+      stripe: instance.providers.sandbox.stripe?.port ?? sandboxPorts.stripe,
+      calendly: instance.providers.sandbox.calendly?.port ?? sandboxPorts.calendly,
+    };
+    calendlyOrigin = instance.providers.calendlyOrigin;
+    config = next;
+    app = instance;
+  };
+
+  const stopService = async () => {
+    const running = app;
+    app = undefined;
+    await running?.close();
+  };
+
+  const bound: Partial<DemoPorts> = {};
+  try {
+    for (const key of Object.keys(servers) as (keyof DemoPorts)[]) {
+      bound[key] = await listen(servers[key], wantPorts[key], bindHost);
+    }
+    origins.marketplace = config.appUrl ? new URL(config.appUrl).origin : `http://${publicHost}:${bound.marketplace}`;
+    origins.builderSite = `http://${publicHost}:${bound.builderSite}`;
+    origins.blocked = `http://${publicHost}:${bound.blocked}`;
+    await startService();
+  } catch (error) {
+    await Promise.all(Object.values(servers).map(closeServer));
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    get urls(): DemoUrls {
+      const m = origins.marketplace;
+      return {
+        marketplace: `${m}/`,
+        liamProfile: `${m}/builders/liam`,
+        liamBooking: `${m}/builders/liam/book`,
+        embeds: `${m}/embeds`,
+        sandboxedEmbed: `${m}/embed/sandboxed`,
+        builderSite: `${origins.builderSite}/`,
+        blocked: `${origins.blocked}/`,
+        api: apiBase(),
+        apiDocs: `${apiBase()}/docs`,
+        widget: widgetSrc(),
+        sandboxCalendly: app?.providers.sandbox.calendly?.url,
+        sandboxStripe: app?.providers.sandbox.stripe?.url,
+      };
+    },
+    keys: SITE_KEYS,
+    origins,
+    get app(): App {
+      if (!app) throw new Error("the service is stopped");
+      return app;
+    },
+    get config() {
+      return config;
+    },
+    get serviceRunning() {
+      return app !== undefined;
+    },
+    get sandbox() {
+      return config.stripe.sandbox || config.calendly.sandbox;
+    },
+    stopService,
+    startService,
+    close() {
+      closing ??= (async () => {
+        await Promise.all([stopService(), ...Object.values(servers).map(closeServer)]);
+      })();
+      return closing;
+    },
+  };
+}
