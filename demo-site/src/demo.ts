@@ -175,13 +175,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   // Content-Security-Policy of every demo page: what the element documents it needs
   // (frame-src for Calendly, connect-src for the API) plus the bundle's origin in script-src.
-  // style-src allows inline styles because the element sizes its iframe with a style attribute.
+  // No 'unsafe-inline' anywhere: the element styles itself through constructable stylesheets and
+  // the CSSOM, which style-src does not restrict.
   const pageHeaders = (url: URL): Record<string, string> => {
     const headers: Record<string, string> = {
       "content-security-policy": [
         "default-src 'self'",
         `script-src 'self' ${origins.marketplace}`,
-        "style-src 'self' 'unsafe-inline'",
+        "style-src 'self'",
         "img-src 'self' data:",
         `connect-src 'self' ${new URL(apiBase()).origin}`,
         `frame-src 'self' ${calendlyOrigin}`,

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+import type { Strings } from "./en.js";
+
+/** German strings. */
+const de: Strings = {
+  open: "Termin buchen",
+  close: "Schließen",
+  loading: "Wird geladen…",
+  demoTitle: "Demo-Profil",
+  demoText: "{name} ist ein Demo-Profil und nicht buchbar.",
+  browse: "Builder entdecken",
+  unavailableTitle: "Derzeit nicht buchbar",
+  authTitle: "Zum Buchen anmelden",
+  authText: "Bitte melde dich an, um eine Sitzung mit {name} zu buchen.",
+  signIn: "Anmelden",
+  chooseTitle: "Sitzung wählen",
+  calendarTitle: "Zeit mit {name} wählen",
+  creating: "Zeit gebucht. Zahlung wird vorbereitet…",
+  redirecting: "Sichere Bezahlung wird geöffnet…",
+  blocked: "Die Bezahlung kann in diesem Rahmen nicht geöffnet werden.",
+  openCheckout: "Bezahlung in neuem Tab öffnen",
+  confirming: "Zahlung wird bestätigt…",
+  confirmedTitle: "Du bist gebucht",
+  with: "Mit",
+  session: "Sitzung",
+  when: "Wann",
+  paid: "Bezahlt",
+  cancelledTitle: "Zahlung nicht abgeschlossen",
+  cancelledText: "Wir halten deine Zeit bis {time} frei.",
+  returnToCheckout: "Zurück zur Bezahlung",
+  expiredTitle: "Reservierung abgelaufen",
+  expiredText: "Die Zahlung kam nicht rechtzeitig, die Zeit wurde freigegeben.",
+  failedTitle: "Zahlung fehlgeschlagen",
+  again: "Andere Zeit buchen",
+  errorTitle: "Etwas ist schiefgelaufen",
+  retry: "Erneut versuchen",
+  openCalendly: "In Calendly öffnen",
+  network: "Der Buchungsdienst ist nicht erreichbar.",
+  timeout: "Der Buchungsdienst hat nicht rechtzeitig geantwortet.",
+  ready_timeout: "Der Kalender wurde nicht geladen.",
+  confirm_timeout: "Die Bestätigung der Zahlung dauert zu lange.",
+  booking_cancelled: "Diese Buchung wurde storniert.",
+  unknown: "Unerwarteter Fehler.",
+};
+
+export default de;

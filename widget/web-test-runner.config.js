@@ -1,0 +1,52 @@
+// @web/test-runner in Debian's Chromium (no browser download). The booking service is mocked by
+// test/mock-service.js; the fake Calendly page is test/fixtures/fake-calendly.html, which the tests
+// load from http://127.0.0.1:<port> while the test page is http://localhost:<port>, so the two are
+// different origins.
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { esbuildPlugin } from "@web/dev-server-esbuild";
+import { chromeLauncher } from "@web/test-runner-chrome";
+import { mockService } from "./test/mock-service.js";
+
+const require = createRequire(import.meta.url);
+const axe = readFileSync(require.resolve("axe-core/axe.min.js"));
+
+export default {
+  files: ["test/**/*.test.ts"],
+  nodeResolve: true,
+  // One page at a time: the keyboard and focus tests need the page to have focus.
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  testsFinishTimeout: 180_000,
+  testFramework: { config: { timeout: 10_000 } },
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: "/usr/bin/chromium",
+        args: [
+          "--headless=new",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      },
+    }),
+  ],
+  middleware: [
+    mockService(),
+    function axeScript(ctx, next) {
+      if (ctx.path !== "/axe.min.js") return next();
+      ctx.type = "application/javascript";
+      ctx.body = axe;
+    },
+  ],
+  plugins: [
+    // useDefineForClassFields: false comes from tsconfig.json: Lit's reactive fields need it.
+    esbuildPlugin({ ts: true, target: "es2022", tsconfig: fileURLToPath(new URL("./tsconfig.json", import.meta.url)) }),
+  ],
+};
