@@ -49,11 +49,11 @@ console.log(`baw booking service benchmarks — ${new Date().toISOString()} — 
 
 try {
   await section("read", () =>
-    readPath({ seconds: quick ? 2 : 5, warmup: 1, connections: 10, maxRequests: quick ? 20_000 : 200_000 }),
+    readPath({ seconds: quick ? 2 : 4, warmup: 1, connections: 10, maxRequests: quick ? 20_000 : 200_000 }),
   );
   await section("webhooks", () =>
     webhooks({
-      seconds: quick ? 3 : 8,
+      seconds: quick ? 3 : 6,
       warmup: 1,
       connections: 16,
       maxRequests: quick ? 5_000 : 40_000,

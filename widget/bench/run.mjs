@@ -60,7 +60,7 @@ async function sizes() {
   // Lit alone: exactly what the element imports from lit and @lit/task, bundled and minified.
   const litOnly = await build({
     stdin: {
-      contents: `export { LitElement, html, css, nothing, unsafeCSS } from "lit"; export { Task } from "@lit/task";`,
+      contents: `export { LitElement, html, nothing, unsafeCSS } from "lit"; export { Task } from "@lit/task";`,
       resolveDir: widgetDir,
       loader: "js",
     },
@@ -163,7 +163,7 @@ async function connectToIframe(browser, pageBase) {
 
 // ---------------------------------------------------------------- 3. main-thread time added to a host page
 async function mainThread(browser, pageBase) {
-  const once = async (withElement) => {
+  const once = async (mode) => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -175,8 +175,8 @@ async function mainThread(browser, pageBase) {
         buffered: true,
       });
     });
-    await page.goto(`${pageBase}/host?with=${withElement ? 1 : 0}`, { waitUntil: "load" });
-    if (withElement) {
+    await page.goto(`${pageBase}/host?with=${mode}`, { waitUntil: "load" });
+    if (mode === "1") {
       await page.waitForFunction(
         () => document.querySelector("baw-book-builder")?.shadowRoot?.querySelector("iframe"),
         null,
@@ -199,9 +199,11 @@ async function mainThread(browser, pageBase) {
   };
   const without = [];
   const withEl = [];
+  const iframe = [];
   for (let i = 0; i < REPEATS; i++) {
-    without.push(await once(false));
-    withEl.push(await once(true));
+    without.push(await once("0"));
+    withEl.push(await once("1"));
+    iframe.push(await once("iframe"));
   }
   const med = (arr, k) => median(arr.map((r) => r[k]));
   const pick = (arr) => ({
@@ -211,7 +213,7 @@ async function mainThread(browser, pageBase) {
     layout: med(arr, "layout"),
     longTasks: med(arr, "longTasks"),
   });
-  return { without: pick(without), with: pick(withEl) };
+  return { without: pick(without), with: pick(withEl), iframe: pick(iframe) };
 }
 
 // ---------------------------------------------------------------- 4. what `lazy` saves on a long page
@@ -295,6 +297,12 @@ try {
           x(mt.with.cpu, mt.without.cpu),
         ],
         ["  … added by the element", msf(mt.with.cpu - mt.without.cpu), "", ""],
+        [
+          "  … a plain Calendly iframe instead of the element",
+          msf(mt.iframe.cpu),
+          msf(mt.without.cpu),
+          x(mt.iframe.cpu, mt.without.cpu),
+        ],
         [
           "  TaskDuration (wall time in tasks)",
           msf(mt.with.task),

@@ -79,14 +79,15 @@ export function startServer() {
     const script = `<script type="module" src="/cdn/baw-book-builder.js"></script>`;
     if (p === "/timing") return send(200, "text/html", page("<main id=main></main>", script));
     if (p === "/host") {
-      const withEl = url.searchParams.get("with") === "1";
+      // with=1: the element; with=iframe: a plain iframe of the same stub Calendly page, the
+      // share of the cost that any Calendly embed has; with=0: neither.
+      const mode = url.searchParams.get("with");
+      const plainIframe = `<iframe title="Calendly" src="${calendlyBase}/calendly/liam/build-session?embed_type=Inline" style="width:100%;height:700px;border:0"></iframe>`;
+      const inner = mode === "1" ? elementTag() : mode === "iframe" ? plainIframe : "";
       return send(
         200,
         "text/html",
-        page(
-          `<main><h1>Host page</h1>${filler(150)}${withEl ? elementTag() : ""}${filler(50)}</main>`,
-          withEl ? script : "",
-        ),
+        page(`<main><h1>Host page</h1>${filler(150)}${inner}${filler(50)}</main>`, mode === "1" ? script : ""),
       );
     }
     if (p === "/long") {

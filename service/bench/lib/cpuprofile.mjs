@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 
 const where = (url) => {
   if (!url) return "(native)";
+  if (url.startsWith("wasm://")) return "(WebAssembly)";
   const nm = url.lastIndexOf("node_modules/");
   if (nm >= 0) {
     const rest = url.slice(nm + 13).split("/");

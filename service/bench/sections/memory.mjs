@@ -24,10 +24,8 @@ export async function memorySection(read) {
   const bare = await footprint({});
   const dir = await mkdtemp(path.join(tmpdir(), "baw-bench-pglite-mem-"));
   let pglite;
-  let pgliteMem;
   try {
     pglite = await footprint({ BENCH_PGLITE_DIR: dir });
-    pgliteMem = await footprint({ BENCH_PGLITE_DIR: "memory://" });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -39,13 +37,6 @@ export async function memorySection(read) {
       mb(pglite.heapUsed),
       ratio(pglite.rss, bare.rss),
       `+${mb(pglite.rss - bare.rss)}, opened in ${pglite.startupMs.toFixed(0)} ms`,
-    ],
-    [
-      "node + PGlite opened and migrated (memory://)",
-      mb(pgliteMem.rss),
-      mb(pgliteMem.heapUsed),
-      ratio(pgliteMem.rss, bare.rss),
-      `+${mb(pgliteMem.rss - bare.rss)}, opened in ${pgliteMem.startupMs.toFixed(0)} ms`,
     ],
   ];
   for (const m of read?.memory ?? []) {
@@ -69,5 +60,5 @@ export async function memorySection(read) {
     ["process", "RSS", "heap used", "RSS × bare node", "note"],
     rows,
   );
-  return { bare, pglite, pgliteMem, text };
+  return { bare, pglite, text };
 }

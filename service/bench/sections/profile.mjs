@@ -111,7 +111,7 @@ export async function profileSection({ dir, seconds }) {
     };
     await measure("bare Fastify (baseline)", "bare-fastify.mjs", {}, ROUTE);
     await measure("service, as is (LOG_LEVEL=info)", "service.mjs", {}, ROUTE, widgetHeaders);
-    await measure("service, LOG_LEVEL=warn", "service.mjs", { LOG_LEVEL: "warn" }, ROUTE, widgetHeaders);
+    await measure("service, logger off", "service.mjs", { BENCH_LOGGER: "off" }, ROUTE, widgetHeaders);
     await measure(
       "service, booking-config from memory (fix ceiling)",
       "service.mjs",
@@ -120,9 +120,9 @@ export async function profileSection({ dir, seconds }) {
       widgetHeaders,
     );
     await measure(
-      "  … and LOG_LEVEL=warn",
+      "  … and logger off",
       "service.mjs",
-      { BENCH_VARIANT: "cached-config", LOG_LEVEL: "warn" },
+      { BENCH_VARIANT: "cached-config", BENCH_LOGGER: "off" },
       "/v1/bench-cached/builders/liam/booking-config",
       widgetHeaders,
     );

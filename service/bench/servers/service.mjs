@@ -21,7 +21,13 @@ const started = performance.now();
 const config = loadConfig(process.env);
 const db = await openDatabase(config.database);
 if (process.env.BENCH_SEED !== "0") await seedDatabase(db.prisma, { sites: [benchSite] });
-const app = await buildApp({ config, db, sweeper: false });
+// BENCH_LOGGER=off: the what-if of no request logging (buildApp's own test hook).
+const app = await buildApp({
+  config,
+  db,
+  sweeper: false,
+  ...(process.env.BENCH_LOGGER === "off" ? { logger: false } : {}),
+});
 
 if (process.env.BENCH_VARIANT === "cached-config") {
   const cache = new Map();
