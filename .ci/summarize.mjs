@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 
 const [logFile, status] = process.argv.slice(2);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes from the log
 const text = readFileSync(logFile, "utf8").replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 let passed = 0;
 let failed = 0;
