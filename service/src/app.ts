@@ -61,11 +61,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // On shutdown, close idle keep-alive sockets at once and let in-flight requests finish.
     forceCloseConnections: "idle",
+    // One log line per request (below) instead of Fastify's two.
+    disableRequestLogging: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.routeOptions.url ?? "(no route)",
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      "request",
+    );
   });
 
   app.decorate("config", config);

@@ -208,3 +208,22 @@ t.test("CORS preflight", async (t) => {
     }
   });
 });
+
+t.test("with the config cache on, reads within the TTL skip the database and still answer 304", async (t) => {
+  const cached = await buildTestApp({ env: { CONFIG_CACHE_SECONDS: "60" } });
+  t.teardown(cached.close);
+  const get = (headers: Record<string, string> = {}) =>
+    cached.app.inject({ url: "/v1/builders/liam/booking-config", headers: { ...cached.siteHeaders, ...headers } });
+  const first = await get();
+  t.equal(first.statusCode, 200);
+  t.equal(first.headers["content-type"], "application/json; charset=utf-8");
+  await cached.db.prisma.builder.update({ where: { slug: "liam" }, data: { headline: "Changed while cached" } });
+  const second = await get();
+  t.equal(second.json().builder.headline, first.json().builder.headline, "served from the cache");
+  t.equal(second.headers.etag, first.headers.etag);
+  const revalidated = await get({ "if-none-match": String(first.headers.etag) });
+  t.equal(revalidated.statusCode, 304);
+  t.equal(revalidated.body, "");
+  const third = await get();
+  t.same(third.json(), first.json(), "the cached body is the validated JSON");
+});

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Site } from "../generated/prisma/client.js";
 import { forbidden, unauthorized } from "../lib/errors.js";
+import { TtlCache } from "../lib/ttl-cache.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -19,15 +20,15 @@ declare module "fastify" {
 const CACHE_MS = 15_000;
 
 export class SiteDirectory {
-  private cache = new Map<string, { site: Site | null; at: number }>();
+  // Unknown keys are cached too (as null), so a flood of made-up keys does not reach the database.
+  private cache = new TtlCache<string, { site: Site | null }>(CACHE_MS);
   constructor(private readonly load: (key: string) => Promise<Site | null>) {}
 
   async byKey(key: string): Promise<Site | null> {
     const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.site;
+    if (hit) return hit.site;
     const site = await this.load(key);
-    if (this.cache.size > 1000) this.cache.clear();
-    this.cache.set(key, { site, at: Date.now() });
+    this.cache.set(key, { site });
     return site;
   }
 

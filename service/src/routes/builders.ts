@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { builderWhere, decideBookability } from "../domain/bookability.js";
 import { notFound } from "../lib/errors.js";
+import { TtlCache } from "../lib/ttl-cache.js";
 import { requireSite } from "../plugins/sites.js";
 import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
 
@@ -41,7 +42,58 @@ function noneMatch(header: string | undefined, etag: string): boolean {
   return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
 }
 
+/** The serialized config and its tag, as cached per builder and kind of site. */
+interface CachedConfig {
+  json: string;
+  etag: string;
+}
+
 const builders: FastifyPluginAsyncZod = async (fastify) => {
+  // Configs change rarely and are read on every page view: keep each for a few seconds.
+  const cache = new TtlCache<string, CachedConfig>(fastify.config.configCacheSeconds * 1000);
+
+  async function loadConfig(idOrSlug: string, requiresCustomer: boolean): Promise<CachedConfig> {
+    const key = `${idOrSlug}\n${requiresCustomer}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const builder = await fastify.db.prisma.builder.findUnique({
+      where: builderWhere(idOrSlug),
+      include: { sessionTypes: true },
+    });
+    if (!builder) throw notFound("builder_not_found", `builder: no builder "${idOrSlug}" exists`);
+    const decision = decideBookability(builder);
+    const body: BookingConfig = {
+      state: decision.state,
+      ...(decision.reason ? { reason: decision.reason } : {}),
+      builder: {
+        id: builder.id,
+        slug: builder.slug,
+        name: builder.name,
+        headline: builder.headline,
+        avatarUrl: builder.avatarUrl,
+      },
+      sessionTypes: decision.sessionTypes.map((s) => ({
+        id: s.id,
+        name: s.name,
+        durationMinutes: s.durationMinutes,
+        price: { amount: s.priceAmount, currency: s.currency },
+      })),
+      calendly:
+        decision.state === "bookable" && builder.calendlyEventUrl
+          ? {
+              url: fastify.providers.schedulingUrl(builder.calendlyEventUrl),
+              origin: fastify.providers.calendlyOrigin,
+            }
+          : null,
+      requiresCustomer,
+      sandbox: fastify.providers.isSandbox,
+    };
+    const json = JSON.stringify(BookingConfigSchema.parse(body));
+    const entry = { json, etag: `"${createHash("sha1").update(json).digest("base64url")}"` };
+    cache.set(key, entry);
+    return entry;
+  }
+
   fastify.get(
     "/v1/builders/:idOrSlug/booking-config",
     {
@@ -61,39 +113,7 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const builder = await fastify.db.prisma.builder.findUnique({
-        where: builderWhere(request.params.idOrSlug),
-        include: { sessionTypes: true },
-      });
-      if (!builder) throw notFound("builder_not_found", `builder: no builder "${request.params.idOrSlug}" exists`);
-      const decision = decideBookability(builder);
-      const body: BookingConfig = {
-        state: decision.state,
-        ...(decision.reason ? { reason: decision.reason } : {}),
-        builder: {
-          id: builder.id,
-          slug: builder.slug,
-          name: builder.name,
-          headline: builder.headline,
-          avatarUrl: builder.avatarUrl,
-        },
-        sessionTypes: decision.sessionTypes.map((s) => ({
-          id: s.id,
-          name: s.name,
-          durationMinutes: s.durationMinutes,
-          price: { amount: s.priceAmount, currency: s.currency },
-        })),
-        calendly:
-          decision.state === "bookable" && builder.calendlyEventUrl
-            ? {
-                url: fastify.providers.schedulingUrl(builder.calendlyEventUrl),
-                origin: fastify.providers.calendlyOrigin,
-              }
-            : null,
-        requiresCustomer: request.site?.requireCustomerToken ?? false,
-        sandbox: fastify.providers.isSandbox,
-      };
-      const etag = `"${createHash("sha1").update(JSON.stringify(body)).digest("base64url")}"`;
+      const { json, etag } = await loadConfig(request.params.idOrSlug, request.site?.requireCustomerToken ?? false);
       reply
         .header("etag", etag)
         .header("cache-control", "private, max-age=0, must-revalidate")
@@ -101,7 +121,8 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
       // A revalidated (304) config is a view too: the widget renders from its cache.
       fastify.metrics.step("config_viewed");
       if (noneMatch(request.headers["if-none-match"], etag)) return reply.code(304).send(null);
-      return body;
+      // Validated and serialized when cached; Fastify sends a string with a JSON type as it is.
+      return reply.type("application/json; charset=utf-8").send(json as unknown as BookingConfig);
     },
   );
 };
