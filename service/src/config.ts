@@ -86,6 +86,7 @@ const EnvSchema = z
       .min(32, "must be at least 32 characters")
       .optional()
       .or(z.literal("").transform(() => undefined)),
+    CONFIG_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
     MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
@@ -136,6 +137,8 @@ export interface Config {
   /** Signs the capability tokens that let a visitor read their booking. */
   bookingTokenSecret: string;
   rateLimit: { max: number; windowSeconds: number };
+  /** How long each instance reuses a builder's booking config (0: never). */
+  configCacheSeconds: number;
   /** Event-loop delay above which requests get 503 (0 turns the check off). */
   maxEventLoopDelayMs: number;
 }
@@ -198,5 +201,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     bookingTokenSecret: env.BOOKING_TOKEN_SECRET ?? developmentBookingTokenSecret,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
+    configCacheSeconds: env.CONFIG_CACHE_SECONDS,
   };
 }

@@ -55,7 +55,7 @@ export interface TestAppOptions {
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   let fresh: FreshDatabase | undefined;
-  const env: NodeJS.ProcessEnv = { LOG_LEVEL: "silent", MAX_EVENT_LOOP_DELAY_MS: "0", ...options.env };
+  const env: NodeJS.ProcessEnv = { LOG_LEVEL: "silent", MAX_EVENT_LOOP_DELAY_MS: "0", CONFIG_CACHE_SECONDS: "0", ...options.env };
   const shared = options.shareWith;
   if (shared) {
     if (shared.config.database.kind !== "postgres") throw new Error("shareWith needs a Postgres test app");
