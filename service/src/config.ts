@@ -74,6 +74,19 @@ const EnvSchema = z
     CALENDLY_WEBHOOK_SIGNING_KEY: optionalString,
     CALENDLY_EVENT_URL: httpUrl.optional().or(z.literal("").transform(() => undefined)),
     CALENDLY_API_BASE: httpUrl.default("https://api.calendly.com"),
+    STRIPE_API_BASE: z
+      .string()
+      .trim()
+      .refine((v) => {
+        try {
+          const u = new URL(v);
+          return (u.protocol === "http:" || u.protocol === "https:") && `${u.origin}/` === u.href;
+        } catch {
+          return false;
+        }
+      }, "must be an http(s) origin without a path, e.g. http://127.0.0.1:4242")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
     CALENDLY_ORIGIN: httpUrl.default("https://calendly.com"),
     HOLD_MINUTES: z.coerce.number().int().min(31).max(1440).default(35),
     SANDBOX_HOLD_SECONDS: z.coerce.number().int().min(5).max(86_400).optional(),
@@ -90,6 +103,8 @@ const EnvSchema = z
     MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+    WEBHOOK_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+    SIDE_EFFECT_CLAIM_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   })
   .superRefine((env, ctx) => {
     const pair = (a: keyof typeof env, b: keyof typeof env) => {
@@ -141,6 +156,11 @@ export interface Config {
   configCacheSeconds: number;
   /** Event-loop delay above which requests get 503 (0 turns the check off). */
   maxEventLoopDelayMs: number;
+  /**
+   * After these, a webhook event's processing lock and a side effect's claim count as abandoned
+   * (their worker died) and another worker may take them over.
+   */
+  timeouts: { webhookLockMs: number; sideEffectClaimMs: number };
 }
 
 export class ConfigError extends Error {
@@ -186,6 +206,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sandbox: stripeSandbox,
       secretKey: env.STRIPE_SECRET_KEY ?? sandboxSecrets.stripeSecretKey,
       webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? sandboxSecrets.stripeWebhookSecret,
+      // Only with real credentials: in sandbox mode the service starts its own fake Stripe.
+      apiBase: stripeSandbox ? undefined : env.STRIPE_API_BASE,
     },
     calendly: {
       sandbox: calendlySandbox,
@@ -202,5 +224,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     configCacheSeconds: env.CONFIG_CACHE_SECONDS,
+    timeouts: { webhookLockMs: env.WEBHOOK_LOCK_TIMEOUT_MS, sideEffectClaimMs: env.SIDE_EFFECT_CLAIM_TIMEOUT_MS },
   };
 }

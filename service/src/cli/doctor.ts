@@ -156,7 +156,7 @@ export async function doctorMain(io: DoctorIo): Promise<number> {
     if (base) fakeCalendly?.setWebhookUrl(`${base}/webhooks/calendly`);
     const stripe = createStripeClient({
       secretKey: config.stripe.secretKey,
-      apiBase: fakeStripe?.url,
+      apiBase: fakeStripe?.url ?? config.stripe.apiBase,
       maxNetworkRetries: 1,
       timeoutMs: 10_000,
     });

@@ -21,6 +21,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** How long opening a PostgreSQL connection, and one query on it, may take. */
+export const DATABASE_CONNECT_TIMEOUT_MS = 5_000;
+export const DATABASE_QUERY_TIMEOUT_MS = 10_000;
+/** Readiness answers within this, whatever the database does. */
+const READINESS_TIMEOUT_MS = 3_000;
+
 export interface OpenOptions {
   /** Apply pending migrations before returning (the default). */
   migrate?: boolean;
@@ -89,7 +95,14 @@ export async function openDatabase(config: Config["database"], options: OpenOpti
     };
   }
   const migrations = shouldMigrate ? await migratePostgres(config.url) : undefined;
-  const pool = new pg.Pool({ connectionString: config.url, max: options.poolMax ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: options.poolMax ?? 10,
+    // A database that stops answering (a network partition drops packets, nothing fails) must
+    // turn into errors, not requests that wait forever.
+    connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
+    query_timeout: DATABASE_QUERY_TIMEOUT_MS,
+  });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
@@ -113,9 +126,12 @@ export interface Readiness {
 }
 
 export async function checkReadiness(db: Database): Promise<Readiness> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)), READINESS_TIMEOUT_MS);
+  });
   try {
-    await db.sql.query("SELECT 1");
-    const pending = await pendingMigrations(db.sql);
+    const pending = await Promise.race([db.sql.query("SELECT 1").then(() => pendingMigrations(db.sql)), timeout]);
     return { ok: pending.length === 0, database: "up", pendingMigrations: pending };
   } catch (error) {
     return {
@@ -124,5 +140,7 @@ export async function checkReadiness(db: Database): Promise<Readiness> {
       pendingMigrations: [],
       error: error instanceof Error ? error.message : String(error),
     };
+  } finally {
+    clearTimeout(timer);
   }
 }

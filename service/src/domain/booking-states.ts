@@ -31,6 +31,8 @@ export interface TransitionResult {
 /**
  * Moves a booking to `to` if its current status allows it. Returns applied=false when the
  * booking already moved on (a duplicate or out-of-order event), which callers treat as done.
+ * With `expectedFrom`, it moves only from that status: a caller that chose what to do from the
+ * status it read earlier is told (applied=false) when a concurrent change got there first.
  */
 export async function transition(
   tx: Tx,
@@ -38,9 +40,11 @@ export async function transition(
   to: BookingStatus,
   cause: string,
   data: Prisma.BookingUpdateManyMutationInput = {},
+  expectedFrom?: BookingStatus,
 ): Promise<TransitionResult> {
   const current = await tx.booking.findUnique({ where: { id: bookingId }, select: { status: true } });
   if (!current) return { applied: false };
+  if (expectedFrom && current.status !== expectedFrom) return { applied: false, from: current.status };
   if (!canTransition(current.status, to)) return { applied: false, from: current.status };
   const updated = await tx.booking.updateMany({
     where: { id: bookingId, status: current.status },

@@ -14,8 +14,6 @@ export type SideEffectPayload =
   | { kind: "EXPIRE_CHECKOUT"; checkoutSessionId: string }
   | { kind: "REFUND"; paymentId: string; paymentIntentId: string; amount: number; currency: string; reason: string };
 
-/** A claim older than this is considered abandoned (its worker died) and may be taken over. */
-const CLAIM_TIMEOUT_MS = 60_000;
 const MAX_ATTEMPTS = 12;
 
 export async function enqueueSideEffect(
@@ -41,7 +39,8 @@ async function claim(
   effect: Pick<SideEffect, "id">,
   ignoreBackoff: boolean,
 ): Promise<SideEffect | null> {
-  const staleBefore = new Date(Date.now() - CLAIM_TIMEOUT_MS);
+  // A claim older than the timeout is abandoned (its worker died) and may be taken over.
+  const staleBefore = new Date(Date.now() - ctx.config.timeouts.sideEffectClaimMs);
   const claimed = await ctx.prisma.sideEffect.updateMany({
     where: {
       id: effect.id,
@@ -102,8 +101,9 @@ async function perform(ctx: DomainContext, effect: SideEffect): Promise<void> {
         });
         const payment = await tx.payment.findUniqueOrThrow({ where: { id: payload.paymentId } });
         const refunded = Math.max(payment.amountRefunded, refund.amount);
-        await tx.payment.update({
-          where: { id: payment.id },
+        // Conditional: a concurrent charge.refunded may have recorded a larger running total.
+        await tx.payment.updateMany({
+          where: { id: payment.id, amountRefunded: { lt: refunded } },
           data: {
             amountRefunded: refunded,
             status: refunded >= payment.amount ? "REFUNDED" : "PARTIALLY_REFUNDED",
@@ -118,11 +118,26 @@ async function perform(ctx: DomainContext, effect: SideEffect): Promise<void> {
 export interface RunResult {
   done: number;
   failed: number;
+  /** Due effects another worker has claimed (performing them now, or died doing so). */
+  busy: number;
+}
+
+/**
+ * An effect the caller needs done is claimed by another worker. Answering a provider's
+ * redelivery 2xx now could leave it undone for good if that worker died, so the caller asks to
+ * be retried instead; the retry finds it done, or its claim abandoned and takes it over.
+ */
+export class SideEffectInProgressError extends Error {
+  override name = "SideEffectInProgressError";
+  constructor() {
+    super("a side effect of this booking is being performed by another worker; retry later");
+  }
 }
 
 /**
  * Runs the given effects (or every due one for a booking) that this worker can claim.
- * Throws the first error after recording it, so a webhook can answer non-2xx and be retried.
+ * Throws the first error after recording it, so a webhook can answer non-2xx and be retried;
+ * likewise (SideEffectInProgressError) when another worker holds the claim on one of them.
  * `ignoreBackoff` is for runs a provider's redelivery triggers: the provider's retry schedule
  * is the backoff, and the redelivery must find the effect attempted, or it would answer 200
  * with the effect still undone. The sweeper honours each effect's own backoff.
@@ -137,11 +152,15 @@ export async function runSideEffects(
     orderBy: { createdAt: "asc" },
     take: 50,
   });
-  const result: RunResult = { done: 0, failed: 0 };
+  const result: RunResult = { done: 0, failed: 0, busy: 0 };
   let firstError: unknown;
   for (const candidate of due) {
     const effect = await claim(ctx, candidate, ignoreBackoff);
-    if (!effect) continue;
+    if (!effect) {
+      const now = await ctx.prisma.sideEffect.findUnique({ where: { id: candidate.id }, select: { status: true } });
+      if (now?.status === "PENDING") result.busy++;
+      continue;
+    }
     try {
       await perform(ctx, effect);
       await ctx.prisma.sideEffect.update({
@@ -169,6 +188,7 @@ export async function runSideEffects(
     }
   }
   if (firstError && throwOnError) throw firstError;
+  if (result.busy > 0 && throwOnError) throw new SideEffectInProgressError();
   return result;
 }
 

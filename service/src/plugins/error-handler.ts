@@ -5,7 +5,7 @@ import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, type ErrorBody } from "../lib/errors.js";
 
 const DATABASE_DOWN =
-  /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|terminating connection|DatabaseNotReachable|P1001|P1017/i;
+  /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|terminating connection|DatabaseNotReachable|P1001|P1017|Query read timeout|timeout exceeded when trying to connect|Unable to start a transaction in the given time/i;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { message?: string; code?: string; cause?: unknown } | undefined;

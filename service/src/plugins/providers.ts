@@ -43,7 +43,10 @@ async function providers(fastify: FastifyInstance, opts: ProvidersOptions) {
   const sandbox = await startSandbox(config);
   const fakeCalendly = sandbox.calendly;
   const built: Providers = {
-    stripe: createStripeClient({ secretKey: config.stripe.secretKey, apiBase: sandbox.stripe?.url }),
+    stripe: createStripeClient({
+      secretKey: config.stripe.secretKey,
+      apiBase: sandbox.stripe?.url ?? config.stripe.apiBase,
+    }),
     calendly: createCalendlyClient({
       apiBase: fakeCalendly?.apiBase ?? config.calendly.apiBase,
       token: config.calendly.token,

@@ -26,6 +26,13 @@ const CalendlyBodySchema = z.object({
     .passthrough(),
 });
 
+/** What the handlers rely on in a Stripe event; the signature says who sent it, not that it is one. */
+const StripeEventSchema = z.looseObject({
+  id: z.string().min(1).max(255),
+  type: z.string().min(1).max(255),
+  data: z.looseObject({ object: z.looseObject({}) }),
+});
+
 const ReceiptSchema = z.object({
   received: z.boolean(),
   duplicate: z.boolean().optional(),
@@ -82,6 +89,10 @@ const webhooks: FastifyPluginAsync = async (fastify) => {
       return reply
         .code(400)
         .send({ received: false, error: "signature_invalid", message: `Stripe-Signature: ${signature.toLowerCase()}` });
+    }
+    if (!StripeEventSchema.safeParse(event).success) {
+      await logRejectedDelivery(ctx, "STRIPE", "VALID", "body is not a Stripe event");
+      return reply.code(400).send({ received: false, error: "invalid_body", message: "body: is not a Stripe event" });
     }
     const result = await ingest(
       ctx,

@@ -55,7 +55,12 @@ export interface TestAppOptions {
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   let fresh: FreshDatabase | undefined;
-  const env: NodeJS.ProcessEnv = { LOG_LEVEL: "silent", MAX_EVENT_LOOP_DELAY_MS: "0", CONFIG_CACHE_SECONDS: "0", ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    LOG_LEVEL: "silent",
+    MAX_EVENT_LOOP_DELAY_MS: "0",
+    CONFIG_CACHE_SECONDS: "0",
+    ...options.env,
+  };
   const shared = options.shareWith;
   if (shared) {
     if (shared.config.database.kind !== "postgres") throw new Error("shareWith needs a Postgres test app");
@@ -100,7 +105,13 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     siteHeaders: { "x-baw-site-key": testSite.publishableKey, origin: testSite.allowedOrigins[0]! },
     useCalendlyClient,
     close: async () => {
-      await app.close();
+      // A keep-alive connection that a fake provider's HTTP client leaves open can count as busy
+      // until Node's headersTimeout (60 s), and app.close() waits for it: once in-flight requests
+      // have had a second to finish, drop what is left.
+      const closing = app.close();
+      const leftovers = setTimeout(() => app.server.closeAllConnections(), 1000);
+      await closing;
+      clearTimeout(leftovers);
       await db.close();
       await fresh?.drop();
     },

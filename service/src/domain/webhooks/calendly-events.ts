@@ -11,6 +11,9 @@ import { enqueueSideEffect, runSideEffects } from "../side-effects.js";
 import type { VerifiedBooking } from "../verification.js";
 import type { Handler } from "./ingest.js";
 
+/** A cancellation found the booking in another status than the one it was decided on. */
+const STATUS_CHANGED = "status_changed";
+
 /** Calendly has no event id; an invitee is created and canceled at most once each. */
 export function calendlyEventId(body: CalendlyWebhookBody): string {
   return `${body.event}:${body.payload.uri}`;
@@ -114,9 +117,14 @@ async function cancelConfirmed(ctx: DomainContext, booking: Booking, payload: In
     byBuilder,
   );
   const applied = await ctx.prisma.$transaction(async (tx) => {
-    const moved = await transition(tx, booking.id, "CANCELLED", `invitee.canceled in Calendly; ${decision.reason}`, {
-      cancelReason: payload.cancellation?.reason ?? null,
-    });
+    const moved = await transition(
+      tx,
+      booking.id,
+      "CANCELLED",
+      `invitee.canceled in Calendly; ${decision.reason}`,
+      { cancelReason: payload.cancellation?.reason ?? null },
+      "CONFIRMED",
+    );
     if (!moved.applied) return false;
     if (!payment?.paymentIntentId || decision.amount === 0) return true;
     await enqueueSideEffect(tx, booking.id, `refund_cancel_${booking.id}`, {
@@ -129,18 +137,26 @@ async function cancelConfirmed(ctx: DomainContext, booking: Booking, payload: In
     });
     return true;
   });
-  if (!applied) return "no_change";
+  if (!applied) return STATUS_CHANGED;
   ctx.metrics.step("cancelled");
   return decision.amount > 0 ? "cancelled_refunding" : "cancelled_no_refund";
 }
 
 async function cancelPending(ctx: DomainContext, booking: Booking): Promise<string> {
   const applied = await ctx.prisma.$transaction(async (tx) => {
-    const moved = await transition(tx, booking.id, "CANCELLED", "invitee.canceled in Calendly before paying");
+    const moved = await transition(
+      tx,
+      booking.id,
+      "CANCELLED",
+      "invitee.canceled in Calendly before paying",
+      {},
+      "PENDING_PAYMENT",
+    );
     if (!moved.applied) return false;
     const payment = await tx.payment.findFirst({ where: { bookingId: booking.id, status: "OPEN" } });
     if (payment?.checkoutSessionId) {
-      await tx.payment.update({ where: { id: payment.id }, data: { status: "EXPIRED" } });
+      // Conditional: a payment completing at this moment stays PAID (and is refunded as late).
+      await tx.payment.updateMany({ where: { id: payment.id, status: "OPEN" }, data: { status: "EXPIRED" } });
       await enqueueSideEffect(tx, booking.id, `expire_checkout_${payment.id}`, {
         kind: "EXPIRE_CHECKOUT",
         checkoutSessionId: payment.checkoutSessionId,
@@ -148,7 +164,7 @@ async function cancelPending(ctx: DomainContext, booking: Booking): Promise<stri
     }
     return true;
   });
-  if (!applied) return "no_change";
+  if (!applied) return STATUS_CHANGED;
   ctx.metrics.step("cancelled");
   return "cancelled_before_payment";
 }
@@ -156,14 +172,21 @@ async function cancelPending(ctx: DomainContext, booking: Booking): Promise<stri
 async function inviteeCanceled(ctx: DomainContext, payload: InviteeWebhookPayload): Promise<string> {
   // A reschedule cancels the old invitee; the new invitee.created carries the booking over.
   if (payload.rescheduled) return "rescheduling";
-  const booking = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: payload.uri } });
+  let booking = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: payload.uri } });
   if (!booking) return "not_ours";
-  const outcome =
-    booking.status === "CONFIRMED"
-      ? await cancelConfirmed(ctx, booking, payload)
-      : booking.status === "PENDING_PAYMENT"
-        ? await cancelPending(ctx, booking)
-        : "no_change";
+  let outcome = STATUS_CHANGED;
+  // What a cancellation does depends on the status (a refund once paid), and the payment's own
+  // event may change it concurrently: when it did, decide again from the new status.
+  for (let round = 0; outcome === STATUS_CHANGED; round++) {
+    if (round === 3) throw new Error("the booking kept changing while its cancellation was applied; retry");
+    if (round > 0) booking = await ctx.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } });
+    outcome =
+      booking.status === "CONFIRMED"
+        ? await cancelConfirmed(ctx, booking, payload)
+        : booking.status === "PENDING_PAYMENT"
+          ? await cancelPending(ctx, booking)
+          : "no_change";
+  }
   // Also on a redelivery: it finishes what an earlier delivery left undone (a refund that failed).
   await runSideEffects(ctx, { bookingId: booking.id }, { ignoreBackoff: true });
   return outcome;

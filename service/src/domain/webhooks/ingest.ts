@@ -4,9 +4,7 @@
 import type { Prisma, SignatureResult, WebhookEvent, WebhookProvider } from "../../generated/prisma/client.js";
 import { isUniqueViolation } from "../bookings.js";
 import type { DomainContext } from "../context.js";
-
-/** A processing lock older than this belongs to a worker that died; the event may be retried. */
-const LOCK_TIMEOUT_MS = 60_000;
+import { SideEffectInProgressError } from "../side-effects.js";
 
 export interface IncomingEvent {
   provider: WebhookProvider;
@@ -56,7 +54,8 @@ async function claim(ctx: DomainContext, event: WebhookEvent): Promise<boolean> 
       id: event.id,
       OR: [
         { status: { in: ["RECEIVED", "FAILED"] } },
-        { status: "PROCESSING", lockedAt: { lt: new Date(Date.now() - LOCK_TIMEOUT_MS) } },
+        // A processing lock older than the timeout belongs to a worker that died; take it over.
+        { status: "PROCESSING", lockedAt: { lt: new Date(Date.now() - ctx.config.timeouts.webhookLockMs) } },
       ],
     },
     data: { status: "PROCESSING", lockedAt: new Date(), attempts: { increment: 1 } },
@@ -124,6 +123,12 @@ export async function ingest(
       where: { id: event.id },
       data: { status: "FAILED", lockedAt: null, lastError: message.slice(0, 1000) },
     });
+    if (error instanceof SideEffectInProgressError) {
+      // Applied, but an effect it needs is still in another worker's hands: ask to be retried.
+      await record(409, { error: message.slice(0, 500) });
+      count("in_progress");
+      return { statusCode: 409, body: { received: false, error: "in_progress", message } };
+    }
     await record(500, { error: message.slice(0, 500) });
     count("failed");
     ctx.log.warn({ eventId: incoming.eventId, type: incoming.type, err: error }, "webhook processing failed");
