@@ -1,12 +1,15 @@
 // What the booking domain needs from the app, so routes, webhooks and the sweeper share it.
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { Config } from "../config.js";
+import type { SqlExecutor } from "../db/migrate.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { Metrics } from "../plugins/metrics.js";
 import type { Providers } from "../plugins/providers.js";
 
 export interface DomainContext {
   prisma: PrismaClient;
+  /** Plain SQL for the hottest statements (webhook ingestion), where Prisma's per-query cost dominates. */
+  sql: SqlExecutor;
   providers: Providers;
   config: Config;
   metrics: Metrics;
@@ -14,5 +17,12 @@ export interface DomainContext {
 }
 
 export function domainContext(app: FastifyInstance, log: FastifyBaseLogger = app.log): DomainContext {
-  return { prisma: app.db.prisma, providers: app.providers, config: app.config, metrics: app.metrics, log };
+  return {
+    prisma: app.db.prisma,
+    sql: app.db.sql,
+    providers: app.providers,
+    config: app.config,
+    metrics: app.metrics,
+    log,
+  };
 }

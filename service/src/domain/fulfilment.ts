@@ -21,13 +21,18 @@ export type SessionOutcome =
   | "unknown_session";
 
 async function findPayment(ctx: DomainContext, session: Stripe.Checkout.Session): Promise<Payment | null> {
-  const bySession = await ctx.prisma.payment.findUnique({ where: { checkoutSessionId: session.id } });
-  if (bySession) return bySession;
-  // The session may have been created by a request that died before recording it.
+  // The session may have been created by a request that died before recording it, so the
+  // booking's checkout key (from the session's metadata) finds the payment too. One query for both.
   const bookingId = session.metadata?.booking_id ?? session.client_reference_id;
-  if (!bookingId) return null;
-  const payment = await ctx.prisma.payment.findUnique({ where: { idempotencyKey: `checkout_${bookingId}` } });
-  if (!payment || (payment.checkoutSessionId && payment.checkoutSessionId !== session.id)) return null;
+  const candidates = await ctx.prisma.payment.findMany({
+    where: {
+      OR: [{ checkoutSessionId: session.id }, ...(bookingId ? [{ idempotencyKey: `checkout_${bookingId}` }] : [])],
+    },
+  });
+  const bySession = candidates.find((p) => p.checkoutSessionId === session.id);
+  if (bySession) return bySession;
+  const payment = candidates[0];
+  if (!payment || payment.checkoutSessionId) return null;
   await ctx.prisma.payment.updateMany({
     where: { id: payment.id, checkoutSessionId: null },
     data: { checkoutSessionId: session.id, checkoutUrl: session.url },

@@ -1,8 +1,7 @@
 // Exactly-once webhook ingestion for both providers: every delivery is logged, the event is
 // stored once per provider event id, one worker at a time processes it, and a failure
 // answers non-2xx so the provider retries.
-import type { Prisma, SignatureResult, WebhookEvent, WebhookProvider } from "../../generated/prisma/client.js";
-import { isUniqueViolation } from "../bookings.js";
+import type { SignatureResult, WebhookProvider } from "../../generated/prisma/client.js";
 import type { DomainContext } from "../context.js";
 import { SideEffectInProgressError } from "../side-effects.js";
 
@@ -30,37 +29,34 @@ export async function logRejectedDelivery(
   ctx.metrics.webhooks.inc({ provider: provider.toLowerCase(), type: "unknown", result: "rejected" });
 }
 
-async function storeEvent(ctx: DomainContext, incoming: IncomingEvent): Promise<WebhookEvent> {
-  try {
-    return await ctx.prisma.webhookEvent.create({
-      data: {
-        provider: incoming.provider,
-        providerEventId: incoming.eventId,
-        type: incoming.type,
-        payload: incoming.payload as Prisma.InputJsonValue,
-      },
-    });
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    return ctx.prisma.webhookEvent.findUniqueOrThrow({
-      where: { provider_providerEventId: { provider: incoming.provider, providerEventId: incoming.eventId } },
-    });
-  }
-}
+// Stores a first delivery already claimed, or claims a stored event that may be (re)processed:
+// never processed, failed, or locked by a worker that died. No row back: processed or in progress.
+const STORE_AND_CLAIM = `
+INSERT INTO "WebhookEvent" (id, provider, "providerEventId", type, payload, status, attempts, "lockedAt")
+VALUES (gen_random_uuid(), $1::"WebhookProvider", $2, $3, $4::jsonb, 'PROCESSING', 1, now())
+ON CONFLICT (provider, "providerEventId") DO UPDATE
+   SET status = 'PROCESSING', attempts = "WebhookEvent".attempts + 1, "lockedAt" = now()
+ WHERE "WebhookEvent".status IN ('RECEIVED', 'FAILED')
+    OR ("WebhookEvent".status = 'PROCESSING' AND "WebhookEvent"."lockedAt" < now() - $5 * interval '1 millisecond')
+RETURNING id`;
 
-async function claim(ctx: DomainContext, event: WebhookEvent): Promise<boolean> {
-  const claimed = await ctx.prisma.webhookEvent.updateMany({
-    where: {
-      id: event.id,
-      OR: [
-        { status: { in: ["RECEIVED", "FAILED"] } },
-        // A processing lock older than the timeout belongs to a worker that died; take it over.
-        { status: "PROCESSING", lockedAt: { lt: new Date(Date.now() - ctx.config.timeouts.webhookLockMs) } },
-      ],
-    },
-    data: { status: "PROCESSING", lockedAt: new Date(), attempts: { increment: 1 } },
-  });
-  return claimed.count === 1;
+// Marks a claimed event done and logs its delivery in one statement.
+const FINISH = `
+WITH done AS (
+  UPDATE "WebhookEvent" SET status = $2::"WebhookStatus", "lockedAt" = NULL, "processedAt" = now(), "lastError" = NULL
+   WHERE id = $1::uuid RETURNING id, provider, "providerEventId", type)
+INSERT INTO "WebhookDelivery" (id, provider, "eventId", "providerEventId", type, signature, duplicate, "responseStatus")
+SELECT gen_random_uuid(), provider, id, "providerEventId", type, 'VALID', false, 200 FROM done`;
+
+async function storeAndClaim(ctx: DomainContext, incoming: IncomingEvent): Promise<string | null> {
+  const { rows } = await ctx.sql.query<{ id: string }>(STORE_AND_CLAIM, [
+    incoming.provider,
+    incoming.eventId,
+    incoming.type,
+    JSON.stringify(incoming.payload),
+    ctx.config.timeouts.webhookLockMs,
+  ]);
+  return rows[0]?.id ?? null;
 }
 
 export async function ingest(
@@ -69,7 +65,13 @@ export async function ingest(
   handle: Handler | null,
 ): Promise<IngestResult> {
   const providerLabel = incoming.provider.toLowerCase();
-  const event = await storeEvent(ctx, incoming);
+  const claimedId = await storeAndClaim(ctx, incoming);
+  const event = claimedId
+    ? { id: claimedId, status: "PROCESSING" as const }
+    : await ctx.prisma.webhookEvent.findUniqueOrThrow({
+        where: { provider_providerEventId: { provider: incoming.provider, providerEventId: incoming.eventId } },
+        select: { id: true, status: true },
+      });
   const record = (responseStatus: number, extra: { duplicate?: boolean; error?: string } = {}) =>
     ctx.prisma.webhookDelivery.create({
       data: {
@@ -85,12 +87,12 @@ export async function ingest(
     });
   const count = (result: string) => ctx.metrics.webhooks.inc({ provider: providerLabel, type: incoming.type, result });
 
-  if (event.status === "PROCESSED" || event.status === "IGNORED") {
+  if (!claimedId && (event.status === "PROCESSED" || event.status === "IGNORED")) {
     await record(200, { duplicate: true });
     count("duplicate");
     return { statusCode: 200, body: { received: true, duplicate: true } };
   }
-  if (!(await claim(ctx, event))) {
+  if (!claimedId) {
     // Another delivery of this event is being processed right now: ask to be retried.
     await record(409, { duplicate: true });
     count("in_progress");
@@ -100,21 +102,13 @@ export async function ingest(
     };
   }
   if (!handle) {
-    await ctx.prisma.webhookEvent.update({
-      where: { id: event.id },
-      data: { status: "IGNORED", lockedAt: null, processedAt: new Date() },
-    });
-    await record(200);
+    await ctx.sql.query(FINISH, [event.id, "IGNORED"]);
     count("ignored");
     return { statusCode: 200, body: { received: true, outcome: "ignored" } };
   }
   try {
     const outcome = await handle();
-    await ctx.prisma.webhookEvent.update({
-      where: { id: event.id },
-      data: { status: "PROCESSED", lockedAt: null, processedAt: new Date(), lastError: null },
-    });
-    await record(200);
+    await ctx.sql.query(FINISH, [event.id, "PROCESSED"]);
     count("processed");
     return { statusCode: 200, body: { received: true, outcome } };
   } catch (error) {
