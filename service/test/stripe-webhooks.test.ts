@@ -182,6 +182,22 @@ t.test("out of order: completed after expired is a late payment, refunded automa
   t.equal(apiCancellations(h, scheduled.eventUri).length, 1);
 });
 
+t.test("a payment recorded before its session id is found by the booking's checkout key", async (t) => {
+  // As if the request that created the Checkout Session died before it stored the session's id.
+  const { booking, sessionId } = await pendingBooking(h);
+  await h.db.prisma.payment.updateMany({
+    where: { bookingId: booking.bookingId },
+    data: { checkoutSessionId: null, checkoutUrl: null },
+  });
+  await withoutWebhooks(() => h.stripe.pay(sessionId));
+  const completed = await h.stripe.redeliver(raised(sessionId, "checkout.session.completed").id);
+  t.match(JSON.parse(completed.attempts[0]!.responseBody!), { received: true, outcome: "confirmed" });
+  const payment = await h.db.prisma.payment.findFirstOrThrow({ where: { bookingId: booking.bookingId } });
+  t.match(payment, { checkoutSessionId: sessionId, status: "PAID", amount: 15000 }, "the session id is filled in");
+  t.type(payment.paidAt, Date);
+  t.equal((await h.db.prisma.booking.findUniqueOrThrow({ where: { id: booking.bookingId } })).status, "CONFIRMED");
+});
+
 t.test("async payment that succeeds: the slot is kept while it settles, then CONFIRMED", async (t) => {
   const { booking, sessionId } = await pendingBooking(h);
   const started = await h.stripe.pay(sessionId, { async: true, settleAfterMs: -1 });

@@ -20,15 +20,18 @@ export type SessionOutcome =
   | "no_change"
   | "unknown_session";
 
+// Plain SQL: every Stripe Checkout event starts here, and through Prisma this lookup was the
+// last per-event query compiled on each call (docs/BENCHMARKS.md, webhook ingestion).
+const PAYMENT_BY_SESSION_OR_KEY = `SELECT * FROM "Payment" WHERE "checkoutSessionId" = $1 OR "idempotencyKey" = $2`;
+
 async function findPayment(ctx: DomainContext, session: Stripe.Checkout.Session): Promise<Payment | null> {
   // The session may have been created by a request that died before recording it, so the
   // booking's checkout key (from the session's metadata) finds the payment too. One query for both.
   const bookingId = session.metadata?.booking_id ?? session.client_reference_id;
-  const candidates = await ctx.prisma.payment.findMany({
-    where: {
-      OR: [{ checkoutSessionId: session.id }, ...(bookingId ? [{ idempotencyKey: `checkout_${bookingId}` }] : [])],
-    },
-  });
+  const { rows: candidates } = await ctx.sql.query<Payment>(PAYMENT_BY_SESSION_OR_KEY, [
+    session.id,
+    bookingId ? `checkout_${bookingId}` : null,
+  ]);
   const bySession = candidates.find((p) => p.checkoutSessionId === session.id);
   if (bySession) return bySession;
   const payment = candidates[0];
