@@ -1,19 +1,20 @@
 // The service as one Fastify application: plugins first, then routes per resource.
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyLoggerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyLoggerOptions, LogController } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { LoggerOptions as PinoLoggerOptions } from "pino";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { domainContext } from "./domain/context.js";
 import { startSweeper } from "./domain/holds.js";
-import { loggerOptions } from "./logging.js";
+import { logDestination, loggerOptions } from "./logging.js";
+import cors from "./plugins/cors.js";
 import database from "./plugins/database.js";
 import errorHandler from "./plugins/error-handler.js";
-import helmet from "./plugins/helmet.js";
 import metrics from "./plugins/metrics.js";
 import providers, { type Providers } from "./plugins/providers.js";
 import rateLimit from "./plugins/rate-limit.js";
+import securityHeaders from "./plugins/security-headers.js";
 import sites from "./plugins/sites.js";
 import swagger from "./plugins/swagger.js";
 import underPressure from "./plugins/under-pressure.js";
@@ -51,7 +52,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const app = Fastify({
-    logger: options.logger === false ? false : { ...loggerOptions(config.logLevel), ...options.logger },
+    logger:
+      options.logger === false
+        ? false
+        : { ...loggerOptions(config.logLevel), stream: logDestination(), ...options.logger },
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
@@ -62,14 +66,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // On shutdown, close idle keep-alive sockets at once and let in-flight requests finish.
     forceCloseConnections: "idle",
     // One log line per request (below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addHook("onRequest", async (request, reply) => {
-    reply.header("x-request-id", request.id);
-  });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -79,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       "request",
     );
+    done();
   });
 
   app.decorate("config", config);
@@ -86,7 +88,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metrics);
   await app.register(database, { config, db: options.db, seed: options.seed });
   await app.register(providers, { config, providers: options.providers });
-  await app.register(helmet);
+  await app.register(securityHeaders);
+  await app.register(cors);
   await app.register(sites);
   await app.register(rateLimit, { config });
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });

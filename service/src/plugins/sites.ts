@@ -1,7 +1,6 @@
 // Embedding sites: a publishable key names a site, and the site names the origins that may
-// use it. CORS headers are reflected for the widget routes so that a refused origin gets a
-// readable 403 from the origin check below, never data.
-import cors from "@fastify/cors";
+// use it. A refused origin gets a readable 403 from the origin check below (CORS is reflected
+// for the widget routes, plugins/cors.ts), never data.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Site } from "../generated/prisma/client.js";
@@ -80,20 +79,6 @@ async function sites(fastify: FastifyInstance) {
     new SiteDirectory((key) => fastify.db.prisma.site.findUnique({ where: { publishableKey: key } })),
   );
   fastify.decorateRequest("site", null);
-  await fastify.register(cors, {
-    delegator: (req, cb) => {
-      const url = req.url ?? "";
-      const widgetRoute = url.startsWith("/v1/") && !url.startsWith("/v1/partner/");
-      cb(null, {
-        origin: widgetRoute,
-        methods: ["GET", "POST", "OPTIONS"],
-        allowedHeaders: ["Content-Type", "Authorization", "X-Baw-Site-Key", "If-None-Match"],
-        exposedHeaders: ["ETag", "Retry-After", "X-Request-Id"],
-        maxAge: 600,
-        credentials: false,
-      });
-    },
-  });
 }
 
 export default fp(sites, { name: "sites", dependencies: ["database"] });
