@@ -88,4 +88,9 @@ t.test("the docs page gets helmet's document headers and swagger-ui's own CSP", 
     Object.keys(spec.json().paths).some((p) => p.startsWith("/v1/*")),
     "the preflight route is not in the OpenAPI document",
   );
+  const schemas = Object.entries(spec.json().components.schemas as Record<string, Record<string, unknown>>);
+  t.ok(schemas.length > 5, `${schemas.length} component schemas`);
+  for (const [name, schema] of schemas) {
+    t.notOk("$id" in schema || "$schema" in schema, `${name} carries no $id or $schema that would rebase its $refs`);
+  }
 });

@@ -6,6 +6,23 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
 
+type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject>;
+
+/**
+ * Drops the `$id` and `$schema` that zod writes into each component schema. In OpenAPI 3.1 a
+ * schema's `$id` is its base URI, so `#/components/schemas/X` as an `$id` made every `$ref`
+ * resolve inside that schema, and swagger-ui showed resolver errors instead of the models.
+ */
+export function withoutSchemaIds(document: OpenApiDocument): OpenApiDocument {
+  const schemas = (document as { components?: { schemas?: Record<string, Record<string, unknown>> } }).components
+    ?.schemas;
+  for (const schema of Object.values(schemas ?? {})) {
+    delete schema.$id;
+    delete schema.$schema;
+  }
+  return document;
+}
+
 async function docs(fastify: FastifyInstance) {
   await fastify.register(swagger, {
     openapi: {
@@ -33,7 +50,7 @@ async function docs(fastify: FastifyInstance) {
     },
     transform: jsonSchemaTransform,
     // Collects the schemas registered with .meta({id}) into components.schemas, so $refs resolve.
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => withoutSchemaIds(jsonSchemaTransformObject(input)),
   });
   // The docs are the service's one HTML page: helmet's document headers, and swagger-ui's own CSP
   // (hashes of its inline assets), in a scope of their own so the API keeps its lean set.
