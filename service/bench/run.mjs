@@ -49,7 +49,13 @@ console.log(`baw booking service benchmarks — ${new Date().toISOString()} — 
 
 try {
   await section("read", () =>
-    readPath({ seconds: quick ? 2 : 4, warmup: 1, connections: 10, maxRequests: quick ? 20_000 : 200_000 }),
+    readPath({
+      seconds: quick ? 1.5 : 3,
+      rounds: quick ? 2 : 3,
+      warmup: 1,
+      connections: 10,
+      maxRequests: quick ? 20_000 : 400_000,
+    }),
   );
   await section("webhooks", () =>
     webhooks({
@@ -58,6 +64,7 @@ try {
       connections: 16,
       maxRequests: quick ? 5_000 : 40_000,
       pgbenchSeconds: quick ? 3 : 10,
+      rounds: quick ? 1 : 3,
     }),
   );
   await section("growth", () =>

@@ -2,7 +2,7 @@
 // never shares their event loop. A tiny IPC protocol: the child sends {type:"ready", port};
 // the parent asks {id, type:"mem"|"profile-start"|"profile-stop"|"stop"} and the child
 // answers {type:"reply", id, value}.
-import { fork } from "node:child_process";
+import { execFileSync, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
@@ -20,6 +20,14 @@ export function rssOf(pid) {
   } catch {
     return Number.NaN;
   }
+}
+
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+/** CPU time (user + system, all threads) a process has used, in milliseconds, from /proc (Linux). */
+export function cpuMsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 /**

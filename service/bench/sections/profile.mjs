@@ -1,8 +1,8 @@
 // Diagnostics (BENCH_PROFILE=dir): where the service's time goes on the two paths that miss
 // their goals. CPU profiles (V8 sampling profiler, started over IPC after warm-up so start-up
 // is not in them) summarised by self time; the cost of one query through Prisma vs node-postgres;
-// and two what-ifs measured against bare Fastify in the same run: logging at warn, and
-// booking-config answered from memory (the proposed fix's ceiling).
+// and the read path taken apart against bare Fastify in the same run: the service as it ships,
+// without its request log, and the route alone (servers/route-alone.mjs).
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -14,10 +14,9 @@ import { summarise } from "../lib/cpuprofile.mjs";
 import { freshDatabase } from "../lib/db.mjs";
 import { ms, n0, ratio, table } from "../lib/format.mjs";
 import { expectStatuses, load } from "../lib/load.mjs";
-import { startChild } from "../lib/proc.mjs";
+import { cpuMsOf, startChild } from "../lib/proc.mjs";
 import { benchSite, serviceEnv, widgetHeaders } from "../lib/site.mjs";
 import { signedStripeEvent, uniqueEventRequests } from "../lib/stripe-event.mjs";
-import { verifyExactlyOnce } from "./webhooks.mjs";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const server = (name) => path.join(here, "..", "servers", name);
@@ -97,87 +96,41 @@ export async function profileSection({ dir, seconds }) {
       ),
     );
 
-    const measure = async (label, script, env, path_, headers = {}) => {
+    const measure = async (label, script, env, headers = {}) => {
       const child = await startChild(server(script), { env: { ...serviceEnv, DATABASE_URL: db.url, ...env } });
       try {
-        const o = { url: child.url, path: path_, headers, connections: 10, maxRequests: 200_000 };
+        const o = { url: child.url, path: ROUTE, headers, connections: 10, maxRequests: 200_000 };
         expectStatuses(label, await load({ ...o, seconds: 1 }), [200]);
+        const cpuBefore = cpuMsOf(child.pid);
         const r = await load({ ...o, seconds });
         expectStatuses(label, r, [200]);
-        whatIf.push({ label, ...r });
+        whatIf.push({ label, ...r, cpuUs: ((cpuMsOf(child.pid) - cpuBefore) * 1000) / r.responses });
       } finally {
         await child.stop();
       }
     };
-    await measure("bare Fastify (baseline)", "bare-fastify.mjs", {}, ROUTE);
-    await measure("service, as is (LOG_LEVEL=info)", "service.mjs", {}, ROUTE, widgetHeaders);
-    await measure("service, logger off", "service.mjs", { BENCH_LOGGER: "off" }, ROUTE, widgetHeaders);
+    await measure("bare Fastify (baseline)", "bare-fastify.mjs", {});
+    await measure("service, as it ships (LOG_LEVEL=info)", "service.mjs", {}, widgetHeaders);
     await measure(
-      "service, booking-config from memory (fix ceiling)",
+      "service without its request log (logger off)",
       "service.mjs",
-      { BENCH_VARIANT: "cached-config" },
-      "/v1/bench-cached/builders/liam/booking-config",
+      { BENCH_LOGGER: "off" },
       widgetHeaders,
     );
-    await measure(
-      "  … and logger off",
-      "service.mjs",
-      { BENCH_VARIANT: "cached-config", BENCH_LOGGER: "off" },
-      "/v1/bench-cached/builders/liam/booking-config",
-      widgetHeaders,
-    );
-    const fastify = whatIf[0].rps;
+    await measure("the route alone: site check, validation, cached answer", "route-alone.mjs", {}, widgetHeaders);
+    const [fastify] = whatIf;
     out.push(
       table(
-        `What-ifs on the read path (Postgres, 10 connections, ${seconds} s; baseline = bare Fastify in the same run)`,
-        ["server", "req/s", "p50", "p99", "× bare Fastify"],
-        whatIf.map((r) => [r.label, n0(r.rps), ms(r.p50), ms(r.p99), ratio(r.rps, fastify)]),
-      ),
-    );
-
-    // The webhook fix, prototyped (servers/lean-ingest.mjs), against the route as it is.
-    const hooks = [];
-    for (const [label, path_, variant] of [
-      ["POST /webhooks/stripe, as is (5 Prisma queries, 4 commits per event)", "/webhooks/stripe", ""],
-      [
-        "prototype: 2 statements + handler lookup via node-postgres (2 commits)",
-        "/webhooks/bench-lean-stripe",
-        "lean-ingest",
-      ],
-    ]) {
-      const hookDb = await freshDatabase();
-      const child = await startChild(server("service.mjs"), {
-        env: { ...serviceEnv, DATABASE_URL: hookDb.url, BENCH_VARIANT: variant },
-      });
-      try {
-        const tag = variant || "asis";
-        const o = { url: child.url, connections: 16, maxRequests: 40_000 };
-        expectStatuses(
-          label,
-          await load({ ...o, seconds: 1, requests: uniqueEventRequests(`w${tag}`, { n: 0 }, path_) }),
-          [200],
-        );
-        const r = await load({ ...o, seconds, requests: uniqueEventRequests(`what_${tag}`, { n: 0 }, path_) });
-        expectStatuses(label, r, [200]);
-        await new Promise((res) => setTimeout(res, 300));
-        const check = await verifyExactlyOnce(hookDb.url, `evt_what_${tag}_`);
-        hooks.push({ label, ...r, check });
-      } finally {
-        await child.stop();
-        await hookDb.drop();
-      }
-    }
-    out.push(
-      table(
-        `What-if on webhook ingestion (Postgres, 1 instance, 16 connections, ${seconds} s; baseline = the route as it is, same run)`,
-        ["ingest", "events/s", "p50", "p99", "× as is", "exactly once"],
-        hooks.map((h) => [
-          h.label,
-          n0(h.rps),
-          ms(h.p50),
-          ms(h.p99),
-          ratio(h.rps, hooks[0].rps),
-          `${n0(h.check.events)} stored, attempts=1`,
+        `The read path taken apart (Postgres, 10 connections, ${seconds} s; baseline = bare Fastify in the same run)`,
+        ["server", "req/s", "p50", "p99", "× bare Fastify", "server CPU/req", "CPU × bare Fastify"],
+        whatIf.map((r) => [
+          r.label,
+          n0(r.rps),
+          ms(r.p50),
+          ms(r.p99),
+          ratio(r.rps, fastify.rps),
+          `${r.cpuUs.toFixed(1)} µs`,
+          ratio(r.cpuUs, fastify.cpuUs),
         ]),
       ),
     );
@@ -218,7 +171,7 @@ export async function profileSection({ dir, seconds }) {
         table(`CPU profile, ${name} — top functions by self time`, ["function", "self time"], p.functions),
       );
     }
-    return { queries, whatIf, hooks, profiles, text: out.join("\n") };
+    return { queries, whatIf, profiles, text: out.join("\n") };
   } finally {
     await db.drop();
   }
