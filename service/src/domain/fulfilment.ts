@@ -22,7 +22,7 @@ export type SessionOutcome =
 
 // Plain SQL: every Stripe Checkout event starts here, and through Prisma this lookup was the
 // last per-event query compiled on each call (docs/BENCHMARKS.md, webhook ingestion).
-const PAYMENT_BY_SESSION_OR_KEY = `SELECT * FROM "Payment" WHERE "checkoutSessionId" = $1 OR "idempotencyKey" = $2`;
+export const PAYMENT_BY_SESSION_OR_KEY = `SELECT * FROM "Payment" WHERE "checkoutSessionId" = $1 OR "idempotencyKey" = $2`;
 
 async function findPayment(ctx: DomainContext, session: Stripe.Checkout.Session): Promise<Payment | null> {
   // The session may have been created by a request that died before recording it, so the

@@ -31,7 +31,7 @@ export async function logRejectedDelivery(
 
 // Stores a first delivery already claimed, or claims a stored event that may be (re)processed:
 // never processed, failed, or locked by a worker that died. No row back: processed or in progress.
-const STORE_AND_CLAIM = `
+export const STORE_AND_CLAIM = `
 INSERT INTO "WebhookEvent" (id, provider, "providerEventId", type, payload, status, attempts, "lockedAt")
 VALUES (gen_random_uuid(), $1::"WebhookProvider", $2, $3, $4::jsonb, 'PROCESSING', 1, now())
 ON CONFLICT (provider, "providerEventId") DO UPDATE
@@ -41,7 +41,7 @@ ON CONFLICT (provider, "providerEventId") DO UPDATE
 RETURNING id`;
 
 // Marks a claimed event done and logs its delivery in one statement.
-const FINISH = `
+export const FINISH = `
 WITH done AS (
   UPDATE "WebhookEvent" SET status = $2::"WebhookStatus", "lockedAt" = NULL, "processedAt" = now(), "lastError" = NULL
    WHERE id = $1::uuid RETURNING id, provider, "providerEventId", type)
