@@ -7,7 +7,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { domainContext } from "./domain/context.js";
 import { startSweeper } from "./domain/holds.js";
-import { logDestination, loggerOptions } from "./logging.js";
+import { logDestination, loggerOptions, requestLogLevel } from "./logging.js";
 import cors from "./plugins/cors.js";
 import database from "./plugins/database.js";
 import errorHandler from "./plugins/error-handler.js";
@@ -18,6 +18,7 @@ import securityHeaders from "./plugins/security-headers.js";
 import sites from "./plugins/sites.js";
 import swagger from "./plugins/swagger.js";
 import underPressure from "./plugins/under-pressure.js";
+import { requestLogger } from "./request-logger.js";
 import bookings from "./routes/bookings.js";
 import builders from "./routes/builders.js";
 import health from "./routes/health.js";
@@ -67,16 +68,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: "idle",
     // One log line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLogger,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook("onResponse", (request, reply, done) => {
-    request.log.info(
+    const ms = Math.round(reply.elapsedTime);
+    request.log[requestLogLevel(request.method, reply.statusCode, ms)](
       {
         method: request.method,
         url: request.routeOptions.url ?? "(no route)",
         statusCode: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
+        ms,
       },
       "request",
     );

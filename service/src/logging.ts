@@ -96,6 +96,20 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** A read slower than this is logged at info like any other request worth a look. */
+export const SLOW_READ_MS = 1000;
+
+/**
+ * The level of a request's log line: `debug` for a read that succeeded promptly (the widget's
+ * config, a confirmation page polling its booking), `info` for everything else: writes, webhooks,
+ * errors, refusals and slow reads. One line per read was the largest single cost left on the read
+ * path (docs/BENCHMARKS.md); `LOG_LEVEL=debug` logs every request.
+ */
+export function requestLogLevel(method: string, statusCode: number, ms: number): "debug" | "info" {
+  return READS.has(method) && statusCode < 400 && ms < SLOW_READ_MS ? "debug" : "info";
+}
+
 /**
  * Standard output, written synchronously: one write(2) per line on the event loop's thread.
  * pino's default hands each line to libuv's thread pool instead, which on the read path cost

@@ -2,7 +2,8 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import t from "tap";
-import { censor, loggerOptions } from "../src/logging.js";
+import { censor, loggerOptions, requestLogLevel, SLOW_READ_MS } from "../src/logging.js";
+import { buildTestApp } from "./helpers/app.js";
 
 t.test("censor replaces sensitive keys at any depth and copies only what it changes", async (t) => {
   const clean = { method: "GET", url: "/v1/builders/:idOrSlug/booking-config", statusCode: 200, ms: 1 };
@@ -57,4 +58,69 @@ t.test("the service's logger writes censored, scrubbed lines", async (t) => {
   t.equal(first.booking.id, "b1");
   t.equal(first.msg, "booking for [email]", "emails in messages are scrubbed");
   t.equal(second.err.message, "Stripe said [secret] is invalid", "secrets in errors are scrubbed");
+});
+
+t.test("prompt successful reads are logged at debug; everything else at info", async (t) => {
+  t.equal(requestLogLevel("GET", 200, 3), "debug");
+  t.equal(requestLogLevel("GET", 304, 3), "debug", "a revalidation");
+  t.equal(requestLogLevel("OPTIONS", 204, 1), "debug", "a preflight");
+  t.equal(requestLogLevel("GET", 404, 3), "info", "a read that failed");
+  t.equal(requestLogLevel("GET", 200, SLOW_READ_MS), "info", "a slow read");
+  t.equal(requestLogLevel("POST", 201, 3), "info", "a write");
+  t.equal(requestLogLevel("POST", 200, 3), "info", "a webhook");
+});
+
+t.test("one request line each, at its level, through the app", async (t) => {
+  for (const level of ["info", "debug"] as const) {
+    const lines: Record<string, unknown>[] = [];
+    const h = await buildTestApp({
+      logger: { level, stream: { write: (l: string) => void lines.push(JSON.parse(l)) } },
+    });
+    await h.app.inject({ url: "/v1/builders/liam/booking-config", headers: h.siteHeaders });
+    await h.app.inject({ url: "/v1/builders/nobody/booking-config", headers: h.siteHeaders });
+    await h.app.inject({ method: "POST", url: "/v1/booking-attempts", headers: h.siteHeaders, payload: {} });
+    await h.close();
+    const requests = lines.filter((l) => l.msg === "request").map((l) => `${l.statusCode} ${l.url}`);
+    const expected = ["404 /v1/builders/:idOrSlug/booking-config", "400 /v1/booking-attempts"];
+    if (level === "debug") expected.unshift("200 /v1/builders/:idOrSlug/booking-config");
+    t.same(requests, expected, `LOG_LEVEL=${level}`);
+    for (const l of lines.filter((l) => l.msg === "request"))
+      t.match(l, { reqId: /./, method: /^(GET|POST)$/, ms: Number });
+  }
+});
+
+t.test("a request's logger becomes a pino child only when it writes", async (t) => {
+  const { requestLogger } = await import("../src/request-logger.js");
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const root = pino(loggerOptions("info"), stream);
+  let children = 0;
+  const counting = Object.create(root, {
+    child: { value: (b: pino.Bindings, o?: pino.ChildLoggerOptions) => (children++, root.child(b, o)) },
+  });
+  const log = requestLogger(counting, { reqId: "r-1" }, {});
+  log.debug({ email: "a@example.org" }, "below the level");
+  t.equal(children, 0, "a disabled level makes no child");
+  t.equal(log.level, "info", "the level is the parent's");
+  log.info({ booking: { inviteeEmail: "a@example.org" } }, "first");
+  log.warn("second");
+  t.equal(children, 1, "one child, made once");
+  const nested = log.child({ step: "verify" });
+  nested.error("third");
+  await new Promise((r) => setImmediate(r));
+  t.match(lines, [
+    { reqId: "r-1", msg: "first", booking: { inviteeEmail: "[redacted]" } },
+    { reqId: "r-1", msg: "second", level: 40 },
+    { reqId: "r-1", step: "verify", msg: "third", level: 50 },
+  ]);
+  log.level = "debug";
+  log.debug("now written");
+  await new Promise((r) => setImmediate(r));
+  t.match(lines.at(-1), { reqId: "r-1", msg: "now written", level: 20 }, "a level set on the request applies to it");
+  t.equal(root.level, "info", "and not to the parent");
 });

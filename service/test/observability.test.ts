@@ -64,7 +64,7 @@ t.test("rate limits shared through Redis hold across two instances", async (t) =
 
 t.test("metrics and logs through a whole booking", async (t) => {
   const lines: string[] = [];
-  const h = await buildTestApp({ logger: { level: "info", stream: { write: (line) => void lines.push(line) } } });
+  const h = await buildTestApp({ logger: { level: "debug", stream: { write: (line) => void lines.push(line) } } });
   t.teardown(h.close);
 
   // A members site, so a customer token (a JWT with the visitor's email) travels too.
