@@ -23,7 +23,7 @@ const results = {};
 const texts = [];
 
 // A hard stop, so the run ends by itself whatever happens.
-const HARD_LIMIT_S = Number(process.env.BENCH_HARD_LIMIT_S ?? 420);
+const HARD_LIMIT_S = Number(process.env.BENCH_HARD_LIMIT_S ?? 600);
 setTimeout(() => {
   console.error(`bench: hard time limit of ${HARD_LIMIT_S} s reached; stopping`);
   dropAll().finally(() => process.exit(2));
