@@ -101,7 +101,12 @@ t.test("a request's logger becomes a pino child only when it writes", async (t) 
   const root = pino(loggerOptions("info"), stream);
   let children = 0;
   const counting = Object.create(root, {
-    child: { value: (b: pino.Bindings, o?: pino.ChildLoggerOptions) => (children++, root.child(b, o)) },
+    child: {
+      value: (b: pino.Bindings, o?: pino.ChildLoggerOptions) => {
+        children++;
+        return root.child(b, o);
+      },
+    },
   });
   const log = requestLogger(counting, { reqId: "r-1" }, {});
   log.debug({ email: "a@example.org" }, "below the level");
