@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { esbuildPlugin } from "@web/dev-server-esbuild";
 import { chromeLauncher } from "@web/test-runner-chrome";
+import { CHROMIUM, CHROMIUM_ARGS } from "./scripts/chromium.mjs";
 import { mockService } from "./test/mock-service.js";
 
 const require = createRequire(import.meta.url);
@@ -23,18 +24,7 @@ export default {
   testFramework: { config: { timeout: 10_000 } },
   browsers: [
     chromeLauncher({
-      launchOptions: {
-        executablePath: "/usr/bin/chromium",
-        args: [
-          "--headless=new",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-      },
+      launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
     }),
   ],
   middleware: [

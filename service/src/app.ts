@@ -56,7 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger:
       options.logger === false
         ? false
-        : { ...loggerOptions(config.logLevel), stream: logDestination(), ...options.logger },
+        : { ...loggerOptions(config.logLevel), ...options.logger, stream: options.logger?.stream ?? logDestination() },
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
@@ -66,7 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // On shutdown, close idle keep-alive sockets at once and let in-flight requests finish.
     forceCloseConnections: "idle",
-    // One log line per request (below) instead of Fastify's two.
+    // One log line per request (below, at the level requestLogLevel picks) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: requestLogger,
   }).withTypeProvider<ZodTypeProvider>();

@@ -174,6 +174,16 @@ const rawBody = fc.oneof(
   text,
 );
 
+/** A booking report's body, for the widget's and the partner's report routes alike. */
+const reportBody = fc.oneof(
+  objectBody({
+    attemptId: "att_x",
+    eventUri: "https://api.calendly.com/scheduled_events/abc",
+    inviteeUri: "https://api.calendly.com/scheduled_events/abc/invitees/def",
+  }),
+  rawBody,
+);
+
 const contentType = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom("application/json", "application/json; charset=utf-8") },
   {
@@ -278,14 +288,7 @@ const publicRoutes: fc.Arbitrary<Fuzzed> = fc.oneof(
     })),
   fc
     .record({
-      body: fc.oneof(
-        objectBody({
-          attemptId: "att_x",
-          eventUri: "https://api.calendly.com/scheduled_events/abc",
-          inviteeUri: "https://api.calendly.com/scheduled_events/abc/invitees/def",
-        }),
-        rawBody,
-      ),
+      body: reportBody,
       ct: contentType,
       h: siteHeaders,
       via: fc.nat(1),
@@ -348,14 +351,7 @@ const partnerRoutes: fc.Arbitrary<Fuzzed> = fc.oneof(
     })),
   fc
     .record({
-      body: fc.oneof(
-        objectBody({
-          attemptId: "att_x",
-          eventUri: "https://api.calendly.com/scheduled_events/abc",
-          inviteeUri: "https://api.calendly.com/scheduled_events/abc/invitees/def",
-        }),
-        rawBody,
-      ),
+      body: reportBody,
       ct: contentType,
       auth: partnerAuth,
       via: fc.nat(1),

@@ -9,13 +9,13 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/chromium.mjs";
 import { startServer } from "./stub-server.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const widgetDir = path.join(here, "..");
 const cdnDir = path.join(widgetDir, "dist", "cdn");
 const bundlePath = path.join(cdnDir, "baw-book-builder.js");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const quick = process.env.BENCH_QUICK === "1";
 const ITERATIONS = quick ? 8 : 30;
 const REPEATS = quick ? 3 : 7;
@@ -260,18 +260,7 @@ const size = await sizes();
 console.log(size.text);
 
 const { server, pageBase } = await startServer();
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 let failed = false;
 try {
   const version = browser.version();
