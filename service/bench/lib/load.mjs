@@ -28,6 +28,13 @@ export function percentile(sorted, p) {
   return sorted[rank];
 }
 
+/** Median of a list of numbers (the mean of the middle two for an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /**
  * Runs one autocannon load and summarises it.
  * @param {object} o

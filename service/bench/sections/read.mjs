@@ -12,19 +12,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { freshDatabase } from "../lib/db.mjs";
 import { mb, ms, n0, ratio, table } from "../lib/format.mjs";
-import { expectStatuses, load } from "../lib/load.mjs";
+import { expectStatuses, load, median } from "../lib/load.mjs";
 import { cpuMsOf, sampleRss, startChild } from "../lib/proc.mjs";
 import { serviceEnv, widgetHeaders } from "../lib/site.mjs";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const server = (name) => path.join(here, "..", "servers", name);
 const ROUTE = "/v1/builders/liam/booking-config";
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 export async function readPath(opts) {
   const { seconds, warmup, connections, maxRequests, rounds = 3, execArgv = [] } = opts;

@@ -4,7 +4,7 @@
 import path from "node:path";
 import { freshDatabase, withClient } from "../lib/db.mjs";
 import { ms, n0, ratio, table } from "../lib/format.mjs";
-import { expectStatuses, load, merge } from "../lib/load.mjs";
+import { expectStatuses, load, median, merge } from "../lib/load.mjs";
 import { pgbenchInsert } from "../lib/pgbench.mjs";
 import { startChild } from "../lib/proc.mjs";
 import { serviceEnv } from "../lib/site.mjs";
@@ -14,7 +14,7 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const serviceScript = path.join(here, "..", "servers", "service.mjs");
 
 /** Every event stored once, claimed once (attempts = 1), PROCESSED, with one first delivery. */
-export async function verifyExactlyOnce(url, prefix, { expectDeliveries } = {}) {
+async function verifyExactlyOnce(url, prefix, { expectDeliveries } = {}) {
   return withClient(url, async (c) => {
     const ev = (
       await c.query(
@@ -134,7 +134,6 @@ export async function webhooks({ seconds, warmup, connections, maxRequests, pgbe
     await run(2);
   }
 
-  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
   const summary = [1, 2].map((instances) => {
     const of = runs.filter((r) => r.instances === instances);
     return {
