@@ -181,7 +181,7 @@ t.test("invitee.canceled for a CONFIRMED booking: CANCELLED, then refunded per t
     const request = h.stripe.requests.find(
       (r) => r.path === "/v1/refunds" && r.params.payment_intent === refunds[0]!.payment_intent,
     );
-    t.equal(request?.idempotencyKey, `refund_cancel_${booking.bookingId}`);
+    t.equal(request?.idempotencyKey, `refund_cancel_${booking.bookingId}@0`);
     const stored = await h.db.prisma.booking.findUniqueOrThrow({
       where: { id: booking.bookingId },
       include: { history: { orderBy: { createdAt: "asc" } }, payments: true },

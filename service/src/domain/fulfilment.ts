@@ -1,14 +1,11 @@
-// Applies what Stripe says about a Checkout Session to the booking and its payment. Called
+// Reads what Stripe says about a Checkout Session and hands it to the booking lifecycle. Called
 // by the Stripe webhook, by the confirmation read when the visitor returns first, and by the
 // hold sweeper; every step is conditional, so any order and any repetition is safe.
 import type Stripe from "stripe";
-import type { Payment, Prisma } from "../generated/prisma/client.js";
-import { transition } from "./booking-states.js";
-import { isUniqueViolation } from "./bookings.js";
+import type { Payment } from "../generated/prisma/client.js";
+import { awaitAsyncPayment, confirmPaid, releaseHold } from "./booking/lifecycle.js";
 import type { DomainContext } from "./context.js";
-import { enqueueSideEffect, runSideEffects } from "./side-effects.js";
-
-type Tx = Prisma.TransactionClient;
+import { runSideEffects } from "./side-effects.js";
 
 export type SessionOutcome =
   | "confirmed"
@@ -43,66 +40,9 @@ async function findPayment(ctx: DomainContext, session: Stripe.Checkout.Session)
   return payment;
 }
 
-export function cancelEventEffect(tx: Tx, bookingId: string, eventUri: string, reason: string) {
-  return enqueueSideEffect(tx, bookingId, `cancel_event_${bookingId}`, {
-    kind: "CANCEL_CALENDLY_EVENT",
-    eventUri,
-    reason,
-  });
-}
-
 function paymentIntentId(session: Stripe.Checkout.Session): string | null {
   const pi = session.payment_intent;
   return typeof pi === "string" ? pi : (pi?.id ?? null);
-}
-
-async function markPaid(tx: Tx, payment: Payment, session: Stripe.Checkout.Session): Promise<boolean> {
-  const updated = await tx.payment.updateMany({
-    where: { id: payment.id, status: { in: ["OPEN", "UNPAID", "EXPIRED"] } },
-    data: { status: "PAID", paymentIntentId: paymentIntentId(session), paidAt: new Date() },
-  });
-  return updated.count === 1;
-}
-
-async function refundWhole(tx: Tx, payment: Payment, session: Stripe.Checkout.Session, reason: string) {
-  const pi = paymentIntentId(session);
-  if (!pi) return;
-  await enqueueSideEffect(tx, payment.bookingId, `refund_late_${payment.id}`, {
-    kind: "REFUND",
-    paymentId: payment.id,
-    paymentIntentId: pi,
-    amount: payment.amount,
-    currency: payment.currency,
-    reason,
-  });
-}
-
-/** The payment will not come: EXPIRED (or FAILED), and the Calendly slot is released. */
-async function releaseUnpaid(
-  ctx: DomainContext,
-  payment: Payment,
-  cause: string,
-  failed: boolean,
-): Promise<SessionOutcome> {
-  const outcome = await ctx.prisma.$transaction(async (tx): Promise<SessionOutcome> => {
-    const updated = await tx.payment.updateMany({
-      where: { id: payment.id, status: { in: ["OPEN", "UNPAID"] } },
-      data: { status: failed ? "FAILED" : "EXPIRED" },
-    });
-    if (updated.count !== 1) return "no_change";
-    const booking = await tx.booking.findUniqueOrThrow({ where: { id: payment.bookingId } });
-    const moved = await transition(tx, booking.id, failed ? "FAILED" : "EXPIRED", cause);
-    if (!moved.applied) return "no_change";
-    await cancelEventEffect(
-      tx,
-      booking.id,
-      booking.calendlyEventUri,
-      failed ? "Payment failed" : "Payment was not completed in time",
-    );
-    return failed ? "failed" : "expired";
-  });
-  if (outcome === "expired" || outcome === "failed") ctx.metrics.step(outcome);
-  return outcome;
 }
 
 export async function applyCheckoutSession(
@@ -121,49 +61,22 @@ export async function applyCheckoutSession(
   if (options.asyncPaymentFailed) {
     // checkout.session.async_payment_failed carries a complete, unpaid session: the same shape
     // as a payment still settling, so the event type decides.
-    outcome = await releaseUnpaid(ctx, payment, cause, true);
+    const released = await releaseHold(ctx, payment.bookingId, { to: "FAILED", cause, expireCheckout: false });
+    outcome = released ? "failed" : "no_change";
   } else if (paid) {
-    try {
-      outcome = await ctx.prisma.$transaction(async (tx) => {
-        if (!(await markPaid(tx, payment, session))) return "no_change";
-        const moved = await transition(tx, payment.bookingId, "CONFIRMED", `payment received (${cause})`, {
-          holdExpiresAt: null,
-        });
-        if (moved.applied) return "confirmed";
-        // Paid after the hold was released: the slot is gone, so the money goes back.
-        await refundWhole(tx, payment, session, "payment arrived after the hold on the slot was released");
-        return "late_payment_refunded";
-      });
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      // Another booking was confirmed for the same slot first.
-      outcome = await ctx.prisma.$transaction(async (tx) => {
-        if (!(await markPaid(tx, payment, session))) return "no_change";
-        const booking = await tx.booking.findUniqueOrThrow({ where: { id: payment.bookingId } });
-        await transition(tx, booking.id, "FAILED", "slot already confirmed for another booking");
-        await cancelEventEffect(tx, booking.id, booking.calendlyEventUri, "The slot was already booked");
-        await refundWhole(tx, payment, session, "slot already confirmed for another booking");
-        return "slot_taken_refunded";
-      });
-    }
-    if (outcome === "confirmed") ctx.metrics.step("paid");
+    outcome = await confirmPaid(
+      ctx,
+      payment,
+      { paymentIntentId: paymentIntentId(session), captured: session.amount_total ?? payment.amount },
+      cause,
+    );
   } else if (session.status === "complete" && session.payment_status === "unpaid") {
     // An asynchronous method (e.g. a bank debit) is still settling: keep the slot until it does.
-    outcome = await ctx.prisma.$transaction(async (tx) => {
-      const updated = await tx.payment.updateMany({
-        where: { id: payment.id, status: "OPEN" },
-        data: { status: "UNPAID", paymentIntentId: paymentIntentId(session) },
-      });
-      if (updated.count === 1) {
-        await tx.booking.updateMany({
-          where: { id: payment.bookingId, status: "PENDING_PAYMENT" },
-          data: { holdExpiresAt: null },
-        });
-      }
-      return updated.count === 1 ? "awaiting_async_payment" : "no_change";
-    });
+    const waiting = await awaitAsyncPayment(ctx, payment, paymentIntentId(session), cause);
+    outcome = waiting ? "awaiting_async_payment" : "no_change";
   } else if (session.status === "expired") {
-    outcome = await releaseUnpaid(ctx, payment, cause, false);
+    const released = await releaseHold(ctx, payment.bookingId, { to: "EXPIRED", cause, expireCheckout: false });
+    outcome = released ? "expired" : "no_change";
   }
   await runSideEffects(ctx, { bookingId: payment.bookingId }, { ignoreBackoff: true });
   return outcome;

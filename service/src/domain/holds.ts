@@ -2,13 +2,13 @@
 // `checkout.session.expired` normally releases it; the sweeper catches holds whose event was
 // lost, and retries side effects that failed. Safe with several instances running at once.
 import type { Booking } from "../generated/prisma/client.js";
-import { transition } from "./booking-states.js";
+import { releaseHold } from "./booking/lifecycle.js";
 import type { DomainContext } from "./context.js";
-import { applyCheckoutSession, cancelEventEffect } from "./fulfilment.js";
-import { enqueueSideEffect, runSideEffects } from "./side-effects.js";
+import { applyCheckoutSession } from "./fulfilment.js";
+import { runSideEffects } from "./side-effects.js";
 
-/** Releases one expired hold: EXPIRED, Checkout expired, Calendly event cancelled. */
-export async function releaseHold(ctx: DomainContext, booking: Booking, cause: string): Promise<boolean> {
+/** Releases one expired hold, unless Stripe says its payment completed meanwhile. */
+export async function releaseExpiredHold(ctx: DomainContext, booking: Booking, cause: string): Promise<boolean> {
   const payment = await ctx.prisma.payment.findFirst({
     where: { bookingId: booking.id },
     orderBy: { createdAt: "desc" },
@@ -23,22 +23,7 @@ export async function releaseHold(ctx: DomainContext, booking: Booking, cause: s
       return false;
     }
   }
-  const released = await ctx.prisma.$transaction(async (tx) => {
-    const moved = await transition(tx, booking.id, "EXPIRED", cause);
-    if (!moved.applied) return false;
-    if (payment) {
-      await tx.payment.updateMany({ where: { id: payment.id, status: "OPEN" }, data: { status: "EXPIRED" } });
-      if (payment.checkoutSessionId) {
-        await enqueueSideEffect(tx, booking.id, `expire_checkout_${payment.id}`, {
-          kind: "EXPIRE_CHECKOUT",
-          checkoutSessionId: payment.checkoutSessionId,
-        });
-      }
-    }
-    await cancelEventEffect(tx, booking.id, booking.calendlyEventUri, "Payment was not completed in time");
-    return true;
-  });
-  if (released) ctx.metrics.step("expired");
+  const released = await releaseHold(ctx, booking.id, { to: "EXPIRED", cause, expireCheckout: true });
   await runSideEffects(ctx, { bookingId: booking.id }, { throwOnError: false });
   return released;
 }
@@ -59,7 +44,7 @@ export async function sweep(ctx: DomainContext, { graceSeconds = 30, batch = 100
   let released = 0;
   for (const booking of stale) {
     try {
-      if (await releaseHold(ctx, booking, "hold expired (sweeper)")) released++;
+      if (await releaseExpiredHold(ctx, booking, "hold expired (sweeper)")) released++;
     } catch (error) {
       ctx.log.warn({ bookingId: booking.id, err: error }, "could not release hold; will retry");
     }

@@ -2,9 +2,12 @@
 // A change and its side effect are written in one transaction; a worker then claims the
 // effect (one claimant at a time, across instances) and performs it with the effect's key as
 // the provider's idempotency key, so a retry after a crash cannot do it twice.
+
+import type Stripe from "stripe";
 import type { Prisma, SideEffect, SideEffectKind } from "../generated/prisma/client.js";
 import { uuidFromUri } from "../providers/calendly.js";
-import { transition } from "./booking-states.js";
+import { recordRefund } from "./booking/lifecycle.js";
+import { refundDue } from "./booking/refund-policy.js";
 import type { DomainContext } from "./context.js";
 
 type Tx = Prisma.TransactionClient;
@@ -12,7 +15,17 @@ type Tx = Prisma.TransactionClient;
 export type SideEffectPayload =
   | { kind: "CANCEL_CALENDLY_EVENT"; eventUri: string; reason: string }
   | { kind: "EXPIRE_CHECKOUT"; checkoutSessionId: string }
-  | { kind: "REFUND"; paymentId: string; paymentIntentId: string; amount: number; currency: string; reason: string };
+  | {
+      kind: "REFUND";
+      paymentId: string;
+      paymentIntentId: string;
+      /** What the customer should have back in total; what is still due is worked out when it runs. */
+      target: number;
+      /** Effects written before `target` existed named the amount to refund (then also the target). */
+      amount?: number;
+      currency: string;
+      reason: string;
+    };
 
 const MAX_ATTEMPTS = 12;
 
@@ -75,44 +88,75 @@ async function perform(ctx: DomainContext, effect: SideEffect): Promise<void> {
       return;
     }
     case "REFUND": {
-      const refund = await ctx.metrics.time("stripe", "create_refund", () =>
-        ctx.providers.stripe.refunds.create(
-          {
-            payment_intent: payload.paymentIntentId,
-            amount: payload.amount,
-            metadata: { booking_id: effect.bookingId, reason: payload.reason },
-          },
-          { idempotencyKey: effect.key },
-        ),
-      );
-      await ctx.prisma.$transaction(async (tx) => {
-        await tx.refund.upsert({
-          where: { idempotencyKey: effect.key },
-          create: {
-            paymentId: payload.paymentId,
-            idempotencyKey: effect.key,
-            stripeRefundId: refund.id,
-            amount: refund.amount,
-            currency: refund.currency,
-            status: refund.status === "succeeded" ? "SUCCEEDED" : refund.status === "failed" ? "FAILED" : "PENDING",
-            reason: payload.reason,
-          },
-          update: { stripeRefundId: refund.id, status: refund.status === "succeeded" ? "SUCCEEDED" : "PENDING" },
-        });
-        const payment = await tx.payment.findUniqueOrThrow({ where: { id: payload.paymentId } });
-        const refunded = Math.max(payment.amountRefunded, refund.amount);
-        // Conditional: a concurrent charge.refunded may have recorded a larger running total.
-        await tx.payment.updateMany({
-          where: { id: payment.id, amountRefunded: { lt: refunded } },
-          data: {
-            amountRefunded: refunded,
-            status: refunded >= payment.amount ? "REFUNDED" : "PARTIALLY_REFUNDED",
-          },
-        });
-      });
+      await refund(ctx, effect, payload);
       return;
     }
   }
+}
+
+/** A charge with its refunds, as Stripe has it now. */
+async function chargeOf(ctx: DomainContext, paymentIntentId: string): Promise<Stripe.Charge> {
+  const pi = await ctx.metrics.time("stripe", "retrieve_payment_intent", () =>
+    ctx.providers.stripe.paymentIntents.retrieve(paymentIntentId),
+  );
+  const chargeId = typeof pi.latest_charge === "string" ? pi.latest_charge : pi.latest_charge?.id;
+  if (!chargeId) throw new Error(`PaymentIntent ${paymentIntentId} has no charge to refund`);
+  return retrieveChargeWithRefunds(ctx, chargeId);
+}
+
+/** Stripe leaves `charge.refunds` out unless it is expanded. */
+export function retrieveChargeWithRefunds(ctx: DomainContext, chargeId: string): Promise<Stripe.Charge> {
+  return ctx.metrics.time("stripe", "retrieve_charge", () =>
+    ctx.providers.stripe.charges.retrieve(chargeId, { expand: ["refunds"] }),
+  );
+}
+
+export function chargeFacts(charge: Stripe.Charge, keys: Map<string, string> = new Map()) {
+  return {
+    refunded: charge.amount_refunded,
+    refunds: (charge.refunds?.data ?? []).map((r) => ({
+      id: r.id,
+      amount: r.amount,
+      currency: r.currency,
+      status: r.status,
+      reason: r.metadata?.reason ?? null,
+      ...(keys.has(r.id) ? { idempotencyKey: keys.get(r.id)! } : {}),
+    })),
+  };
+}
+
+/**
+ * Refunds what is still due at this moment: the target less what Stripe has already refunded
+ * (by an earlier attempt, or from the Dashboard), then records what Stripe actually did.
+ */
+async function refund(
+  ctx: DomainContext,
+  effect: SideEffect,
+  payload: Extract<SideEffectPayload, { kind: "REFUND" }>,
+): Promise<void> {
+  const target = payload.target ?? payload.amount ?? 0;
+  let charge = await chargeOf(ctx, payload.paymentIntentId);
+  const captured = charge.status === "succeeded" ? charge.amount_captured : 0;
+  const due = refundDue(target, { captured, refunded: charge.amount_refunded });
+  const keys = new Map<string, string>();
+  if (due > 0) {
+    // The key names the starting point too: a retry from the same state replays the same
+    // refund, and a refund made elsewhere in between makes a fresh request for what is left.
+    const idempotencyKey = `${effect.key}@${charge.amount_refunded}`;
+    const created = await ctx.metrics.time("stripe", "create_refund", () =>
+      ctx.providers.stripe.refunds.create(
+        {
+          payment_intent: payload.paymentIntentId,
+          amount: due,
+          metadata: { booking_id: effect.bookingId, reason: payload.reason },
+        },
+        { idempotencyKey },
+      ),
+    );
+    keys.set(created.id, idempotencyKey);
+    charge = await retrieveChargeWithRefunds(ctx, charge.id);
+  }
+  await recordRefund(ctx, payload.paymentId, chargeFacts(charge, keys), `refund issued: ${payload.reason}`);
 }
 
 export interface RunResult {
@@ -167,7 +211,6 @@ export async function runSideEffects(
         where: { id: effect.id },
         data: { status: "DONE", doneAt: new Date(), claimedAt: null, lastError: null },
       });
-      if (effect.kind === "REFUND") await afterRefund(ctx, effect.bookingId);
       result.done++;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -190,11 +233,4 @@ export async function runSideEffects(
   if (firstError && throwOnError) throw firstError;
   if (result.busy > 0 && throwOnError) throw new SideEffectInProgressError();
   return result;
-}
-
-async function afterRefund(ctx: DomainContext, bookingId: string): Promise<void> {
-  await ctx.prisma.$transaction(async (tx) => {
-    const r = await transition(tx, bookingId, "REFUNDED", "refund issued per the builder's policy");
-    if (r.applied) ctx.metrics.step("refunded");
-  });
 }

@@ -28,6 +28,11 @@ export class Metrics {
     labelNames: ["provider", "type", "result"] as const,
     registers: [this.registry],
   });
+  readonly rescheduleConflicts = new Counter({
+    name: "baw_reschedule_conflicts_total",
+    help: "Reschedules onto a slot another booking holds CONFIRMED; the rescheduled booking was cancelled and refunded",
+    registers: [this.registry],
+  });
   readonly providerCalls = new Histogram({
     name: "baw_provider_call_seconds",
     help: "Latency of calls to Stripe and Calendly",

@@ -6,7 +6,8 @@
 // - Retries 429 (waiting X-RateLimit-Reset seconds, capped; beyond the cap it gives up at once),
 //   5xx, network errors and timeouts with jittered exponential backoff. Never retries other 4xx.
 // - Errors are `CalendlyError` with a `kind`; Calendly's error body is `{title, message, details?}`.
-// - `cancelEvent` treats "already canceled" (403) as success, so it is idempotent and safe to retry.
+// - `cancelEvent` treats "already canceled" (403) as success, so it is idempotent and safe to retry,
+//   and reports "Event in the past" (403: the meeting started, nothing is left to release) as done.
 
 export const CALENDLY_API_BASE = "https://api.calendly.com";
 /** Origin of Calendly's scheduling pages (and of the postMessage events the widget receives). */
@@ -360,7 +361,9 @@ export interface ListEventTypesParams {
 export interface CancelEventResult {
   /** True when Calendly said the event was already canceled (an earlier attempt, or the invitee). */
   alreadyCanceled: boolean;
-  /** The cancellation created by this call; null when it was already canceled. */
+  /** True when Calendly refused because the event has already started: there is no slot left to free. */
+  inThePast: boolean;
+  /** The cancellation created by this call; null when it was already canceled or in the past. */
   cancellation: Cancellation | null;
 }
 
@@ -369,7 +372,7 @@ export interface CalendlyClient {
   getCurrentUser(): Promise<CalendlyUser>;
   getScheduledEvent(uuidOrUri: string): Promise<ScheduledEvent>;
   getInvitee(eventUuidOrUri: string, inviteeUuidOrUri: string): Promise<Invitee>;
-  /** POST /scheduled_events/{uuid}/cancellation. Idempotent: "already canceled" resolves too. */
+  /** POST /scheduled_events/{uuid}/cancellation. Idempotent: "already canceled" and "in the past" resolve too. */
   cancelEvent(eventUuidOrUri: string, reason?: string): Promise<CancelEventResult>;
   listWebhookSubscriptions(params: ListWebhookSubscriptionsParams): Promise<Collection<WebhookSubscription>>;
   getEventType(uuidOrUri: string): Promise<EventType>;
@@ -591,14 +594,13 @@ export function createCalendlyClient(options: CalendlyClientOptions): CalendlyCl
       };
       try {
         const cancellation = await getResource<Cancellation>(spec);
-        return { alreadyCanceled: false, cancellation };
+        return { alreadyCanceled: false, inThePast: false, cancellation };
       } catch (error) {
-        if (
-          error instanceof CalendlyError &&
-          error.status === 403 &&
-          /already (been )?cancel/i.test(`${error.message} ${error.title}`)
-        ) {
-          return { alreadyCanceled: true, cancellation: null };
+        if (error instanceof CalendlyError && error.status === 403) {
+          const said = `${error.message} ${error.title}`;
+          if (/already (been )?cancel/i.test(said))
+            return { alreadyCanceled: true, inThePast: false, cancellation: null };
+          if (/in the past/i.test(said)) return { alreadyCanceled: false, inThePast: true, cancellation: null };
         }
         throw error;
       }

@@ -5,26 +5,15 @@ import type Stripe from "stripe";
 import { z } from "zod";
 import { domainContext } from "../domain/context.js";
 import { calendlyEventId, calendlyHandler } from "../domain/webhooks/calendly-events.js";
+import { parseCalendlyBody } from "../domain/webhooks/calendly-payload.js";
 import { ingest, logRejectedDelivery } from "../domain/webhooks/ingest.js";
 import { stripeHandler } from "../domain/webhooks/stripe-events.js";
 import type { SignatureResult } from "../generated/prisma/client.js";
-import type { CalendlyWebhookBody } from "../providers/calendly.js";
 import { verifySignature } from "../providers/webhook-signature.js";
 import { ErrorSchema } from "../schemas/common.js";
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
 export const CALENDLY_TOLERANCE_SECONDS = 180;
-
-const CalendlyBodySchema = z.object({
-  event: z.string(),
-  created_at: z.string().optional(),
-  payload: z
-    .object({
-      uri: z.string().url(),
-      scheduled_event: z.object({ uri: z.string().url() }).passthrough(),
-    })
-    .passthrough(),
-});
 
 /** What the handlers rely on in a Stripe event; the signature says who sent it, not that it is one. */
 const StripeEventSchema = z.looseObject({
@@ -125,15 +114,18 @@ const webhooks: FastifyPluginAsync = async (fastify) => {
           message: `Calendly-Webhook-Signature: ${check.reason}`,
         });
       }
-      let body: CalendlyWebhookBody;
+      let json: unknown;
       try {
-        body = CalendlyBodySchema.parse(JSON.parse(raw.toString("utf8"))) as unknown as CalendlyWebhookBody;
+        json = JSON.parse(raw.toString("utf8"));
       } catch {
-        await logRejectedDelivery(ctx, "CALENDLY", "VALID", "body is not a Calendly invitee event");
-        return reply
-          .code(400)
-          .send({ received: false, error: "invalid_body", message: "body: is not a Calendly invitee event" });
+        json = undefined;
       }
+      const checked = parseCalendlyBody(json);
+      if (!checked.ok) {
+        await logRejectedDelivery(ctx, "CALENDLY", "VALID", `body is not a Calendly event: ${checked.field}`);
+        return reply.code(400).send({ received: false, error: "invalid_body", message: checked.message });
+      }
+      const body = checked.body;
       const result = await ingest(
         ctx,
         { provider: "CALENDLY", eventId: calendlyEventId(body), type: body.event, payload: body },

@@ -1,18 +1,14 @@
 // What each Calendly event means for a booking: invitee.created reconciles bookings the widget
 // never reported, invitee.canceled cancels (and refunds per policy), and a reschedule moves
 // the booking, and its payment, to the new slot.
-import type { Booking, Builder, SessionType } from "../../generated/prisma/client.js";
+import type { Builder, SessionType } from "../../generated/prisma/client.js";
 import { type CalendlyWebhookBody, type InviteeWebhookPayload, uuidFromUri } from "../../providers/calendly.js";
-import { transition } from "../booking-states.js";
+import { cancelBooking, reschedule } from "../booking/lifecycle.js";
 import { insertVerifiedBooking, isUniqueViolation } from "../bookings.js";
 import type { DomainContext } from "../context.js";
-import { refundFor } from "../refund-policy.js";
-import { enqueueSideEffect, runSideEffects } from "../side-effects.js";
+import { runSideEffects } from "../side-effects.js";
 import type { VerifiedBooking } from "../verification.js";
 import type { Handler } from "./ingest.js";
-
-/** A cancellation found the booking in another status than the one it was decided on. */
-const STATUS_CHANGED = "status_changed";
 
 /** Calendly has no event id; an invitee is created and canceled at most once each. */
 export function calendlyEventId(body: CalendlyWebhookBody): string {
@@ -83,110 +79,27 @@ async function inviteeCreated(ctx: DomainContext, payload: InviteeWebhookPayload
 async function moveRescheduled(ctx: DomainContext, payload: InviteeWebhookPayload): Promise<string | null> {
   const old = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: payload.old_invitee! } });
   if (!old) return null;
-  await ctx.prisma.$transaction(async (tx) => {
-    await tx.booking.update({
-      where: { id: old.id },
-      data: {
-        calendlyEventUri: payload.scheduled_event.uri,
-        calendlyInviteeUri: payload.uri,
-        startTime: new Date(payload.scheduled_event.start_time),
-        endTime: new Date(payload.scheduled_event.end_time),
-      },
-    });
-    await tx.bookingStatusChange.create({
-      data: {
-        bookingId: old.id,
-        from: old.status,
-        to: old.status,
-        cause: `rescheduled in Calendly to ${payload.scheduled_event.start_time}`,
-      },
-    });
+  const outcome = await reschedule(ctx, old.id, {
+    eventUri: payload.scheduled_event.uri,
+    inviteeUri: payload.uri,
+    startTime: new Date(payload.scheduled_event.start_time),
+    endTime: new Date(payload.scheduled_event.end_time),
   });
-  return "rescheduled";
-}
-
-async function cancelConfirmed(ctx: DomainContext, booking: Booking, payload: InviteeWebhookPayload): Promise<string> {
-  const builder = await ctx.prisma.builder.findUniqueOrThrow({ where: { id: booking.builderId } });
-  const payment = await ctx.prisma.payment.findFirst({ where: { bookingId: booking.id, status: "PAID" } });
-  const byBuilder = payload.cancellation?.canceler_type === "host";
-  const decision = refundFor(
-    builder,
-    payment?.amount ?? 0,
-    booking.startTime,
-    new Date(payload.cancellation?.created_at ?? payload.updated_at ?? Date.now()),
-    byBuilder,
-  );
-  const applied = await ctx.prisma.$transaction(async (tx) => {
-    const moved = await transition(
-      tx,
-      booking.id,
-      "CANCELLED",
-      `invitee.canceled in Calendly; ${decision.reason}`,
-      { cancelReason: payload.cancellation?.reason ?? null },
-      "CONFIRMED",
-    );
-    if (!moved.applied) return false;
-    if (!payment?.paymentIntentId || decision.amount === 0) return true;
-    await enqueueSideEffect(tx, booking.id, `refund_cancel_${booking.id}`, {
-      kind: "REFUND",
-      paymentId: payment.id,
-      paymentIntentId: payment.paymentIntentId,
-      amount: decision.amount,
-      currency: payment.currency,
-      reason: decision.reason,
-    });
-    return true;
-  });
-  if (!applied) return STATUS_CHANGED;
-  ctx.metrics.step("cancelled");
-  return decision.amount > 0 ? "cancelled_refunding" : "cancelled_no_refund";
-}
-
-async function cancelPending(ctx: DomainContext, booking: Booking): Promise<string> {
-  const applied = await ctx.prisma.$transaction(async (tx) => {
-    const moved = await transition(
-      tx,
-      booking.id,
-      "CANCELLED",
-      "invitee.canceled in Calendly before paying",
-      {},
-      "PENDING_PAYMENT",
-    );
-    if (!moved.applied) return false;
-    const payment = await tx.payment.findFirst({ where: { bookingId: booking.id, status: "OPEN" } });
-    if (payment?.checkoutSessionId) {
-      // Conditional: a payment completing at this moment stays PAID (and is refunded as late).
-      await tx.payment.updateMany({ where: { id: payment.id, status: "OPEN" }, data: { status: "EXPIRED" } });
-      await enqueueSideEffect(tx, booking.id, `expire_checkout_${payment.id}`, {
-        kind: "EXPIRE_CHECKOUT",
-        checkoutSessionId: payment.checkoutSessionId,
-      });
-    }
-    return true;
-  });
-  if (!applied) return STATUS_CHANGED;
-  ctx.metrics.step("cancelled");
-  return "cancelled_before_payment";
+  await runSideEffects(ctx, { bookingId: old.id }, { ignoreBackoff: true });
+  return outcome;
 }
 
 async function inviteeCanceled(ctx: DomainContext, payload: InviteeWebhookPayload): Promise<string> {
   // A reschedule cancels the old invitee; the new invitee.created carries the booking over.
   if (payload.rescheduled) return "rescheduling";
-  let booking = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: payload.uri } });
+  const booking = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: payload.uri } });
   if (!booking) return "not_ours";
-  let outcome = STATUS_CHANGED;
-  // What a cancellation does depends on the status (a refund once paid), and the payment's own
-  // event may change it concurrently: when it did, decide again from the new status.
-  for (let round = 0; outcome === STATUS_CHANGED; round++) {
-    if (round === 3) throw new Error("the booking kept changing while its cancellation was applied; retry");
-    if (round > 0) booking = await ctx.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } });
-    outcome =
-      booking.status === "CONFIRMED"
-        ? await cancelConfirmed(ctx, booking, payload)
-        : booking.status === "PENDING_PAYMENT"
-          ? await cancelPending(ctx, booking)
-          : "no_change";
-  }
+  const outcome = await cancelBooking(ctx, booking.id, {
+    cancelledAt: new Date(payload.cancellation?.created_at ?? payload.updated_at ?? Date.now()),
+    byBuilder: payload.cancellation?.canceler_type === "host",
+    reason: payload.cancellation?.reason ?? null,
+    source: "invitee.canceled in Calendly",
+  });
   // Also on a redelivery: it finishes what an earlier delivery left undone (a refund that failed).
   await runSideEffects(ctx, { bookingId: booking.id }, { ignoreBackoff: true });
   return outcome;

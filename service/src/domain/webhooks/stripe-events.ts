@@ -1,12 +1,25 @@
 // What each Stripe event means for a booking.
 import type Stripe from "stripe";
 import type { Payment } from "../../generated/prisma/client.js";
-import { transition } from "../booking-states.js";
+import { recordRefund } from "../booking/lifecycle.js";
 import type { DomainContext } from "../context.js";
 import { applyCheckoutSession } from "../fulfilment.js";
+import { chargeFacts, retrieveChargeWithRefunds, runSideEffects } from "../side-effects.js";
 import type { Handler } from "./ingest.js";
 
 export { stripeWebhookEvents as handledStripeEvents } from "../../providers/stripe.js";
+
+/** A PaymentIntent, or null when Stripe has none by that id on this account. */
+async function paymentIntentOf(ctx: DomainContext, pi: string): Promise<Stripe.PaymentIntent | null> {
+  try {
+    return await ctx.metrics.time("stripe", "retrieve_payment_intent", () =>
+      ctx.providers.stripe.paymentIntents.retrieve(pi),
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code === "resource_missing") return null;
+    throw error;
+  }
+}
 
 /**
  * The payment a refunded charge belongs to. When charge.refunded overtakes the payment's own
@@ -18,13 +31,7 @@ async function paymentOfCharge(ctx: DomainContext, charge: Stripe.Charge, pi: st
   if (known) return known;
   // Checkout copies the booking id onto the PaymentIntent (payment_intent_data.metadata), and
   // its charges carry it too; ask for the PaymentIntent when the charge does not.
-  const bookingId =
-    charge.metadata?.booking_id ??
-    (
-      await ctx.metrics.time("stripe", "retrieve_payment_intent", () =>
-        ctx.providers.stripe.paymentIntents.retrieve(pi),
-      )
-    ).metadata?.booking_id;
+  const bookingId = charge.metadata?.booking_id ?? (await paymentIntentOf(ctx, pi))?.metadata?.booking_id;
   if (!bookingId) return null;
   const payment = await ctx.prisma.payment.findUnique({ where: { idempotencyKey: `checkout_${bookingId}` } });
   if (!payment) return null;
@@ -44,21 +51,13 @@ async function chargeRefunded(ctx: DomainContext, charge: Stripe.Charge): Promis
   const pi = typeof charge.payment_intent === "string" ? charge.payment_intent : charge.payment_intent?.id;
   if (!pi) return "no_payment_intent";
   const payment = await paymentOfCharge(ctx, charge, pi);
+  // Not a payment the service took: acknowledged and ignored, like a foreign Checkout Session.
   if (!payment) return "unknown_payment";
-  return ctx.prisma.$transaction(async (tx) => {
-    // amount_refunded is the charge's running total: keep the largest one seen. Conditional, so
-    // concurrent or reordered deliveries never lower it.
-    const refunded = charge.amount_refunded;
-    await tx.payment.updateMany({
-      where: { id: payment.id, amountRefunded: { lt: refunded } },
-      data: { amountRefunded: refunded, status: refunded >= payment.amount ? "REFUNDED" : "PARTIALLY_REFUNDED" },
-    });
-    if (refunded >= payment.amount) {
-      const moved = await transition(tx, payment.bookingId, "REFUNDED", "charge refunded in Stripe");
-      if (moved.applied) ctx.metrics.step("refunded");
-    }
-    return "refund_recorded";
-  });
+  // The event's charge has no refunds list (Stripe leaves it out unless expanded): read it.
+  const current = await retrieveChargeWithRefunds(ctx, charge.id);
+  const outcome = await recordRefund(ctx, payment.id, chargeFacts(current), "charge refunded in Stripe");
+  await runSideEffects(ctx, { bookingId: payment.bookingId }, { ignoreBackoff: true });
+  return outcome;
 }
 
 export function stripeHandler(ctx: DomainContext, event: Stripe.Event): Handler | null {

@@ -268,6 +268,10 @@ async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMes
       if (typeof body.reason === "string" && body.reason.length > 10_000) {
         throw invalidArgument("reason", "is too long (maximum is 10000 characters)");
       }
+      // Calendly refuses to cancel an event that has already started (after "already canceled").
+      if (event.status !== "canceled" && event.start.getTime() <= Date.now()) {
+        throw new FakeCalendlyError(403, "Permission Denied", "Event in the past");
+      }
       const cancellation = ctx.actions.cancelByHost(event.uuid, (body.reason as string | undefined) ?? null);
       return ok({ resource: cancellation }, 201);
     }

@@ -7,6 +7,7 @@ import type { FormObject } from "./form.js";
 import { newId } from "./ids.js";
 import {
   renderCharge,
+  renderChargeRefunds,
   renderEvent,
   renderLineItems,
   renderPaymentIntent,
@@ -351,7 +352,7 @@ export class Core {
         "amount",
       );
     }
-    const before = renderCharge(charge, this.#refundsOf(charge));
+    const before = renderCharge(charge);
     const refund: RefundRecord = {
       id: newId.refund(),
       created: this.now(),
@@ -368,7 +369,8 @@ export class Core {
     charge.amountRefunded += amount;
     charge.refunds.unshift(refund.id);
     const after = this.chargeObject(charge);
-    const previous: StripeObject = { amount_refunded: before["amount_refunded"], refunds: before["refunds"] };
+    // Like the object, previous_attributes leaves the unexpanded refunds list out.
+    const previous: StripeObject = { amount_refunded: before["amount_refunded"] };
     if (before["refunded"] !== after["refunded"]) previous["refunded"] = before["refunded"];
     this.emit("charge.refunded", after, request, previous);
     return { refund, expand };
@@ -378,8 +380,11 @@ export class Core {
     return charge.refunds.map((id) => this.store.refunds.get(id)).filter((r): r is RefundRecord => r !== undefined);
   }
 
-  chargeObject(charge: ChargeRecord): StripeObject {
-    return renderCharge(charge, this.#refundsOf(charge));
+  /** A charge as the API answers it; `refunds` only when expanded. */
+  chargeObject(charge: ChargeRecord, expand: string[] = []): StripeObject {
+    return this.expand(renderCharge(charge), expand, {
+      refunds: () => renderChargeRefunds(charge, this.#refundsOf(charge)),
+    });
   }
 
   // ---- events --------------------------------------------------------------------------------
@@ -414,7 +419,7 @@ export class Core {
     }
     if (id.startsWith("ch_")) {
       const ch = this.store.charges.get(id);
-      return ch && this.chargeObject(ch);
+      return ch && renderCharge(ch);
     }
     if (id.startsWith("re_")) {
       const re = this.store.refunds.get(id);

@@ -67,13 +67,16 @@ export function missingParam(param: string): ApiError {
   return invalidParam(`Missing required param: ${param}.`, param, "parameter_missing");
 }
 
-/** Unknown id in the URL path: 404; unknown id referenced from a parameter: 400 with that param. */
-export function resourceMissing(kind: string, id: string, param?: string): ApiError {
-  const err = new ApiError(param ? 400 : 404, {
+/**
+ * An unknown id. In the URL path: 404, naming the path parameter as Stripe's API does (e.g.
+ * `session` for /v1/checkout/sessions/{session}); referenced from a body parameter: 400 naming it.
+ */
+export function resourceMissing(kind: string, id: string, where: { path: string } | { body: string }): ApiError {
+  const err = new ApiError("body" in where ? 400 : 404, {
     type: "invalid_request_error",
     code: "resource_missing",
     message: `No such ${kind}: '${id}'`,
-    param: param ?? "id",
+    param: "body" in where ? where.body : where.path,
   });
   err.saveForReplay = false;
   return err;

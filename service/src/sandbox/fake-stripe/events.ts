@@ -122,6 +122,11 @@ export class EventDeliverer {
     return { first, done };
   }
 
+  /** Resolves when every delivery started so far (and any started meanwhile) has ended. */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
   /** Stops retries and aborts attempts in flight; resolves when every delivery loop has ended. */
   async close(): Promise<void> {
     this.#closed = true;

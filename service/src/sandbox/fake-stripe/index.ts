@@ -63,7 +63,10 @@ export interface FakeStripe {
   /** Every session created, oldest first (copies). */
   readonly sessions: Stripe.Checkout.Session[];
   getPaymentIntent(id: string): Stripe.PaymentIntent | undefined;
+  /** A charge with its refunds expanded (the API leaves them out unless asked). */
   getCharge(id: string): Stripe.Charge | undefined;
+  /** Every charge, oldest first, refunds expanded (copies): the fake's ledger. */
+  readonly charges: Stripe.Charge[];
 
   /** What the hosted page's Pay button does. `fail` without `async` is a card decline. */
   pay(sessionId: string, opts?: PayOptions): Promise<PayResult>;
@@ -88,6 +91,8 @@ export interface FakeStripe {
   readonly refunds: Stripe.Refund[];
   /** Every API request received, oldest first. */
   readonly requests: readonly RequestLogEntry[];
+  /** Resolves when no event delivery is in flight or waiting to retry. */
+  deliveriesSettled(): Promise<void>;
   /** Every webhook delivery attempt, oldest first. */
   readonly deliveries: readonly DeliveryAttempt[];
   /** Injectable API faults: `fake.faults.next({path: /checkout/, status: 500, times: 2})`. */
@@ -197,7 +202,10 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     },
     getCharge(id) {
       const ch = store.charges.get(id);
-      return ch ? copy<Stripe.Charge>(core.chargeObject(ch)) : undefined;
+      return ch ? copy<Stripe.Charge>(core.chargeObject(ch, ["refunds"])) : undefined;
+    },
+    get charges() {
+      return [...store.charges.values()].map((ch) => copy<Stripe.Charge>(core.chargeObject(ch, ["refunds"])));
     },
     pay: (sessionId, opts) => core.pay(sessionId, opts),
     async settle(sessionId, opts) {
@@ -230,6 +238,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     get deliveries() {
       return deliverer.attempts;
     },
+    deliveriesSettled: () => deliverer.settled(),
     faults,
     async close() {
       if (closed) return;

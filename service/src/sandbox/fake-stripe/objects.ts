@@ -253,7 +253,11 @@ function paymentMethodDetails(ch: ChargeRecord): StripeObject {
   };
 }
 
-export function renderCharge(ch: ChargeRecord, refunds: RefundRecord[]): StripeObject {
+/**
+ * A charge as the API answers it. Since API version 2022-11-15 Stripe leaves `refunds` out
+ * unless the request expands it (`expand[]=refunds`); see renderChargeRefunds.
+ */
+export function renderCharge(ch: ChargeRecord): StripeObject {
   const succeeded = ch.status === "succeeded";
   return ordered({
     id: ch.id,
@@ -316,12 +320,6 @@ export function renderCharge(ch: ChargeRecord, refunds: RefundRecord[]): StripeO
     receipt_number: null,
     receipt_url: null,
     refunded: ch.amountRefunded > 0 && ch.amountRefunded >= ch.amount,
-    refunds: {
-      object: "list",
-      data: refunds.map(renderRefund),
-      has_more: false,
-      url: `/v1/charges/${ch.id}/refunds`,
-    },
     review: null,
     shipping: null,
     source: null,
@@ -332,6 +330,11 @@ export function renderCharge(ch: ChargeRecord, refunds: RefundRecord[]): StripeO
     transfer_data: null,
     transfer_group: null,
   });
+}
+
+/** The charge's refunds list, newest first, as `expand[]=refunds` adds it. */
+export function renderChargeRefunds(ch: ChargeRecord, refunds: RefundRecord[]): StripeObject {
+  return renderList(`/v1/charges/${ch.id}/refunds`, refunds.map(renderRefund));
 }
 
 export function renderRefund(re: RefundRecord): StripeObject {

@@ -113,7 +113,7 @@ function routes(ctx: ServerContext): Route[] {
     {
       method: "GET",
       pattern: /^\/v1\/charges\/([^/]+)$/,
-      handler: (m, p) => core.expand(core.chargeObject(store.charge(id(m))), expandList(p["expand"])),
+      handler: (m, p) => core.chargeObject(store.charge(id(m)), expandList(p["expand"])),
     },
     {
       method: "POST",

@@ -200,7 +200,7 @@ export function parseSessionParams(p: FormObject, now: number, minExpirySeconds:
   }
   if (p["customer"] !== undefined && p["customer"] !== "") {
     const customer = optString(p["customer"], "customer");
-    throw resourceMissing("customer", customer ?? "", "customer");
+    throw resourceMissing("customer", customer ?? "", { body: "customer" });
   }
 
   const successUrl = url(p["success_url"], "success_url", true)!;
@@ -312,7 +312,7 @@ function parseLineItem(item: FormValue, i: number): LineItemInput {
   if (item["price"] !== undefined) {
     const price = reqString(item["price"], `${prefix}[price]`);
     // The sandbox keeps no price catalogue; the service sets prices server-side with price_data.
-    throw resourceMissing("price", price, `${prefix}[price]`);
+    throw resourceMissing("price", price, { body: `${prefix}[price]` });
   }
   const priceData = optObject(item["price_data"], `${prefix}[price_data]`);
   if (!priceData)
@@ -330,7 +330,7 @@ function parseLineItem(item: FormValue, i: number): LineItemInput {
   if (currency === null) throw missingParam(`${pd}[currency]`);
   if (priceData["product"] !== undefined) {
     const product = reqString(priceData["product"], `${pd}[product]`);
-    throw resourceMissing("product", product, `${pd}[product]`);
+    throw resourceMissing("product", product, { body: `${pd}[product]` });
   }
   const productData = optObject(priceData["product_data"], `${pd}[product_data]`);
   if (!productData) throw missingParam(`${pd}[product_data]`);

@@ -128,33 +128,34 @@ export class Store {
   readonly refunds = new Map<string, RefundRecord>();
   readonly events = new Map<string, StripeEventObject>();
 
+  /** `param`: the body parameter that named the id; without it, the id came from the URL path. */
   session(id: string, param?: string): SessionRecord {
     const s = this.sessions.get(id);
-    if (!s) throw resourceMissing("checkout.session", id, param);
+    if (!s) throw resourceMissing("checkout.session", id, param ? { body: param } : { path: "session" });
     return s;
   }
 
   paymentIntent(id: string, param?: string): PaymentIntentRecord {
     const pi = this.paymentIntents.get(id);
-    if (!pi) throw resourceMissing("payment_intent", id, param);
+    if (!pi) throw resourceMissing("payment_intent", id, param ? { body: param } : { path: "intent" });
     return pi;
   }
 
   charge(id: string, param?: string): ChargeRecord {
     const ch = this.charges.get(id);
-    if (!ch) throw resourceMissing("charge", id, param);
+    if (!ch) throw resourceMissing("charge", id, param ? { body: param } : { path: "charge" });
     return ch;
   }
 
   refund(id: string, param?: string): RefundRecord {
     const re = this.refunds.get(id);
-    if (!re) throw resourceMissing("refund", id, param);
+    if (!re) throw resourceMissing("refund", id, param ? { body: param } : { path: "refund" });
     return re;
   }
 
   event(id: string): StripeEventObject {
     const evt = this.events.get(id);
-    if (!evt) throw resourceMissing("event", id);
+    if (!evt) throw resourceMissing("event", id, { path: "id" });
     return evt;
   }
 

@@ -1,13 +1,14 @@
-// The booking state machine (DESIGN.md). Every transition is a conditional update on the
-// current status, so concurrent deliveries and several instances apply it at most once, and
-// each applied transition writes one history row with its cause.
-import type { BookingStatus, Prisma } from "../generated/prisma/client.js";
+// The booking state machine. Every transition is a conditional update on the current status,
+// so concurrent deliveries and several instances apply it at most once, and each applied
+// transition writes one history row with its cause. Only the lifecycle module calls it.
+import type { BookingStatus, Prisma } from "../../generated/prisma/client.js";
 
 type Tx = Prisma.TransactionClient;
 
 export const allowedTransitions: Record<BookingStatus, readonly BookingStatus[]> = {
   PENDING_PAYMENT: ["CONFIRMED", "EXPIRED", "FAILED", "CANCELLED"],
-  CONFIRMED: ["CANCELLED"],
+  // REFUNDED straight from CONFIRMED: the payment was refunded in full outside the service.
+  CONFIRMED: ["CANCELLED", "REFUNDED"],
   EXPIRED: [],
   FAILED: [],
   CANCELLED: ["REFUNDED"],
@@ -34,7 +35,7 @@ export interface TransitionResult {
  * With `expectedFrom`, it moves only from that status: a caller that chose what to do from the
  * status it read earlier is told (applied=false) when a concurrent change got there first.
  */
-export async function transition(
+export async function transitionBooking(
   tx: Tx,
   bookingId: string,
   to: BookingStatus,
