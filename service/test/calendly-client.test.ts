@@ -125,7 +125,7 @@ t.test("cancelEvent answers 201 once, then is idempotent", async (t) => {
   );
 
   const second = await c.cancelEvent(booked.eventUri, "payment expired");
-  t.same(second, { alreadyCanceled: true, cancellation: null });
+  t.same(second, { alreadyCanceled: true, inThePast: false, cancellation: null });
   t.equal(requestsTo("/cancellation", since)[1]?.status, 403, "Calendly refuses the second cancellation");
 
   const cancellations = fake.cancellations.filter((x) => x.eventUri === booked.eventUri);
@@ -134,11 +134,36 @@ t.test("cancelEvent answers 201 once, then is idempotent", async (t) => {
   t.equal((await c.getInvitee(booked.eventUri, booked.inviteeUri)).status, "canceled");
 });
 
+t.test(
+  "an event that already started: Calendly answers 403 Event in the past; cancelEvent reports it as done",
+  async (t) => {
+    const { c } = client();
+    const booked = await fake.schedule({
+      eventTypeUuid: EVENT_TYPE_UUID,
+      name: "Pat",
+      email: "pat@example.test",
+      startTime: new Date(Date.now() - 30 * 60_000),
+    });
+    const res = await fetch(`${fake.apiBase}/scheduled_events/${booked.eventUri.split("/").pop()}/cancellation`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    t.equal(res.status, 403);
+    t.same(await res.json(), { title: "Permission Denied", message: "Event in the past" });
+
+    const result = await c.cancelEvent(booked.eventUri, "payment failed");
+    t.same(result, { alreadyCanceled: false, inThePast: true, cancellation: null });
+    t.equal((await c.getScheduledEvent(booked.eventUri)).status, "active", "the past event is left as it was");
+    t.equal(fake.cancellations.filter((x) => x.eventUri === booked.eventUri).length, 0);
+  },
+);
+
 t.test("cancelEvent after the invitee canceled is success, not an error", async (t) => {
   const { c } = client();
   const booked = await fake.schedule({ eventTypeUuid: EVENT_TYPE_UUID, name: "Mo", email: "mo@example.test" });
   await fake.cancel(booked.eventUri, { reason: "changed my mind" });
-  t.same(await c.cancelEvent(booked.eventUri), { alreadyCanceled: true, cancellation: null });
+  t.same(await c.cancelEvent(booked.eventUri), { alreadyCanceled: true, inThePast: false, cancellation: null });
 });
 
 t.test("a bad token is unauthorized and not retried", async (t) => {

@@ -16,6 +16,8 @@ function fixtureKeys(name: string): string[] {
   return Object.keys(obj).sort();
 }
 const keysOf = (obj: object) => Object.keys(obj).sort();
+/** Stripe's example charge shows every field; the API leaves `refunds` out unless it is expanded. */
+const chargeKeys = () => fixtureKeys("charge").filter((k) => k !== "refunds");
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -304,7 +306,7 @@ t.test(
     t.equal(pi.amount_received, 6000);
     t.same(pi.metadata, { booking_id: "bk_pay" }, "payment_intent_data.metadata is copied to the intent");
     const charge = pi.latest_charge as Stripe.Charge;
-    t.same(keysOf(charge), fixtureKeys("charge"), "charge has Stripe's keys");
+    t.same(keysOf(charge), chargeKeys(), "charge has Stripe's keys (refunds only when expanded)");
     t.match(charge.id, /^ch_/);
     t.equal(charge.amount, 6000);
     t.equal(charge.amount_refunded, 0);
@@ -445,7 +447,9 @@ t.test("refunds: Stripe's refund shape, charge.refunded events, and no refund be
     WEBHOOK_SECRET,
   );
   const charge = event.data.object as Stripe.Charge;
-  t.same(keysOf(charge), fixtureKeys("charge"));
+  t.same(keysOf(charge), chargeKeys());
+  t.notOk("refunds" in charge, "the event's charge leaves refunds out, as Stripe does");
+  t.notOk("refunds" in (event.data.previous_attributes ?? {}));
   t.equal(charge.amount_refunded, 2000);
   t.equal(charge.refunded, false);
   t.equal(charge.payment_intent, piId);
@@ -468,6 +472,17 @@ t.test("refunds: Stripe's refund shape, charge.refunded events, and no refund be
   const finalCharge = await stripe.charges.retrieve(charge.id);
   t.equal(finalCharge.refunded, true);
   t.equal(finalCharge.amount_refunded, 6000);
+  t.notOk("refunds" in finalCharge, "refunds are left out unless expanded");
+  const withRefunds = await stripe.charges.retrieve(charge.id, { expand: ["refunds"] });
+  t.match(withRefunds.refunds, { object: "list", has_more: false, url: `/v1/charges/${charge.id}/refunds` });
+  t.same(
+    withRefunds.refunds?.data.map((r) => [r.id, r.amount]),
+    [
+      [rest.id, 4000],
+      [partial.id, 2000],
+    ],
+    "expanded: newest first",
+  );
   const none = await stripe.refunds.create({ payment_intent: piId }).then(
     () => null,
     (e: unknown) => e as Stripe.errors.StripeError,
@@ -476,21 +491,24 @@ t.test("refunds: Stripe's refund shape, charge.refunded events, and no refund be
   t.equal(fake.events.filter((e) => e.type === "charge.refunded").length, 2);
 });
 
-t.test("unknown ids are 404 resource_missing", async (t) => {
+t.test("unknown ids are 404 resource_missing, naming the path parameter", async (t) => {
   const { stripe } = await setup(t);
-  for (const call of [
-    () => stripe.checkout.sessions.retrieve("cs_test_missing"),
-    () => stripe.paymentIntents.retrieve("pi_missing"),
-    () => stripe.refunds.retrieve("re_missing"),
-    () => stripe.events.retrieve("evt_missing"),
-  ]) {
-    const err = await call().then(
+  for (const [param, call] of [
+    ["session", () => stripe.checkout.sessions.retrieve("cs_test_missing")],
+    ["session", () => stripe.checkout.sessions.expire("cs_test_missing")],
+    ["intent", () => stripe.paymentIntents.retrieve("pi_missing")],
+    ["charge", () => stripe.charges.retrieve("ch_missing")],
+    ["refund", () => stripe.refunds.retrieve("re_missing")],
+    ["id", () => stripe.events.retrieve("evt_missing")],
+  ] as const) {
+    const err = await (call as () => Promise<unknown>)().then(
       () => null,
       (e: unknown) => e as Stripe.errors.StripeError,
     );
     t.ok(err instanceof Stripe.errors.StripeInvalidRequestError);
     t.equal(err?.statusCode, 404);
     t.equal(err?.code, "resource_missing");
+    t.equal(err?.param, param, `param: ${param}`);
   }
   const refund = await stripe.refunds.create({ payment_intent: "pi_nope" }).then(
     () => null,

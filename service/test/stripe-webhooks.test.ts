@@ -169,7 +169,11 @@ t.test("out of order: completed after expired is a late payment, refunded automa
   const refundRequest = h.stripe.requests.find(
     (r) => r.path === "/v1/refunds" && r.params.payment_intent === paidSession.payment_intent,
   );
-  t.equal(refundRequest?.idempotencyKey, `refund_late_${payment.id}@0`, "with an idempotency key naming what was refunded before");
+  t.equal(
+    refundRequest?.idempotencyKey,
+    `refund_late_${payment.id}@0`,
+    "with an idempotency key naming what was refunded before",
+  );
   t.match(payment, { status: "REFUNDED", amountRefunded: 15000 });
   t.equal((await h.db.prisma.booking.findUniqueOrThrow({ where: { id: booking.bookingId } })).status, "EXPIRED");
   t.match(await h.db.prisma.refund.findMany({ where: { paymentId: payment.id } }), [

@@ -298,13 +298,19 @@ async function moveTo(ctx: DomainContext, bookingId: string, slot: NewSlot): Pro
  * is still on its way), that cancellation is applied first and the move goes ahead. Otherwise
  * the service cannot honour the new time: the booking is cancelled as by the builder (a full
  * refund), the new Calendly event is cancelled, and the conflict is counted for the operator.
+ * Returns the bookings whose side effects are now due.
  */
-export async function reschedule(ctx: DomainContext, bookingId: string, slot: NewSlot): Promise<string> {
+export async function reschedule(
+  ctx: DomainContext,
+  bookingId: string,
+  slot: NewSlot,
+): Promise<{ outcome: string; bookingIds: string[] }> {
   const current = await ctx.prisma.booking.findUniqueOrThrow({ where: { id: bookingId } });
-  if (current.calendlyInviteeUri === slot.inviteeUri) return "already_rescheduled";
+  if (current.calendlyInviteeUri === slot.inviteeUri)
+    return { outcome: "already_rescheduled", bookingIds: [bookingId] };
   try {
     await moveTo(ctx, bookingId, slot);
-    return "rescheduled";
+    return { outcome: "rescheduled", bookingIds: [bookingId] };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
@@ -323,7 +329,7 @@ export async function reschedule(ctx: DomainContext, bookingId: string, slot: Ne
         source: "event found cancelled in Calendly while another booking was rescheduled onto its slot",
       });
       await moveTo(ctx, bookingId, slot);
-      return "rescheduled";
+      return { outcome: "rescheduled", bookingIds: [bookingId, other.id] };
     }
   }
   ctx.metrics.rescheduleConflicts.inc();
@@ -344,7 +350,7 @@ export async function reschedule(ctx: DomainContext, bookingId: string, slot: Ne
   await ctx.prisma.$transaction((tx) =>
     cancelEventEffect(tx, bookingId, slot.eventUri, "This time was already booked; your payment is refunded"),
   );
-  return "reschedule_conflict_cancelled";
+  return { outcome: "reschedule_conflict_cancelled", bookingIds: [bookingId] };
 }
 
 // ---- refund-recorded ---------------------------------------------------------------------------

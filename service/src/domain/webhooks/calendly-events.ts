@@ -79,13 +79,13 @@ async function inviteeCreated(ctx: DomainContext, payload: InviteeWebhookPayload
 async function moveRescheduled(ctx: DomainContext, payload: InviteeWebhookPayload): Promise<string | null> {
   const old = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: payload.old_invitee! } });
   if (!old) return null;
-  const outcome = await reschedule(ctx, old.id, {
+  const { outcome, bookingIds } = await reschedule(ctx, old.id, {
     eventUri: payload.scheduled_event.uri,
     inviteeUri: payload.uri,
     startTime: new Date(payload.scheduled_event.start_time),
     endTime: new Date(payload.scheduled_event.end_time),
   });
-  await runSideEffects(ctx, { bookingId: old.id }, { ignoreBackoff: true });
+  await runSideEffects(ctx, { bookingId: { in: bookingIds } }, { ignoreBackoff: true });
   return outcome;
 }
 
