@@ -81,7 +81,7 @@ export function toView(booking: BookingWithDetails, sandbox: boolean): BookingVi
     timezone: booking.timezone,
     inviteeName: booking.inviteeName,
     price: { amount: booking.sessionType.priceAmount, currency: booking.sessionType.currency },
-    amountPaid: paid ? { amount: paid.amount, currency: paid.currency } : null,
+    amountPaid: paid ? { amount: paid.amountCaptured, currency: paid.currency } : null,
     amountRefunded: paid && paid.amountRefunded > 0 ? { amount: paid.amountRefunded, currency: paid.currency } : null,
     holdExpiresAt: booking.holdExpiresAt?.toISOString() ?? null,
     checkoutUrl: booking.status === "PENDING_PAYMENT" ? (open?.checkoutUrl ?? null) : null,

@@ -1,16 +1,14 @@
 // Creating a booking from a verified Calendly invitee, and opening its Checkout Session.
 import type Stripe from "stripe";
-import type { Booking, BookingAttempt, Builder, Prisma, SessionType } from "../generated/prisma/client.js";
+import type { Booking, BookingAttempt } from "../generated/prisma/client.js";
 import { AppError, notFound, unprocessable, upstream } from "../lib/errors.js";
-import { sha256 } from "../lib/ids.js";
 import { uuidFromUri } from "../providers/calendly.js";
 import { isRetryableStripeError } from "../providers/stripe.js";
+import { openBooking } from "./booking/lifecycle.js";
 import { bookingToken } from "./booking-token.js";
 import type { DomainContext } from "./context.js";
 import { returnUrlWith } from "./return-urls.js";
-import { parseBookingUris, type VerifiedBooking, verifyWithCalendly } from "./verification.js";
-
-type Tx = Prisma.TransactionClient;
+import { parseBookingUris, verifyWithCalendly } from "./verification.js";
 
 export interface BookingCaller {
   siteId?: string;
@@ -47,61 +45,6 @@ export function isUniqueViolation(error: unknown): boolean {
   return cause !== undefined && cause !== e && isUniqueViolation(cause);
 }
 
-/**
- * Stores a verified booking awaiting payment, with its first history row and its payment
- * record, in one transaction. Free session types are confirmed at once.
- */
-export async function insertVerifiedBooking(
-  tx: Tx,
-  ctx: DomainContext,
-  data: {
-    verified: VerifiedBooking;
-    builder: Builder;
-    sessionType: SessionType;
-    attemptId: string | null;
-    siteId: string | null;
-    cause: string;
-  },
-): Promise<Booking> {
-  const free = data.sessionType.priceAmount === 0;
-  const id = crypto.randomUUID();
-  const booking = await tx.booking.create({
-    data: {
-      id,
-      attemptId: data.attemptId,
-      builderId: data.builder.id,
-      sessionTypeId: data.sessionType.id,
-      siteId: data.siteId,
-      calendlyEventUri: data.verified.eventUri,
-      calendlyInviteeUri: data.verified.inviteeUri,
-      inviteeName: data.verified.inviteeName,
-      inviteeEmail: data.verified.inviteeEmail,
-      timezone: data.verified.timezone,
-      startTime: data.verified.startTime,
-      endTime: data.verified.endTime,
-      status: free ? "CONFIRMED" : "PENDING_PAYMENT",
-      holdExpiresAt: free ? null : new Date(Date.now() + ctx.config.holdSeconds * 1000),
-      accessTokenHash: sha256(bookingToken(ctx.config.bookingTokenSecret, id)),
-    },
-  });
-  await tx.bookingStatusChange.create({
-    data: { bookingId: id, from: null, to: booking.status, cause: free ? `${data.cause}; free session` : data.cause },
-  });
-  if (!free) {
-    await tx.payment.create({
-      data: {
-        bookingId: id,
-        idempotencyKey: `checkout_${id}`,
-        amount: data.sessionType.priceAmount,
-        currency: data.sessionType.currency,
-        expiresAt: booking.holdExpiresAt,
-      },
-    });
-  }
-  ctx.metrics.step("scheduled");
-  return booking;
-}
-
 export async function createBooking(ctx: DomainContext, input: CreateBookingInput): Promise<BookingCreated> {
   const attempt = await ctx.prisma.bookingAttempt.findUnique({
     where: { id: input.attemptId },
@@ -135,7 +78,7 @@ export async function createBooking(ctx: DomainContext, input: CreateBookingInpu
   if (!booking) {
     try {
       booking = await ctx.prisma.$transaction((tx) =>
-        insertVerifiedBooking(tx, ctx, {
+        openBooking(tx, ctx, {
           verified,
           builder: attempt.builder,
           sessionType: attempt.sessionType,

@@ -286,7 +286,7 @@ export function toPartnerBooking(b: LoadedBooking): PartnerBooking {
     price: latestPayment
       ? { amount: latestPayment.amount, currency: latestPayment.currency }
       : { amount: b.sessionType.priceAmount, currency: b.sessionType.currency },
-    amountPaid: b.payments.filter((p) => CAPTURED.has(p.status)).reduce((sum, p) => sum + p.amount, 0),
+    amountPaid: b.payments.filter((p) => CAPTURED.has(p.status)).reduce((sum, p) => sum + p.amountCaptured, 0),
     holdExpiresAt: b.holdExpiresAt?.toISOString() ?? null,
     createdAt: b.createdAt.toISOString(),
     history: b.history.map((h) => ({ from: h.from, to: h.to, cause: h.cause, at: h.createdAt.toISOString() })),

@@ -1,12 +1,15 @@
-// The one owner of a booking's lifecycle and its payment's state: confirm-paid, release-hold,
-// cancel, reschedule and refund-recorded. Each operation writes the booking, its payment and
+// The one owner of a booking's lifecycle and its payment's state: open, confirm-paid,
+// release-hold, cancel, reschedule and refund-recorded. Each operation writes the booking, its payment and
 // the provider calls they require (the outbox) in one transaction; webhook handlers, the hold
 // sweeper and routes call these, and nothing else writes a status.
-import type { Payment, Prisma, RefundStatus } from "../../generated/prisma/client.js";
+import type { Booking, Builder, Payment, Prisma, RefundStatus, SessionType } from "../../generated/prisma/client.js";
+import { sha256 } from "../../lib/ids.js";
 import { uuidFromUri } from "../../providers/calendly.js";
+import { bookingToken } from "../booking-token.js";
 import { isUniqueViolation } from "../bookings.js";
 import type { DomainContext } from "../context.js";
 import { enqueueSideEffect } from "../side-effects.js";
+import type { VerifiedBooking } from "../verification.js";
 import { transitionBooking } from "./booking-states.js";
 import { recordRefundedAmount, transitionPayment } from "./payment-states.js";
 import { refundDue, refundFor } from "./refund-policy.js";
@@ -42,6 +45,73 @@ function capturedPayment(tx: Tx, bookingId: string) {
     where: { bookingId, status: { in: ["PAID", "PARTIALLY_REFUNDED", "REFUNDED"] } },
     orderBy: { createdAt: "desc" },
   });
+}
+
+// ---- open ----------------------------------------------------------------------------------------
+
+/**
+ * Opens a verified booking: awaiting payment under a hold, with its first history rows and its
+ * payment record, in the caller's transaction. Free session types are confirmed at once.
+ */
+export async function openBooking(
+  tx: Tx,
+  ctx: DomainContext,
+  data: {
+    verified: VerifiedBooking;
+    builder: Builder;
+    sessionType: SessionType;
+    attemptId: string | null;
+    siteId: string | null;
+    cause: string;
+  },
+): Promise<Booking> {
+  const free = data.sessionType.priceAmount === 0;
+  const id = crypto.randomUUID();
+  const booking = await tx.booking.create({
+    data: {
+      id,
+      attemptId: data.attemptId,
+      builderId: data.builder.id,
+      sessionTypeId: data.sessionType.id,
+      siteId: data.siteId,
+      calendlyEventUri: data.verified.eventUri,
+      calendlyInviteeUri: data.verified.inviteeUri,
+      inviteeName: data.verified.inviteeName,
+      inviteeEmail: data.verified.inviteeEmail,
+      timezone: data.verified.timezone,
+      startTime: data.verified.startTime,
+      endTime: data.verified.endTime,
+      status: free ? "CONFIRMED" : "PENDING_PAYMENT",
+      holdExpiresAt: free ? null : new Date(Date.now() + ctx.config.holdSeconds * 1000),
+      accessTokenHash: sha256(bookingToken(ctx.config.bookingTokenSecret, id)),
+    },
+  });
+  await tx.bookingStatusChange.create({
+    data: { bookingId: id, from: null, to: booking.status, cause: free ? `${data.cause}; free session` : data.cause },
+  });
+  if (!free) {
+    const payment = await tx.payment.create({
+      data: {
+        bookingId: id,
+        idempotencyKey: `checkout_${id}`,
+        amount: data.sessionType.priceAmount,
+        currency: data.sessionType.currency,
+        expiresAt: booking.holdExpiresAt,
+      },
+    });
+    await tx.paymentStatusChange.create({
+      data: {
+        paymentId: payment.id,
+        from: null,
+        to: payment.status,
+        amountCaptured: 0,
+        amountRefunded: 0,
+        cause: data.cause,
+      },
+    });
+  }
+  ctx.metrics.step("scheduled");
+  return booking;
 }
 
 // ---- confirm-paid ------------------------------------------------------------------------------

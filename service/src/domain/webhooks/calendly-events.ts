@@ -3,8 +3,8 @@
 // the booking, and its payment, to the new slot.
 import type { Builder, SessionType } from "../../generated/prisma/client.js";
 import { type CalendlyWebhookBody, type InviteeWebhookPayload, uuidFromUri } from "../../providers/calendly.js";
-import { cancelBooking, reschedule } from "../booking/lifecycle.js";
-import { insertVerifiedBooking, isUniqueViolation } from "../bookings.js";
+import { cancelBooking, openBooking, reschedule } from "../booking/lifecycle.js";
+import { isUniqueViolation } from "../bookings.js";
 import type { DomainContext } from "../context.js";
 import { runSideEffects } from "../side-effects.js";
 import type { VerifiedBooking } from "../verification.js";
@@ -60,7 +60,7 @@ async function inviteeCreated(ctx: DomainContext, payload: InviteeWebhookPayload
   if (!owner) return "not_ours";
   try {
     await ctx.prisma.$transaction((tx) =>
-      insertVerifiedBooking(tx, ctx, {
+      openBooking(tx, ctx, {
         verified: verifiedFrom(payload),
         builder: owner.builder,
         sessionType: owner.sessionType,
