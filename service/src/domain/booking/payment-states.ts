@@ -33,31 +33,42 @@ export interface PaymentChange {
   /** Only from these statuses (default: any the table allows). */
   from?: readonly PaymentStatus[];
   data?: Prisma.PaymentUpdateManyMutationInput;
+  /** A further condition on the payment as read (checked again on every re-read). */
+  when?: (current: Payment) => boolean;
 }
 
-/** Moves a payment to `change.to` if the table allows it; applied=false when it already moved on. */
+/**
+ * Moves a payment to `change.to` if the table allows it; null when it may not (it already moved
+ * on). The update is conditional on the status and amounts it read; when a concurrent change got
+ * there first, the payment is read again and the table asked again (a payment completing while
+ * its booking is cancelled goes EXPIRED → PAID, and is refunded as late).
+ */
 export async function transitionPayment(tx: Tx, paymentId: string, change: PaymentChange): Promise<Payment | null> {
-  const current = await tx.payment.findUnique({ where: { id: paymentId } });
-  if (!current) return null;
-  if (change.from && !change.from.includes(current.status)) return null;
-  if (!canTransitionPayment(current.status, change.to)) return null;
-  const updated = await tx.payment.updateMany({
-    where: { id: paymentId, status: current.status, amountRefunded: current.amountRefunded },
-    data: { ...change.data, status: change.to },
-  });
-  if (updated.count !== 1) return null;
-  const after = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
-  await tx.paymentStatusChange.create({
-    data: {
-      paymentId,
-      from: current.status,
-      to: after.status,
-      amountCaptured: after.amountCaptured,
-      amountRefunded: after.amountRefunded,
-      cause: change.cause,
-    },
-  });
-  return after;
+  for (let round = 0; round < 3; round++) {
+    const current = await tx.payment.findUnique({ where: { id: paymentId } });
+    if (!current) return null;
+    if (change.from && !change.from.includes(current.status)) return null;
+    if (!canTransitionPayment(current.status, change.to)) return null;
+    if (change.when && !change.when(current)) return null;
+    const updated = await tx.payment.updateMany({
+      where: { id: paymentId, status: current.status, amountRefunded: current.amountRefunded },
+      data: { ...change.data, status: change.to },
+    });
+    if (updated.count !== 1) continue;
+    const after = await tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
+    await tx.paymentStatusChange.create({
+      data: {
+        paymentId,
+        from: current.status,
+        to: after.status,
+        amountCaptured: after.amountCaptured,
+        amountRefunded: after.amountRefunded,
+        cause: change.cause,
+      },
+    });
+    return after;
+  }
+  throw new Error(`payment ${paymentId} kept changing while ${change.to} was applied; retry`);
 }
 
 /**
@@ -71,11 +82,13 @@ export async function recordRefundedAmount(
   cause: string,
 ): Promise<Payment | null> {
   const current = await tx.payment.findUnique({ where: { id: paymentId } });
-  if (!current || refunded <= current.amountRefunded) return null;
-  if (!["PAID", "PARTIALLY_REFUNDED"].includes(current.status)) return null;
+  if (!current) return null;
   return transitionPayment(tx, paymentId, {
     to: statusForAmounts(current.amountCaptured, refunded),
+    from: ["PAID", "PARTIALLY_REFUNDED"],
     cause,
     data: { amountRefunded: refunded },
+    // Never lower the running total: a larger one recorded meanwhile wins.
+    when: (now) => refunded > now.amountRefunded,
   });
 }
