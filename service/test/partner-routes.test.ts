@@ -17,6 +17,7 @@ import metrics from "../src/plugins/metrics.js";
 import providers from "../src/plugins/providers.js";
 import swagger from "../src/plugins/swagger.js";
 import partnerRoutes, { type PartnerBooking, type PartnerBuilder } from "../src/routes/partner.js";
+import { checkLedger } from "./helpers/ledger.js";
 
 let app: FastifyInstance;
 let db: Database;
@@ -52,8 +53,12 @@ t.before(async () => {
   await revokePartnerKey(db.prisma, keys.revoked.prefix);
 });
 t.teardown(async () => {
+  const stripe = app?.providers.sandbox.stripe;
+  await stripe?.deliveriesSettled();
+  const ledger = stripe ? await checkLedger(db.prisma, stripe.charges) : null;
   await app?.close();
   await db?.close();
+  if (ledger && ledger.problems.length > 0) throw new Error(`ledger mismatch:\n${ledger.problems.join("\n")}`);
 });
 
 const auth = (name: keyof typeof keys) => ({ authorization: `Bearer ${keys[name].key}` });
@@ -315,6 +320,7 @@ t.test("one booking with its history and payments", async (t) => {
           {
             idempotencyKey: `pay_${id}`,
             amount: 15000,
+            amountCaptured: 15000,
             currency: "usd",
             status: "PAID",
             checkoutSessionId: `cs_test_${id}`,
@@ -352,6 +358,9 @@ t.test("one booking with its history and payments", async (t) => {
   const notUuid = await get("/v1/partner/bookings/abc");
   t.equal(notUuid.statusCode, 400);
   t.equal(errorOf(notUuid).field, "id");
+  // Written straight to the database, with no money at the fake Stripe: gone before the ledger check.
+  await db.prisma.payment.deleteMany({ where: { bookingId: id } });
+  await db.prisma.booking.delete({ where: { id } });
 });
 
 t.test("attempts and bookings through the sandbox", async (t) => {

@@ -169,6 +169,7 @@ export function moneyPaths(t: Test, database: "pglite" | "postgres"): void {
       t.same(
         p.history.map((c) => [c.from, c.to, c.amountCaptured, c.amountRefunded]),
         [
+          [null, "OPEN", 0, 0],
           ["OPEN", "PAID", PRICE, 0],
           ["PAID", "REFUNDED", PRICE, PRICE],
         ],
