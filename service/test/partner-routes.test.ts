@@ -17,7 +17,7 @@ import metrics from "../src/plugins/metrics.js";
 import providers from "../src/plugins/providers.js";
 import swagger from "../src/plugins/swagger.js";
 import partnerRoutes, { type PartnerBooking, type PartnerBuilder } from "../src/routes/partner.js";
-import { checkLedger } from "./helpers/ledger.js";
+import { assertLedger, settledLedger } from "./helpers/ledger.js";
 
 let app: FastifyInstance;
 let db: Database;
@@ -54,11 +54,10 @@ t.before(async () => {
 });
 t.teardown(async () => {
   const stripe = app?.providers.sandbox.stripe;
-  await stripe?.deliveriesSettled();
-  const ledger = stripe ? await checkLedger(db.prisma, stripe.charges) : null;
+  const ledger = stripe ? await settledLedger(db.prisma, stripe) : null;
   await app?.close();
   await db?.close();
-  if (ledger && ledger.problems.length > 0) throw new Error(`ledger mismatch:\n${ledger.problems.join("\n")}`);
+  assertLedger(ledger);
 });
 
 const auth = (name: keyof typeof keys) => ({ authorization: `Bearer ${keys[name].key}` });

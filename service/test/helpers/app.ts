@@ -10,7 +10,7 @@ import { domainContext } from "../../src/domain/context.js";
 import { type CalendlyClientOptions, createCalendlyClient } from "../../src/providers/calendly.js";
 import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
 import type { FakeStripe } from "../../src/sandbox/fake-stripe/index.js";
-import { checkLedger } from "./ledger.js";
+import { assertLedger, settledLedger } from "./ledger.js";
 import { type FreshDatabase, freshDatabase } from "./postgres.js";
 
 export const testSite = {
@@ -107,7 +107,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     useCalendlyClient,
     close: async () => {
       // Money check over every booking this app made (a second instance shares the first's).
-      const ledger = shared ? null : await settledLedger(db, stripe, calendly);
+      const ledger = shared ? null : await settledLedger(db.prisma, stripe, calendly);
       // A keep-alive connection that a fake provider's HTTP client leaves open can count as busy
       // until Node's headersTimeout (60 s), and app.close() waits for it: once in-flight requests
       // have had a second to finish, drop what is left.
@@ -117,23 +117,9 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       clearTimeout(leftovers);
       await db.close();
       await fresh?.drop();
-      if (ledger && ledger.problems.length > 0) {
-        throw new Error(`the fake Stripe's ledger and the database disagree:\n${ledger.problems.join("\n")}`);
-      }
+      assertLedger(ledger);
     },
   };
-}
-
-/** The ledger check, once webhooks in flight and the side effects they start have finished. */
-async function settledLedger(db: Database, stripe: FakeStripe, calendly: FakeCalendly) {
-  await Promise.all([stripe.deliveriesSettled(), calendly.flushWebhooks()]);
-  await stripe.deliveriesSettled();
-  const report = await checkLedger(db.prisma, stripe.charges);
-  if (process.env.BAW_LEDGER_REPORT) {
-    const { appendFileSync } = await import("node:fs");
-    appendFileSync(process.env.BAW_LEDGER_REPORT, `${JSON.stringify(report)}\n`);
-  }
-  return report;
 }
 
 /** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */

@@ -17,7 +17,7 @@ import { type FakeCalendly, startFakeCalendly } from "../../src/sandbox/fake-cal
 import { type FakeStripe, startFakeStripe } from "../../src/sandbox/fake-stripe/index.js";
 import { sandboxEventTypes } from "../../src/sandbox/start.js";
 import { testSite } from "./app.js";
-import { checkLedger } from "./ledger.js";
+import { assertLedger, settledLedger } from "./ledger.js";
 import { type FreshDatabase, freshDatabase } from "./postgres.js";
 
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -170,16 +170,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     close: () => {
       closing ??= (async () => {
         // The same money check as every test app's (test/helpers/ledger.ts), once webhooks settled.
-        await Promise.all([stripe.deliveriesSettled(), calendly.flushWebhooks()]);
-        await stripe.deliveriesSettled();
-        const ledger = await checkLedger(opened.prisma, stripe.charges);
+        const ledger = await settledLedger(opened.prisma, stripe, calendly);
         await Promise.all(instances.map((i) => i.close()));
         await Promise.all([stripe.close(), calendly.close()]);
         await opened.close();
         await fresh.drop();
-        if (ledger.problems.length > 0) {
-          throw new Error(`the fake Stripe's ledger and the database disagree:\n${ledger.problems.join("\n")}`);
-        }
+        assertLedger(ledger);
       })();
       return closing;
     },

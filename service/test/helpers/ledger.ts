@@ -3,9 +3,12 @@
 // match Stripe's charge (captured = refunded + kept), the refund rows add up to Stripe's
 // refunded total, the payment's status follows from its amounts, and the booking's status
 // agrees with the money: never CONFIRMED with nothing kept, never ended with money kept.
+import { appendFileSync } from "node:fs";
 import type Stripe from "stripe";
 import { statusForAmounts } from "../../src/domain/booking/payment-states.js";
 import type { PrismaClient } from "../../src/generated/prisma/client.js";
+import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
+import type { FakeStripe } from "../../src/sandbox/fake-stripe/index.js";
 
 export interface LedgerReport {
   /** One line per disagreement; empty when the ledgers agree. */
@@ -91,4 +94,26 @@ export async function checkLedger(prisma: PrismaClient, charges: readonly Stripe
     }
   }
   return { problems, checked };
+}
+
+/**
+ * The teardown check: waits for webhooks in flight (and the side effects they start), then
+ * checks. With BAW_LEDGER_REPORT set, appends the report to that file (one JSON line per app).
+ */
+export async function settledLedger(
+  prisma: PrismaClient,
+  stripe: FakeStripe,
+  calendly?: FakeCalendly,
+): Promise<LedgerReport> {
+  await Promise.all([stripe.deliveriesSettled(), calendly?.flushWebhooks()]);
+  await stripe.deliveriesSettled();
+  const report = await checkLedger(prisma, stripe.charges);
+  if (process.env.BAW_LEDGER_REPORT) appendFileSync(process.env.BAW_LEDGER_REPORT, `${JSON.stringify(report)}\n`);
+  return report;
+}
+
+export function assertLedger(report: LedgerReport | null): void {
+  if (report && report.problems.length > 0) {
+    throw new Error(`the fake Stripe's ledger and the database disagree:\n${report.problems.join("\n")}`);
+  }
 }
