@@ -254,35 +254,37 @@ export interface Cancellation {
 /** The booking moved on between reading it and applying a change decided from that read. */
 const STATUS_CHANGED = "status_changed";
 
-async function cancelConfirmed(ctx: DomainContext, bookingId: string, c: Cancellation): Promise<string> {
-  return ctx.prisma.$transaction(async (tx) => {
-    const booking = await tx.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { builder: true } });
-    const payment = await capturedPayment(tx, bookingId);
-    const decision = refundFor(
-      booking.builder,
-      payment?.amountCaptured ?? 0,
-      booking.startTime,
-      c.cancelledAt,
-      c.byBuilder,
-    );
-    const moved = await transitionBooking(
-      tx,
-      bookingId,
-      "CANCELLED",
-      `${c.source}; ${decision.reason}`,
-      { cancelReason: c.reason },
-      "CONFIRMED",
-    );
-    if (!moved.applied) return STATUS_CHANGED;
-    // What is due is worked out again from Stripe's figures when the refund runs; this only
-    // decides whether there is anything to do (the database never counts more refunded than Stripe).
-    const due = payment
-      ? refundDue(decision.amount, { captured: payment.amountCaptured, refunded: payment.amountRefunded })
-      : 0;
-    if (!payment || due === 0) return "cancelled_no_refund";
-    await refundEffect(tx, payment, `refund_cancel_${bookingId}`, decision.amount, decision.reason);
-    return "cancelled_refunding";
-  });
+function cancelConfirmed(ctx: DomainContext, bookingId: string, c: Cancellation): Promise<string> {
+  return ctx.prisma.$transaction((tx) => cancelConfirmedIn(tx, bookingId, c));
+}
+
+async function cancelConfirmedIn(tx: Tx, bookingId: string, c: Cancellation): Promise<string> {
+  const booking = await tx.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { builder: true } });
+  const payment = await capturedPayment(tx, bookingId);
+  const decision = refundFor(
+    booking.builder,
+    payment?.amountCaptured ?? 0,
+    booking.startTime,
+    c.cancelledAt,
+    c.byBuilder,
+  );
+  const moved = await transitionBooking(
+    tx,
+    bookingId,
+    "CANCELLED",
+    `${c.source}; ${decision.reason}`,
+    { cancelReason: c.reason },
+    "CONFIRMED",
+  );
+  if (!moved.applied) return STATUS_CHANGED;
+  // What is due is worked out again from Stripe's figures when the refund runs; this only
+  // decides whether there is anything to do (the database never counts more refunded than Stripe).
+  const due = payment
+    ? refundDue(decision.amount, { captured: payment.amountCaptured, refunded: payment.amountRefunded })
+    : 0;
+  if (!payment || due === 0) return "cancelled_no_refund";
+  await refundEffect(tx, payment, `refund_cancel_${bookingId}`, decision.amount, decision.reason);
+  return "cancelled_refunding";
 }
 
 async function cancelPending(ctx: DomainContext, bookingId: string, c: Cancellation): Promise<string> {
@@ -387,40 +389,45 @@ export async function reschedule(
   const other = await ctx.prisma.booking.findFirst({
     where: { builderId: current.builderId, startTime: slot.startTime, status: "CONFIRMED", id: { not: bookingId } },
   });
-  if (other) {
-    const event = await ctx.metrics.time("calendly", "get_event", () =>
-      ctx.providers.calendly.getScheduledEvent(uuidFromUri(other.calendlyEventUri)),
-    );
-    if (event.status === "canceled") {
-      await cancelBooking(ctx, other.id, {
-        cancelledAt: new Date(event.cancellation?.created_at ?? event.updated_at ?? Date.now()),
-        byBuilder: event.cancellation?.canceler_type === "host",
-        reason: event.cancellation?.reason ?? null,
-        source: "event found cancelled in Calendly while another booking was rescheduled onto its slot",
-      });
-      await moveTo(ctx, bookingId, slot);
-      return { outcome: "rescheduled", bookingIds: [bookingId, other.id] };
-    }
+  if (!other) {
+    // The other booking left CONFIRMED since: the slot is free now.
+    await moveTo(ctx, bookingId, slot);
+    return { outcome: "rescheduled", bookingIds: [bookingId] };
   }
-  ctx.metrics.rescheduleConflicts.inc();
-  ctx.log.warn({ bookingId, otherBookingId: other?.id }, "reschedule onto a slot another booking holds; cancelled");
-  await ctx.prisma.$transaction(async (tx) => {
-    // Point the booking at its new event first, so that event is the one cancelled.
+  const event = await ctx.metrics.time("calendly", "get_event", () =>
+    ctx.providers.calendly.getScheduledEvent(uuidFromUri(other.calendlyEventUri)),
+  );
+  if (event.status === "canceled") {
+    await cancelBooking(ctx, other.id, {
+      cancelledAt: new Date(event.cancellation?.created_at ?? event.updated_at ?? Date.now()),
+      byBuilder: event.cancellation?.canceler_type === "host",
+      reason: event.cancellation?.reason ?? null,
+      source: "event found cancelled in Calendly while another booking was rescheduled onto its slot",
+    });
+    await moveTo(ctx, bookingId, slot);
+    return { outcome: "rescheduled", bookingIds: [bookingId, other.id] };
+  }
+  const outcome = await ctx.prisma.$transaction(async (tx) => {
+    // The booking takes its new event (so that event is the one cancelled), is cancelled as by
+    // the builder, and its new event's cancellation is queued: all or nothing.
     await tx.booking.update({
       where: { id: bookingId },
       data: { calendlyEventUri: slot.eventUri, calendlyInviteeUri: slot.inviteeUri },
     });
+    const cancelled = await cancelConfirmedIn(tx, bookingId, {
+      cancelledAt: new Date(),
+      byBuilder: true,
+      reason: "The new time was already booked",
+      source: `rescheduled in Calendly to ${slot.startTime.toISOString()}, a slot already confirmed for another booking`,
+    });
+    if (cancelled === STATUS_CHANGED) throw new Error("the booking changed while its reschedule was settled; retry");
+    await cancelEventEffect(tx, bookingId, slot.eventUri, "This time was already booked; your payment is refunded");
+    return "reschedule_conflict_cancelled";
   });
-  await cancelBooking(ctx, bookingId, {
-    cancelledAt: new Date(),
-    byBuilder: true,
-    reason: "The new time was already booked",
-    source: `rescheduled in Calendly to ${slot.startTime.toISOString()}, a slot already confirmed for another booking`,
-  });
-  await ctx.prisma.$transaction((tx) =>
-    cancelEventEffect(tx, bookingId, slot.eventUri, "This time was already booked; your payment is refunded"),
-  );
-  return { outcome: "reschedule_conflict_cancelled", bookingIds: [bookingId] };
+  ctx.metrics.step("cancelled");
+  ctx.metrics.rescheduleConflicts.inc();
+  ctx.log.warn({ bookingId, otherBookingId: other.id }, "reschedule onto a slot another booking holds; cancelled");
+  return { outcome, bookingIds: [bookingId] };
 }
 
 // ---- refund-recorded ---------------------------------------------------------------------------
