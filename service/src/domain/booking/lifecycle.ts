@@ -1,7 +1,7 @@
 // The one owner of a booking's lifecycle and its payment's state: open, confirm-paid,
-// release-hold, cancel, reschedule and refund-recorded. Each operation writes the booking, its payment and
-// the provider calls they require (the outbox) in one transaction; webhook handlers, the hold
-// sweeper and routes call these, and nothing else writes a status.
+// release-hold, cancel, reschedule and refund-recorded. Each operation writes the booking, its
+// payment and the provider calls they require (the outbox) in one transaction; webhook handlers,
+// the hold sweeper and routes call these, and nothing else writes a status.
 import type { Booking, Builder, Payment, Prisma, RefundStatus, SessionType } from "../../generated/prisma/client.js";
 import { sha256 } from "../../lib/ids.js";
 import { uuidFromUri } from "../../providers/calendly.js";
