@@ -232,6 +232,20 @@ export function moneyPaths(t: Test, database: "pglite" | "postgres"): void {
       await expectMoney(t, h, a, { captured: PRICE, refunded: PRICE, status: "REFUNDED", payment: "REFUNDED" });
     });
 
+    t.test("the other booking's cancellation delivered first: a plain move", async (t) => {
+      const a = await confirmedBooking(h);
+      const b = await confirmedBooking(h);
+      const slot = h.calendly.event(a.scheduled.eventUri)!.start_time;
+      await h.calendly.cancel(a.scheduled.eventUri);
+      await waitForStatus(h, a.booking.bookingId, "REFUNDED");
+      const moved = await h.calendly.reschedule(b.scheduled.inviteeUri, slot);
+      await h.calendly.flushWebhooks();
+      const bAfter = await h.db.prisma.booking.findUniqueOrThrow({ where: { id: b.booking.bookingId } });
+      t.match(bAfter, { status: "CONFIRMED", calendlyEventUri: moved.eventUri });
+      await expectMoney(t, h, a, { captured: PRICE, refunded: PRICE, status: "REFUNDED", payment: "REFUNDED" });
+      await expectMoney(t, h, b, { captured: PRICE, refunded: 0, status: "CONFIRMED", payment: "PAID" });
+    });
+
     t.test("the other booking still active in Calendly: cancelled and refunded, and counted", async (t) => {
       const a = await confirmedBooking(h);
       const b = await confirmedBooking(h);
