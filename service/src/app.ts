@@ -88,7 +88,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.decorate("config", config);
   await app.register(errorHandler);
-  await app.register(metrics);
+  await app.register(metrics, { token: config.metricsToken });
   await app.register(database, { config, db: options.db, seed: options.seed });
   await app.register(providers, { config, providers: options.providers });
   await app.register(securityHeaders);

@@ -23,7 +23,13 @@ let env: NodeJS.ProcessEnv;
 
 t.before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "baw-admin-"));
-  env = { PATH: process.env.PATH, HOME: process.env.HOME, PGLITE_DIR: path.join(dir, "db"), LOG_LEVEL: "silent" };
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PROVIDER_MODE: "sandbox",
+    PGLITE_DIR: path.join(dir, "db"),
+    LOG_LEVEL: "silent",
+  };
 });
 t.teardown(async () => rm(dir, { recursive: true, force: true }));
 

@@ -10,6 +10,7 @@ import {
   scheduleSlot,
   startAttempt,
   type TestApp,
+  testMetricsToken,
   testSite,
   waitForStatus,
 } from "./helpers/app.js";
@@ -45,6 +46,33 @@ t.test("rate limits: our own 429 with Retry-After", async (t) => {
     payload: "{}",
   });
   t.equal(webhook.statusCode, 400, "webhooks are not limited (refused for their signature only)");
+});
+
+t.test("/metrics answers only a scraper with METRICS_TOKEN, and is off without one", async (t) => {
+  const h = await buildTestApp();
+  t.teardown(h.close);
+  const scrape = (authorization?: string) =>
+    h.app.inject({ url: "/metrics", headers: authorization ? { authorization } : {} });
+  for (const [what, authorization] of [
+    ["no token", undefined],
+    ["a wrong token", "Bearer not-the-metrics-token-but-as-long-as-it-0123"],
+    ["the token without Bearer", testMetricsToken],
+    ["a partner-shaped key", `Bearer baw_sk_AbCd1234_${"x".repeat(43)}`],
+  ] as const) {
+    const res = await scrape(authorization);
+    t.equal(res.statusCode, 401, `${what}: 401`);
+    t.match(res.json(), { error: "metrics_token_invalid", message: /^Authorization: / });
+    t.notMatch(res.body, /baw_funnel_total/, `${what}: no metrics`);
+  }
+  const ok = await scrape(`Bearer ${testMetricsToken}`);
+  t.equal(ok.statusCode, 200);
+  t.match(ok.body, /baw_funnel_total/);
+
+  const off = await buildTestApp({ env: { METRICS_TOKEN: "" } });
+  t.teardown(off.close);
+  const disabled = await off.app.inject({ url: "/metrics", headers: { authorization: `Bearer ${testMetricsToken}` } });
+  t.equal(disabled.statusCode, 404, "without METRICS_TOKEN /metrics is not served");
+  t.match(disabled.json(), { error: "metrics_disabled", message: /METRICS_TOKEN/ });
 });
 
 t.test("rate limits shared through Redis hold across two instances", async (t) => {
@@ -134,7 +162,7 @@ t.test("metrics and logs through a whole booking", async (t) => {
   });
 
   t.test("/metrics: the funnel, webhook outcomes and provider latency", async (t) => {
-    const res = await h.app.inject({ url: "/metrics" });
+    const res = await h.app.inject({ url: "/metrics", headers: { authorization: `Bearer ${testMetricsToken}` } });
     t.equal(res.statusCode, 200);
     t.match(String(res.headers["content-type"]), /text\/plain/);
     const metric = (name: string, labels: string) => {

@@ -476,7 +476,7 @@ export async function main(argv: string[], io: AdminIo = defaultIo): Promise<num
       return 0;
     }
     await run(parsed, io, async () => {
-      const config = loadConfig(io.env);
+      const config = loadConfig(io.env, { providers: false });
       db = await openDatabase(config.database);
       return { db, config };
     });
