@@ -5,7 +5,7 @@ import { builderWhere, decideBookability } from "../domain/bookability.js";
 import { notFound } from "../lib/errors.js";
 import { TtlCache } from "../lib/ttl-cache.js";
 import { requireSite } from "../plugins/sites.js";
-import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
+import { ErrorSchema, errorResponses, MoneySchema, text } from "../schemas/common.js";
 
 export const BookingConfigSchema = z
   .object({
@@ -103,7 +103,7 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
         summary: "Whether a builder can be booked, and what the widget needs to show",
         security: [{ siteKey: [] }],
         params: z.object({ idOrSlug: BuilderRefSchema }),
-        querystring: z.object({ siteKey: z.string().max(200).optional() }),
+        querystring: z.object({ siteKey: text().max(200).optional() }),
         response: {
           200: BookingConfigSchema,
           304: z.null().describe("Not modified"),
