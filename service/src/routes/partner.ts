@@ -143,7 +143,9 @@ const AttemptBodySchema = z
   .object({
     builder: BuilderRefSchema,
     sessionTypeId: z.string().regex(UUID, "must be a session type id (UUID)").optional(),
-    returnUrl: storable(z.url().max(2000)).describe("Page checkout returns to; must be on this key's return-URL allowlist"),
+    returnUrl: storable(z.url().max(2000)).describe(
+      "Page checkout returns to; must be on this key's return-URL allowlist",
+    ),
     customer: z
       .object({
         id: text().min(1).max(200).describe("Your id for the customer"),
