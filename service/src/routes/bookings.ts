@@ -9,6 +9,7 @@ import { domainContext } from "../domain/context.js";
 import { verifyCustomerToken } from "../domain/customer-token.js";
 import { chooseReturnUrl } from "../domain/return-urls.js";
 import { notFound } from "../lib/errors.js";
+import { widgetRoute } from "../plugins/cors.js";
 import { requireSite } from "../plugins/sites.js";
 import { ErrorSchema, errorResponses, MoneySchema, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
@@ -72,6 +73,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post(
     "/v1/booking-attempts",
     {
+      config: widgetRoute,
       preHandler: requireSite(),
       schema: {
         tags: ["public"],
@@ -98,6 +100,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post(
     "/v1/bookings",
     {
+      config: widgetRoute,
       preHandler: requireSite(),
       schema: {
         tags: ["public"],
@@ -130,6 +133,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get(
     "/v1/bookings/:bookingId",
     {
+      config: widgetRoute,
       schema: {
         tags: ["public"],
         summary: "Read a booking with its capability token (confirmation page)",
@@ -151,6 +155,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get(
     "/v1/bookings/by-checkout-session/:sessionId",
     {
+      config: widgetRoute,
       schema: {
         tags: ["public"],
         summary: "Read a booking by the session_id Stripe appends to the success URL",

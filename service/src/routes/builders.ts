@@ -4,6 +4,7 @@ import { z } from "zod";
 import { builderWhere, decideBookability } from "../domain/bookability.js";
 import { notFound } from "../lib/errors.js";
 import { TtlCache } from "../lib/ttl-cache.js";
+import { widgetRoute } from "../plugins/cors.js";
 import { requireSite } from "../plugins/sites.js";
 import { ErrorSchema, errorResponses, MoneySchema, text } from "../schemas/common.js";
 
@@ -97,6 +98,7 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get(
     "/v1/builders/:idOrSlug/booking-config",
     {
+      config: widgetRoute,
       preHandler: requireSite({ optionalForServers: true }),
       schema: {
         tags: ["public"],
