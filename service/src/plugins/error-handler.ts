@@ -120,7 +120,8 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
       ? {
           statusCode: 431,
           error: "headers_too_large",
-          message: "headers: the request line and headers are larger than this service accepts (16 KiB); shorten the URL",
+          message:
+            "headers: the request line and headers are larger than this service accepts (16 KiB); shorten the URL",
         }
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
         ? { statusCode: 408, error: "request_timeout", message: "request: not received in time", retryable: true }
