@@ -48,6 +48,8 @@ export const SITE_KEYS = {
 
 /** Defaults of `npm start`: stable ports, so every URL stays the same between runs. */
 export const DEFAULT_ENV = {
+  // The demo runs on the local fakes unless PROVIDER_MODE=live is set.
+  PROVIDER_MODE: "sandbox",
   PORT: "3000",
   SANDBOX_CALENDLY_PORT: "3100",
   SANDBOX_STRIPE_PORT: "3200",

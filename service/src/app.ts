@@ -10,7 +10,7 @@ import { startSweeper } from "./domain/holds.js";
 import { logDestination, loggerOptions, requestLogLevel } from "./logging.js";
 import cors from "./plugins/cors.js";
 import database from "./plugins/database.js";
-import errorHandler from "./plugins/error-handler.js";
+import errorHandler, { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./plugins/error-handler.js";
 import metrics from "./plugins/metrics.js";
 import providers, { type Providers } from "./plugins/providers.js";
 import rateLimit from "./plugins/rate-limit.js";
@@ -59,6 +59,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         : { ...loggerOptions(config.logLevel), ...options.logger, stream: options.logger?.stream ?? logDestination() },
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
+    // Errors raised before any route runs answer in the service's error shape too.
+    frameworkErrors,
+    clientErrorHandler,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
@@ -88,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.decorate("config", config);
   await app.register(errorHandler);
-  await app.register(metrics);
+  await app.register(metrics, { token: config.metricsToken });
   await app.register(database, { config, db: options.db, seed: options.seed });
   await app.register(providers, { config, providers: options.providers });
   await app.register(securityHeaders);

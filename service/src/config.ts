@@ -41,9 +41,22 @@ const boolFlag = z
   .optional()
   .transform((v) => v === "true" || v === "1");
 
+/** The four provider credentials, in the order problems name them. */
+const CREDENTIALS = [
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "CALENDLY_TOKEN",
+  "CALENDLY_WEBHOOK_SIGNING_KEY",
+] as const;
+
 const EnvSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    // No default: the sandbox is only ever chosen on purpose, and unset means live.
+    PROVIDER_MODE: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z.enum(["sandbox", "live"], { message: "must be sandbox or live" }).optional(),
+    ),
     HOST: z.string().trim().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -103,20 +116,16 @@ const EnvSchema = z
     MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+    METRICS_TOKEN: z
+      .string()
+      .trim()
+      .min(32, "must be at least 32 characters")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
     WEBHOOK_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     SIDE_EFFECT_CLAIM_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   })
   .superRefine((env, ctx) => {
-    const pair = (a: keyof typeof env, b: keyof typeof env) => {
-      if (env[a] && !env[b]) ctx.addIssue({ code: "custom", path: [b], message: `is required when ${a} is set` });
-    };
-    pair("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET");
-    pair("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY");
-    pair("CALENDLY_TOKEN", "CALENDLY_WEBHOOK_SIGNING_KEY");
-    pair("CALENDLY_WEBHOOK_SIGNING_KEY", "CALENDLY_TOKEN");
-    if (env.NODE_ENV === "production" && !env.BOOKING_TOKEN_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["BOOKING_TOKEN_SECRET"], message: "is required in production" });
-    }
     if (env.NODE_ENV === "production" && env.SANDBOX_HOLD_SECONDS) {
       ctx.addIssue({ code: "custom", path: ["SANDBOX_HOLD_SECONDS"], message: "is for the sandbox only" });
     }
@@ -124,8 +133,53 @@ const EnvSchema = z
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** What the provider mode requires of the credentials and of the booking-token secret. */
+function providerProblems(env: Env): string[] {
+  const problems: string[] = [];
+  const live = (env.PROVIDER_MODE ?? "live") === "live";
+  if (live) {
+    for (const name of CREDENTIALS) {
+      if (env[name]) continue;
+      problems.push(
+        env.PROVIDER_MODE
+          ? `${name} is required with PROVIDER_MODE=live`
+          : `${name} is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox runs the local fakes)`,
+      );
+    }
+  } else {
+    const pair = (a: (typeof CREDENTIALS)[number], b: (typeof CREDENTIALS)[number]) => {
+      if (env[a] && !env[b]) problems.push(`${b} is required when ${a} is set`);
+    };
+    pair("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET");
+    pair("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY");
+    pair("CALENDLY_TOKEN", "CALENDLY_WEBHOOK_SIGNING_KEY");
+    pair("CALENDLY_WEBHOOK_SIGNING_KEY", "CALENDLY_TOKEN");
+  }
+  if (env.NODE_ENV === "production" && env.PROVIDER_MODE === "sandbox") {
+    problems.push("PROVIDER_MODE must be live in production: the sandbox takes no real payments");
+  }
+  // The development secret is public: anything that can touch a real provider needs its own.
+  if (!env.BOOKING_TOKEN_SECRET) {
+    if (env.NODE_ENV === "production") problems.push("BOOKING_TOKEN_SECRET is required in production");
+    else if (live || CREDENTIALS.some((name) => env[name])) {
+      problems.push("BOOKING_TOKEN_SECRET is required with real provider credentials");
+    }
+  }
+  return problems;
+}
+
+export interface LoadConfigOptions {
+  /**
+   * false for tools that never call a provider nor sign a booking token (migrations, the admin
+   * CLI): the provider mode's requirements are not checked.
+   */
+  providers?: boolean;
+}
+
 export interface Config {
   env: Env["NODE_ENV"];
+  /** sandbox: a provider without credentials is served by the local fakes; live: every provider is real. */
+  providerMode: "sandbox" | "live";
   host: string;
   port: number;
   logLevel: Env["LOG_LEVEL"];
@@ -152,6 +206,8 @@ export interface Config {
   /** Signs the capability tokens that let a visitor read their booking. */
   bookingTokenSecret: string;
   rateLimit: { max: number; windowSeconds: number };
+  /** Bearer token /metrics requires; without one /metrics is not served. */
+  metricsToken?: string;
   /** How long each instance reuses a builder's booking config (0: never). */
   configCacheSeconds: number;
   /** Event-loop delay above which requests get 503 (0 turns the check off). */
@@ -178,20 +234,27 @@ export const sandboxSecrets = {
   calendlyWebhookSigningKey: "calendly-sandbox-signing-key",
 } as const;
 
-/** The booking-token secret used when none is configured; refused in production. */
+/** The booking-token secret used in the sandbox when none is configured; refused with any real provider. */
 export const developmentBookingTokenSecret = "baw-development-booking-token-secret-not-for-production";
 
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "environment"} ${i.message}`));
   }
   const env = parsed.data;
-  const stripeSandbox = !env.STRIPE_SECRET_KEY;
-  const calendlySandbox = !env.CALENDLY_TOKEN;
+  const problems = options.providers === false ? [] : providerProblems(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const providerMode = env.PROVIDER_MODE ?? "live";
+  // Live mode has every credential (checked above); sandbox mode fakes the providers left without.
+  const stripeSandbox = providerMode === "sandbox" && !env.STRIPE_SECRET_KEY;
+  const calendlySandbox = providerMode === "sandbox" && !env.CALENDLY_TOKEN;
+  const orSandbox = (value: string | undefined, sandboxValue: string, sandbox: boolean) =>
+    value ?? (sandbox ? sandboxValue : "");
   const holdSeconds = env.SANDBOX_HOLD_SECONDS && stripeSandbox ? env.SANDBOX_HOLD_SECONDS : env.HOLD_MINUTES * 60;
   return {
     env: env.NODE_ENV,
+    providerMode,
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
@@ -204,15 +267,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     appUrl: env.APP_URL,
     stripe: {
       sandbox: stripeSandbox,
-      secretKey: env.STRIPE_SECRET_KEY ?? sandboxSecrets.stripeSecretKey,
-      webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? sandboxSecrets.stripeWebhookSecret,
+      secretKey: orSandbox(env.STRIPE_SECRET_KEY, sandboxSecrets.stripeSecretKey, stripeSandbox),
+      webhookSecret: orSandbox(env.STRIPE_WEBHOOK_SECRET, sandboxSecrets.stripeWebhookSecret, stripeSandbox),
       // Only with real credentials: in sandbox mode the service starts its own fake Stripe.
       apiBase: stripeSandbox ? undefined : env.STRIPE_API_BASE,
     },
     calendly: {
       sandbox: calendlySandbox,
-      token: env.CALENDLY_TOKEN ?? sandboxSecrets.calendlyToken,
-      webhookSigningKey: env.CALENDLY_WEBHOOK_SIGNING_KEY ?? sandboxSecrets.calendlyWebhookSigningKey,
+      token: orSandbox(env.CALENDLY_TOKEN, sandboxSecrets.calendlyToken, calendlySandbox),
+      webhookSigningKey: orSandbox(
+        env.CALENDLY_WEBHOOK_SIGNING_KEY,
+        sandboxSecrets.calendlyWebhookSigningKey,
+        calendlySandbox,
+      ),
       apiBase: env.CALENDLY_API_BASE,
       origin: new URL(env.CALENDLY_ORIGIN).origin,
       liamEventUrl: env.CALENDLY_EVENT_URL,
@@ -222,6 +289,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sandboxPorts: { stripe: env.SANDBOX_STRIPE_PORT, calendly: env.SANDBOX_CALENDLY_PORT },
     bookingTokenSecret: env.BOOKING_TOKEN_SECRET ?? developmentBookingTokenSecret,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
+    metricsToken: env.METRICS_TOKEN,
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     configCacheSeconds: env.CONFIG_CACHE_SECONDS,
     timeouts: { webhookLockMs: env.WEBHOOK_LOCK_TIMEOUT_MS, sideEffectClaimMs: env.SIDE_EFFECT_CLAIM_TIMEOUT_MS },

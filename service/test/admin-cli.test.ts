@@ -23,7 +23,13 @@ let env: NodeJS.ProcessEnv;
 
 t.before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "baw-admin-"));
-  env = { PATH: process.env.PATH, HOME: process.env.HOME, PGLITE_DIR: path.join(dir, "db"), LOG_LEVEL: "silent" };
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PROVIDER_MODE: "sandbox",
+    PGLITE_DIR: path.join(dir, "db"),
+    LOG_LEVEL: "silent",
+  };
 });
 t.teardown(async () => rm(dir, { recursive: true, force: true }));
 
@@ -96,6 +102,7 @@ t.test("bad usage exits 2 with one line naming the flag", async (t) => {
       [...site, "--customer-token-secret", "s".repeat(32), "--jwks-url", "https://a.example/jwks"],
       /^admin: --jwks-url: .*not both/,
     ],
+    [[...site, "--jwks-url", "https://a.example/jwks"], /^admin: --token-audience: is required with --jwks-url/],
     [["sites", "update"], /^admin: <publishable-key>: is required/],
     [["partner-keys", "create", "--name", "P", "--scope", "bookings:delete"], /^admin: --scope: .*bookings:delete/],
     [["partner-keys", "create", "--name", "P", "--scope", "bookings:write"], /^admin: --return-url: .*bookings:write/],
@@ -241,4 +248,34 @@ t.test("sites, partner keys: create, list, revoke", async (t) => {
   } finally {
     await again.close();
   }
+});
+
+t.test("a site verifying customer tokens through a JWKS names the audience and issuer", async (t) => {
+  const run = await adminInProcess(
+    "sites",
+    "create",
+    "--name",
+    "SSO shop",
+    "--origin",
+    "https://sso.example",
+    "--return-url",
+    "https://sso.example/booked",
+    "--require-customer-token",
+    "--jwks-url",
+    "https://idp.example/.well-known/jwks.json",
+    "--token-audience",
+    "baw-booking",
+    "--token-issuer",
+    "https://idp.example/",
+  );
+  t.equal(run.code, 0, run.stderr);
+  t.match(
+    run.stdout,
+    /customer token: required \(JWKS https:\/\/idp\.example\/\.well-known\/jwks\.json, aud baw-booking, iss https:\/\/idp\.example\/\)/,
+  );
+  const sites = JSON.parse((await adminInProcess("sites", "list", "--json")).stdout) as Record<string, unknown>[];
+  t.match(
+    sites.find((s) => s.name === "SSO shop"),
+    { customerTokenAudience: "baw-booking", customerTokenIssuer: "https://idp.example/" },
+  );
 });

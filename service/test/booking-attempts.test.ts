@@ -245,3 +245,135 @@ t.test("a site that requires signed-in customers", async (t) => {
     t.equal(res.json().error, "customer_tokens_not_configured");
   });
 });
+
+t.test("audience and issuer: enforced when the site names them", async (t) => {
+  const secret = new TextEncoder().encode(membersSite.customerTokenSecret);
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (claims: Record<string, unknown>) =>
+    new SignJWT({ sub: "cust_7", ...claims })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(secret);
+  await h.db.prisma.site.update({
+    where: { publishableKey: membersSite.publishableKey },
+    data: { customerTokenAudience: "booking.members.example", customerTokenIssuer: "https://members.example" },
+  });
+  h.app.sites.invalidate();
+  t.teardown(async () => {
+    await h.db.prisma.site.update({
+      where: { publishableKey: membersSite.publishableKey },
+      data: { customerTokenAudience: null, customerTokenIssuer: null },
+    });
+    h.app.sites.invalidate();
+  });
+  const cases: [string, Record<string, unknown>, number, RegExp?][] = [
+    ["no aud or iss", {}, 401, /customerToken: /],
+    ["another audience", { aud: "other-app", iss: "https://members.example" }, 401, /another audience/],
+    ["another issuer", { aud: "booking.members.example", iss: "https://evil.example" }, 401, /another issuer/],
+    ["the right audience and issuer", { aud: "booking.members.example", iss: "https://members.example" }, 201],
+    ["the audience among others", { aud: ["x", "booking.members.example"], iss: "https://members.example" }, 201],
+  ];
+  for (const [what, claims, status, message] of cases) {
+    const res = await attempt({ builder: "liam", customerToken: await sign(claims) }, membersHeaders);
+    t.equal(res.statusCode, status, `${what}: ${res.body}`);
+    if (message) t.match(res.json(), { error: "customer_token_invalid", message }, what);
+  }
+});
+
+t.test("tokens verified through a site's JWKS: rotation and an unreachable key set", async (t) => {
+  const { createServer } = await import("node:http");
+  const { exportJWK, generateKeyPair } = await import("jose");
+  const { jwksSettings } = await import("../src/domain/customer-token.js");
+  // A rotation refetches the set at once here; the service waits its cooldown between refetches.
+  const cooldown = jwksSettings.cooldownMs;
+  jwksSettings.cooldownMs = 0;
+  t.teardown(() => {
+    jwksSettings.cooldownMs = cooldown;
+  });
+
+  const keyPair = async (kid: string) => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" } };
+  };
+  const first = await keyPair("key-2025");
+  const second = await keyPair("key-2026");
+  let published = [first.jwk];
+  let fetches = 0;
+  let failing = false;
+  const server = createServer((_req, res) => {
+    fetches++;
+    if (failing) return res.writeHead(500).end("down");
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: published }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+
+  const jwksSite = {
+    name: "SSO site",
+    publishableKey: "pk_test_sso",
+    allowedOrigins: ["https://sso.example"],
+    returnUrlAllowlist: ["https://sso.example/done"],
+    requireCustomerToken: true,
+  };
+  await h.db.prisma.site.create({
+    data: {
+      ...jwksSite,
+      customerTokenJwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      customerTokenAudience: "baw-booking",
+      customerTokenIssuer: "https://idp.example",
+    },
+  });
+  const ssoHeaders = { "x-baw-site-key": jwksSite.publishableKey, origin: jwksSite.allowedOrigins[0]! };
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (key: Awaited<ReturnType<typeof keyPair>>, claims: Record<string, unknown> = {}) =>
+    new SignJWT({ sub: "sso_user", aud: "baw-booking", iss: "https://idp.example", ...claims })
+      .setProtectedHeader({ alg: "ES256", kid: key.kid })
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(key.privateKey);
+  const ssoAttempt = async (customerToken: string) => attempt({ builder: "liam", customerToken }, ssoHeaders);
+
+  const ok = await ssoAttempt(await sign(first));
+  t.equal(ok.statusCode, 201, `a token signed by the published key: ${ok.body}`);
+  const otherAudience = await ssoAttempt(await sign(first, { aud: "another-app" }));
+  t.equal(otherAudience.statusCode, 401, "a token the same identity provider issued for another app");
+  t.match(otherAudience.json().message, /another audience/);
+
+  // The identity provider rotates: the new key is published, the old one withdrawn.
+  published = [second.jwk];
+  const fetchesBefore = fetches;
+  const rotated = await ssoAttempt(await sign(second));
+  t.equal(rotated.statusCode, 201, `a token signed by the new key: ${rotated.body}`);
+  t.ok(fetches > fetchesBefore, "the unknown key made the service fetch the set again");
+  const withdrawn = await ssoAttempt(await sign(first));
+  t.equal(withdrawn.statusCode, 401, "a token signed by the withdrawn key");
+  t.match(withdrawn.json(), { error: "customer_token_invalid", message: /key the site's JWKS does not publish/ });
+
+  // The key set cannot be fetched: a retryable 503, not a 401 that blames the visitor's token.
+  const unknownKey = await keyPair("key-2027");
+  failing = true;
+  const down = await ssoAttempt(await sign(unknownKey));
+  t.equal(down.statusCode, 503, down.body);
+  t.match(down.json(), { error: "customer_token_keys_unavailable", retryable: true, message: /JWKS/ });
+
+  await h.db.prisma.site.update({
+    where: { publishableKey: jwksSite.publishableKey },
+    data: { customerTokenJwksUrl: "http://127.0.0.1:1/jwks.json" },
+  });
+  h.app.sites.invalidate();
+  const unreachable = await ssoAttempt(await sign(first));
+  t.equal(unreachable.statusCode, 503, `an unreachable JWKS URL: ${unreachable.body}`);
+  t.equal(unreachable.json().error, "customer_token_keys_unavailable");
+
+  await h.db.prisma.site.update({
+    where: { publishableKey: jwksSite.publishableKey },
+    data: { customerTokenAudience: null },
+  });
+  h.app.sites.invalidate();
+  const noAudience = await ssoAttempt(await sign(first));
+  t.equal(noAudience.statusCode, 400, "a JWKS site must name the audience it expects");
+  t.match(noAudience.json(), { error: "customer_tokens_not_configured", message: /audience/ });
+});

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import t from "tap";
 import { sandboxSecrets } from "../src/config.js";
+import { issuePartnerKey, randomBase62, revokePartnerKey } from "../src/domain/partner-keys.js";
 import {
   buildTestApp,
   pendingBooking,
@@ -10,6 +11,7 @@ import {
   scheduleSlot,
   startAttempt,
   type TestApp,
+  testMetricsToken,
   testSite,
   waitForStatus,
 } from "./helpers/app.js";
@@ -45,6 +47,68 @@ t.test("rate limits: our own 429 with Retry-After", async (t) => {
     payload: "{}",
   });
   t.equal(webhook.statusCode, 400, "webhooks are not limited (refused for their signature only)");
+});
+
+t.test("rate limits: only a verified partner key earns its own bucket", async (t) => {
+  const h = await buildTestApp({ env: { RATE_LIMIT_MAX: "3", RATE_LIMIT_WINDOW_SECONDS: "600" } });
+  t.teardown(h.close);
+  const { key } = await issuePartnerKey(h.db.prisma, { name: "Acme", scopes: ["builders:read"] });
+  const madeUp = () => `Bearer baw_sk_${randomBase62(8)}_${randomBytes(32).toString("base64url")}`;
+  const partner = (remoteAddress: string, authorization: string) =>
+    h.app.inject({ url: "/v1/partner/builders", headers: { authorization }, remoteAddress });
+
+  const guesses: number[] = [];
+  for (let i = 0; i < 6; i++) guesses.push((await partner("10.9.0.1", madeUp())).statusCode);
+  t.same(guesses, [401, 401, 401, 429, 429, 429], "a fresh made-up key per request does not open a fresh bucket");
+
+  const revoked = await issuePartnerKey(h.db.prisma, { name: "Gone", scopes: ["builders:read"] });
+  await revokePartnerKey(h.db.prisma, revoked.record.prefix);
+  const widget = (remoteAddress: string, authorization: string) =>
+    h.app.inject({
+      url: "/v1/builders/liam/booking-config",
+      headers: { ...h.siteHeaders, authorization },
+      remoteAddress,
+    });
+  const mixed = [
+    (await widget("10.9.0.2", madeUp())).statusCode,
+    (await widget("10.9.0.2", `Bearer ${revoked.key}`)).statusCode,
+    (await partner("10.9.0.2", `Bearer ${revoked.key}`)).statusCode,
+    (await widget("10.9.0.2", madeUp())).statusCode,
+  ];
+  t.same(mixed, [200, 200, 401, 429], "made-up and revoked keys count against the address, on every route");
+
+  const verified: number[] = [];
+  for (let i = 0; i < 4; i++) verified.push((await partner("10.9.0.2", `Bearer ${key}`)).statusCode);
+  t.same(verified, [200, 200, 200, 429], "a verified key has its own bucket, limited too");
+  t.equal((await partner("10.9.0.3", `Bearer ${key}`)).statusCode, 429, "the key's bucket, whatever its address");
+  t.equal((await widget("10.9.0.3", madeUp())).statusCode, 200, "and the addresses keep theirs");
+});
+
+t.test("/metrics answers only a scraper with METRICS_TOKEN, and is off without one", async (t) => {
+  const h = await buildTestApp();
+  t.teardown(h.close);
+  const scrape = (authorization?: string) =>
+    h.app.inject({ url: "/metrics", headers: authorization ? { authorization } : {} });
+  for (const [what, authorization] of [
+    ["no token", undefined],
+    ["a wrong token", "Bearer not-the-metrics-token-but-as-long-as-it-0123"],
+    ["the token without Bearer", testMetricsToken],
+    ["a partner-shaped key", `Bearer baw_sk_AbCd1234_${"x".repeat(43)}`],
+  ] as const) {
+    const res = await scrape(authorization);
+    t.equal(res.statusCode, 401, `${what}: 401`);
+    t.match(res.json(), { error: "metrics_token_invalid", message: /^Authorization: / });
+    t.notMatch(res.body, /baw_funnel_total/, `${what}: no metrics`);
+  }
+  const ok = await scrape(`Bearer ${testMetricsToken}`);
+  t.equal(ok.statusCode, 200);
+  t.match(ok.body, /baw_funnel_total/);
+
+  const off = await buildTestApp({ env: { METRICS_TOKEN: "" } });
+  t.teardown(off.close);
+  const disabled = await off.app.inject({ url: "/metrics", headers: { authorization: `Bearer ${testMetricsToken}` } });
+  t.equal(disabled.statusCode, 404, "without METRICS_TOKEN /metrics is not served");
+  t.match(disabled.json(), { error: "metrics_disabled", message: /METRICS_TOKEN/ });
 });
 
 t.test("rate limits shared through Redis hold across two instances", async (t) => {
@@ -134,7 +198,7 @@ t.test("metrics and logs through a whole booking", async (t) => {
   });
 
   t.test("/metrics: the funnel, webhook outcomes and provider latency", async (t) => {
-    const res = await h.app.inject({ url: "/metrics" });
+    const res = await h.app.inject({ url: "/metrics", headers: { authorization: `Bearer ${testMetricsToken}` } });
     t.equal(res.statusCode, 200);
     t.match(String(res.headers["content-type"]), /text\/plain/);
     const metric = (name: string, labels: string) => {

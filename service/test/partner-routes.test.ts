@@ -25,7 +25,12 @@ const keys = {} as Record<"full" | "readOnly" | "revoked" | "other", { key: stri
 const RETURN_URL = "https://partner.example/booked";
 
 t.before(async () => {
-  const config = loadConfig({ PGLITE_DIR: "memory://", LOG_LEVEL: "silent", RATE_LIMIT_MAX: "100000" });
+  const config = loadConfig({
+    PROVIDER_MODE: "sandbox",
+    PGLITE_DIR: "memory://",
+    LOG_LEVEL: "silent",
+    RATE_LIMIT_MAX: "100000",
+  });
   db = await openDatabase(config.database);
   await seedDatabase(db.prisma);
   // The pieces the partner API needs, without under-pressure (whose event-loop limit trips on a

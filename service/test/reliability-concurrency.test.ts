@@ -5,6 +5,7 @@ import t from "tap";
 import {
   apiCancellations,
   type ClusterBooking,
+  clusterSecrets,
   deliverUntilOk,
   eventually,
   freeSlot,
@@ -164,7 +165,10 @@ t.test("the hold sweeper on two instances at once releases each expired hold onc
 async function funnelExpired(): Promise<number[]> {
   return Promise.all(
     c.instances.map(async (i) => {
-      const res = await request(i.url, { path: "/metrics" });
+      const res = await request(i.url, {
+        path: "/metrics",
+        headers: { authorization: `Bearer ${clusterSecrets.metricsToken}` },
+      });
       const line = res.body.split("\n").find((l) => l.startsWith('baw_funnel_total{step="expired"}'));
       return line ? Number(line.split(" ").pop()) : 0;
     }),

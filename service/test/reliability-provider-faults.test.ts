@@ -28,16 +28,23 @@ import {
 } from "./helpers/cluster.js";
 
 t.test("the provider settings the multi-process tests rely on", async (t) => {
+  const sandbox = { PROVIDER_MODE: "sandbox" };
   const live = {
+    ...sandbox,
+    BOOKING_TOKEN_SECRET: "b".repeat(40),
     STRIPE_SECRET_KEY: "sk_test_abc123",
     STRIPE_WEBHOOK_SECRET: "whsec_abc",
     STRIPE_API_BASE: "http://127.0.0.1:4242",
   };
   t.equal(loadConfig(live).stripe.apiBase, "http://127.0.0.1:4242", "STRIPE_API_BASE points the real client elsewhere");
-  t.equal(loadConfig({ STRIPE_API_BASE: "http://127.0.0.1:4242" }).stripe.apiBase, undefined, "not in sandbox mode");
+  t.equal(
+    loadConfig({ ...sandbox, STRIPE_API_BASE: "http://127.0.0.1:4242" }).stripe.apiBase,
+    undefined,
+    "not for the sandbox's own fake",
+  );
   t.throws(() => loadConfig({ ...live, STRIPE_API_BASE: "http://127.0.0.1:4242/v1" }), /STRIPE_API_BASE must be/);
-  t.same(loadConfig({}).timeouts, { webhookLockMs: 60_000, sideEffectClaimMs: 60_000 }, "lock and claim: 60 s");
-  t.same(loadConfig({ WEBHOOK_LOCK_TIMEOUT_MS: "1500", SIDE_EFFECT_CLAIM_TIMEOUT_MS: "3000" }).timeouts, {
+  t.same(loadConfig(sandbox).timeouts, { webhookLockMs: 60_000, sideEffectClaimMs: 60_000 }, "lock and claim: 60 s");
+  t.same(loadConfig({ ...sandbox, WEBHOOK_LOCK_TIMEOUT_MS: "1500", SIDE_EFFECT_CLAIM_TIMEOUT_MS: "3000" }).timeouts, {
     webhookLockMs: 1500,
     sideEffectClaimMs: 3000,
   });

@@ -1,8 +1,17 @@
 // The headers every answer carries: the API's security set and request id, CORS only on the
 // widget's routes, and helmet's document headers only on the HTML of /docs.
 import t from "tap";
-import { apiSecurityHeaders } from "../src/plugins/security-headers.js";
 import { buildTestApp, testSite } from "./helpers/app.js";
+
+/** The security set every API answer carries (helmet, configured for JSON). */
+const apiSecurityHeaders = {
+  "content-security-policy": "default-src 'none';frame-ancestors 'none'",
+  "cross-origin-resource-policy": "cross-origin",
+  "referrer-policy": "no-referrer",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+};
 
 const h = await buildTestApp({ env: { RATE_LIMIT_MAX: "40", RATE_LIMIT_WINDOW_SECONDS: "60" } });
 t.teardown(h.close);
@@ -53,17 +62,29 @@ t.test("CORS: reflected on widget routes, never on partner, webhook or ops route
 
 t.test("CORS preflight: 204 on widget routes, 400 when incomplete, 404 elsewhere", async (t) => {
   const preflight = (url: string, headers: Record<string, string>) => h.app.inject({ method: "OPTIONS", url, headers });
-  const ok = await preflight("/v1/bookings", { origin, "access-control-request-method": "POST" });
-  t.equal(ok.statusCode, 204);
-  t.equal(ok.headers["content-length"], "0", "an explicit empty body (Safari waits for one otherwise)");
-  t.equal(ok.headers["access-control-allow-methods"], "GET, POST, OPTIONS");
-  t.match(ok.headers, apiSecurityHeaders, "preflights carry the security set too");
+  for (const url of [
+    "/v1/bookings",
+    "/v1/booking-attempts",
+    "/v1/builders/liam/booking-config",
+    "/v1/bookings/8d4c3b7e-0b1e-4c55-9d2c-6f7d1d8a9e01",
+    "/v1/bookings/by-checkout-session/cs_test_abcdefgh",
+  ]) {
+    const ok = await preflight(url, { origin, "access-control-request-method": "POST" });
+    t.equal(ok.statusCode, 204, `${url}: 204`);
+    t.equal(ok.headers["content-length"], "0", "an explicit empty body (Safari waits for one otherwise)");
+    t.equal(ok.headers["access-control-allow-origin"], origin);
+    t.equal(ok.headers["access-control-allow-methods"], "GET, POST, OPTIONS");
+    t.equal(ok.headers["access-control-allow-headers"], "Content-Type, Authorization, X-Baw-Site-Key, If-None-Match");
+    t.equal(ok.headers["access-control-max-age"], "600");
+    t.match(ok.headers, apiSecurityHeaders, "preflights carry the security set too");
+  }
 
   const noMethod = await preflight("/v1/bookings", { origin });
   t.equal(noMethod.statusCode, 400);
-  t.match(noMethod.body, /Access-Control-Request-Method/);
+  t.match(noMethod.json(), { statusCode: 400, error: "validation_error", field: "Access-Control-Request-Method" });
   const noOrigin = await preflight("/v1/bookings", { "access-control-request-method": "POST" });
   t.equal(noOrigin.statusCode, 400);
+  t.match(noOrigin.json(), { statusCode: 400, error: "validation_error", field: "Origin" });
 
   for (const url of ["/v1/partner/bookings", "/webhooks/stripe", "/health"]) {
     const res = await preflight(url, { origin, "access-control-request-method": "POST" });
@@ -71,6 +92,39 @@ t.test("CORS preflight: 204 on widget routes, 400 when incomplete, 404 elsewhere
     t.notOk(res.headers["access-control-allow-origin"], `${url}: no allow-origin`);
     t.notOk(res.headers["access-control-allow-methods"], `${url}: no allow-methods`);
   }
+});
+
+t.test("CORS follows the route the router matched, not the URL string", async (t) => {
+  const foreign = "https://evil.example";
+  // The router decodes %70 to p: these are the partner routes, whatever the URL looks like.
+  for (const url of [
+    "/v1/%70artner/bookings",
+    "/v1/partner%2Fbookings",
+    "/v1/PARTNER/bookings",
+    "/v1//partner/bookings",
+  ]) {
+    const preflight = await h.app.inject({
+      method: "OPTIONS",
+      url,
+      headers: {
+        origin: foreign,
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "authorization",
+      },
+    });
+    t.not(preflight.statusCode, 204, `OPTIONS ${url}: no successful preflight`);
+    t.notOk(preflight.headers["access-control-allow-origin"], `OPTIONS ${url}: no allow-origin`);
+    t.notOk(preflight.headers["access-control-allow-headers"], `OPTIONS ${url}: no allow-headers`);
+    const read = await h.app.inject({ url, headers: { origin: foreign, authorization: "Bearer baw_sk_x" } });
+    t.notOk(read.headers["access-control-allow-origin"], `GET ${url}: no allow-origin`);
+  }
+  // And a widget route reached through an encoded URL still gets the widget's CORS.
+  const encoded = await h.app.inject({
+    url: "/v1/builders/%6Ciam/booking-config",
+    headers: { ...h.siteHeaders, origin },
+  });
+  t.equal(encoded.statusCode, 200);
+  t.equal(encoded.headers["access-control-allow-origin"], origin);
 });
 
 t.test("the docs page gets helmet's document headers and swagger-ui's own CSP", async (t) => {

@@ -1,5 +1,10 @@
 import t from "tap";
-import { signatureHeader, verifySignature } from "../src/providers/webhook-signature.js";
+import {
+  signatureHeader,
+  signatureTimestamp,
+  verifySignature,
+  withinTolerance,
+} from "../src/providers/webhook-signature.js";
 
 const secret = "whsec_test";
 const body = '{"id":"evt_1"}';
@@ -25,6 +30,22 @@ t.test("rejections name their reason", async (t) => {
     ok: false,
     reason: "stale",
   });
+  t.same(verifySignature(signatureHeader(secret, body, now + 301), body, secret, 300, now), {
+    ok: false,
+    reason: "stale",
+  });
+  t.ok(verifySignature(signatureHeader(secret, body, now + 300), body, secret, 300, now).ok, "the edge is inside");
+});
+
+t.test("the tolerance holds in both directions", async (t) => {
+  t.ok(withinTolerance(1000, 300, 1300));
+  t.ok(withinTolerance(1300, 300, 1000));
+  t.notOk(withinTolerance(1000, 300, 1301), "too old");
+  t.notOk(withinTolerance(4600, 300, 1000), "an hour in the future");
+  t.equal(signatureTimestamp("t=123,v1=ab"), 123);
+  t.equal(signatureTimestamp("v1=ab, t=77"), 77);
+  t.equal(signatureTimestamp("v1=ab"), undefined);
+  t.equal(signatureTimestamp(undefined), undefined);
 });
 
 t.test("any v1 entry may match, as during secret rotation", async (t) => {

@@ -12,9 +12,13 @@ export const widgetHeaders = {
   accept: "application/json",
 };
 
-/** Environment shared by every service child: quiet sandbox, rate limit out of the way. */
+/**
+ * Environment shared by every service child: quiet sandbox, rate limit out of the way. Not
+ * NODE_ENV=production, which refuses the sandbox; the service reads NODE_ENV only at start-up.
+ */
 export const serviceEnv = {
-  NODE_ENV: "production",
+  NODE_ENV: "development",
+  PROVIDER_MODE: "sandbox",
   LOG_LEVEL: "info",
   // The limiter still runs on every request; only its ceiling is raised so load is not refused.
   RATE_LIMIT_MAX: "1000000000",

@@ -22,10 +22,12 @@ export const HELP = `Usage: npm run admin -- <command> [flags]
 Sites (embedding pages; a publishable key names the origins that may use the widget):
   sites create --name NAME --origin ORIGIN [--origin …] --return-url URL [--return-url …]
                [--require-customer-token] [--customer-token-secret SECRET | --jwks-url URL]
+               [--token-audience AUD] [--token-issuer ISS]
   sites list [--json]
   sites update <publishable-key> [--name NAME] [--origin ORIGIN …] [--return-url URL …]
                [--require-customer-token | --no-require-customer-token]
                [--customer-token-secret SECRET | --jwks-url URL]
+               [--token-audience AUD] [--token-issuer ISS]
 
 Partner keys (server-to-server secret keys):
   partner-keys create --name NAME --scope SCOPE [--scope …] [--return-url URL …]
@@ -40,6 +42,8 @@ Flags:
   --require-customer-token
                   visitors must bring a customer token signed with --customer-token-secret
                   (HS256, 32+ characters) or by a key in --jwks-url
+  --token-audience, --token-issuer
+                  the aud and iss a customer token must carry; --jwks-url needs --token-audience
   --json          machine-readable output (lists)
   -h, --help      this help
 
@@ -134,7 +138,10 @@ function onOrigins(flag: string, urls: readonly string[], origins: readonly stri
   }
 }
 
-function verifierRules(flags: { "customer-token-secret"?: string; "jwks-url"?: string }, ctx: z.RefinementCtx) {
+function verifierRules(
+  flags: { "customer-token-secret"?: string; "jwks-url"?: string; "token-audience"?: string },
+  ctx: z.RefinementCtx,
+) {
   if (flags["customer-token-secret"] && flags["jwks-url"]) {
     ctx.addIssue({
       code: "custom",
@@ -144,6 +151,9 @@ function verifierRules(flags: { "customer-token-secret"?: string; "jwks-url"?: s
   }
 }
 
+/** An expected `aud` or `iss` claim. */
+const claimSchema = z.string().trim().min(1).max(500);
+
 const SiteCreateSchema = z
   .object({
     name: nameSchema,
@@ -152,10 +162,19 @@ const SiteCreateSchema = z
     "require-customer-token": z.boolean().default(false),
     "customer-token-secret": secretSchema.optional(),
     "jwks-url": httpUrlSchema.optional(),
+    "token-audience": claimSchema.optional(),
+    "token-issuer": claimSchema.optional(),
   })
   .superRefine((f, ctx) => {
     onOrigins("return-url", f["return-url"], f.origin, ctx);
     verifierRules(f, ctx);
+    if (f["jwks-url"] && !f["token-audience"]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["token-audience"],
+        message: "is required with --jwks-url (tokens the identity provider issued for other apps are refused)",
+      });
+    }
     if (f["require-customer-token"] && !f["customer-token-secret"] && !f["jwks-url"]) {
       ctx.addIssue({
         code: "custom",
@@ -174,6 +193,8 @@ const SiteUpdateSchema = z
     "no-require-customer-token": z.boolean().optional(),
     "customer-token-secret": secretSchema.optional(),
     "jwks-url": httpUrlSchema.optional(),
+    "token-audience": claimSchema.optional(),
+    "token-issuer": claimSchema.optional(),
   })
   .superRefine((f, ctx) => {
     verifierRules(f, ctx);
@@ -235,6 +256,8 @@ const commands: Record<string, { options: OptionSpec; positionals: string[] }> =
       "require-customer-token": { type: "boolean" },
       "customer-token-secret": { type: "string" },
       "jwks-url": { type: "string" },
+      "token-audience": { type: "string" },
+      "token-issuer": { type: "string" },
     },
     positionals: [],
   },
@@ -248,6 +271,8 @@ const commands: Record<string, { options: OptionSpec; positionals: string[] }> =
       "no-require-customer-token": { type: "boolean" },
       "customer-token-secret": { type: "string" },
       "jwks-url": { type: "string" },
+      "token-audience": { type: "string" },
+      "token-issuer": { type: "string" },
     },
     positionals: ["publishable-key"],
   },
@@ -319,7 +344,7 @@ function parseCommand(argv: string[]): Parsed | "help" {
 // ---- commands -----------------------------------------------------------------------------
 
 function isTestMode(config: Config): boolean {
-  return config.stripe.sandbox || /^(sk|rk)_test_/.test(config.stripe.secretKey);
+  return !/^(sk|rk)_live_/.test(config.stripe.secretKey);
 }
 
 function describeSite(site: Site): string[] {
@@ -333,7 +358,9 @@ function describeSite(site: Site): string[] {
     `${site.publishableKey}  ${site.name}`,
     `  origins:        ${site.allowedOrigins.join(", ") || "(none)"}`,
     `  return URLs:    ${site.returnUrlAllowlist.join(", ") || "(none)"}`,
-    `  customer token: ${token} (${verifier})`,
+    `  customer token: ${token} (${verifier}` +
+      `${site.customerTokenAudience ? `, aud ${site.customerTokenAudience}` : ""}` +
+      `${site.customerTokenIssuer ? `, iss ${site.customerTokenIssuer}` : ""})`,
   ];
 }
 
@@ -369,6 +396,8 @@ async function run(parsed: Parsed, io: AdminIo, open: () => Promise<{ db: Databa
           requireCustomerToken: input["require-customer-token"],
           customerTokenSecret: input["customer-token-secret"] ?? null,
           customerTokenJwksUrl: input["jwks-url"] ?? null,
+          customerTokenAudience: input["token-audience"] ?? null,
+          customerTokenIssuer: input["token-issuer"] ?? null,
         },
       });
       io.out(`Created site "${site.name}". Its publishable key (safe to put in pages):`);
@@ -408,6 +437,12 @@ async function run(parsed: Parsed, io: AdminIo, open: () => Promise<{ db: Databa
         : input["no-require-customer-token"]
           ? false
           : site.requireCustomerToken;
+      const audience = input["token-audience"] ?? site.customerTokenAudience;
+      if (jwks && !audience) {
+        throw new UsageError(
+          "--token-audience: is required with --jwks-url (tokens the identity provider issued for other apps are refused)",
+        );
+      }
       if (require && !secret && !jwks) {
         throw new UsageError(
           "--require-customer-token: needs --customer-token-secret or --jwks-url to verify the tokens",
@@ -422,6 +457,8 @@ async function run(parsed: Parsed, io: AdminIo, open: () => Promise<{ db: Databa
           requireCustomerToken: require,
           customerTokenSecret: secret,
           customerTokenJwksUrl: jwks,
+          customerTokenAudience: audience,
+          customerTokenIssuer: input["token-issuer"] ?? site.customerTokenIssuer,
         },
       });
       io.out(`Updated site "${updated.name}" (running services pick it up within 15 s):`);
@@ -476,7 +513,7 @@ export async function main(argv: string[], io: AdminIo = defaultIo): Promise<num
       return 0;
     }
     await run(parsed, io, async () => {
-      const config = loadConfig(io.env);
+      const config = loadConfig(io.env, { providers: false });
       db = await openDatabase(config.database);
       return { db, config };
     });

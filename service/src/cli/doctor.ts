@@ -56,6 +56,9 @@ const CONFIG_FIXES: Record<string, string> = {
   SWEEP_INTERVAL_SECONDS: "set SWEEP_INTERVAL_SECONDS between 1 and 3600",
   SANDBOX_STRIPE_PORT: "set SANDBOX_STRIPE_PORT to a port number, or 0 for any free port",
   SANDBOX_CALENDLY_PORT: "set SANDBOX_CALENDLY_PORT to a port number, or 0 for any free port",
+  PROVIDER_MODE:
+    "set PROVIDER_MODE=live with every credential, or PROVIDER_MODE=sandbox (never in production) for the local fakes",
+  METRICS_TOKEN: "set METRICS_TOKEN to 32+ random characters, e.g. `openssl rand -hex 32`",
   BOOKING_TOKEN_SECRET: "set BOOKING_TOKEN_SECRET to 32+ random characters, e.g. `openssl rand -base64 48`",
   MAX_EVENT_LOOP_DELAY_MS: "set MAX_EVENT_LOOP_DELAY_MS to milliseconds (0 turns the check off)",
   RATE_LIMIT_MAX: "set RATE_LIMIT_MAX to a positive integer",
@@ -148,10 +151,12 @@ export async function doctorMain(io: DoctorIo): Promise<number> {
   try {
     // The same fakes the service starts (plugins/providers.ts), on free ports so a running
     // service keeps its own; they deliver to where the service's fakes would.
-    ({ stripe: fakeStripe, calendly: fakeCalendly } = await startSandbox(config, {
-      ports: { stripe: 0, calendly: 0 },
-      autoExpire: false,
-    }));
+    if (config.providerMode === "sandbox") {
+      ({ stripe: fakeStripe, calendly: fakeCalendly } = await startSandbox(config, {
+        ports: { stripe: 0, calendly: 0 },
+        autoExpire: false,
+      }));
+    }
     if (base) fakeStripe?.setWebhookUrl(`${base}/webhooks/stripe`);
     if (base) fakeCalendly?.setWebhookUrl(`${base}/webhooks/calendly`);
     const stripe = createStripeClient({

@@ -4,7 +4,7 @@ import { loadConfig } from "../config.js";
 import { openDatabase } from "../db/database.js";
 
 try {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { providers: false });
   const db = await openDatabase(config.database);
   const result = db.migrations;
   await db.close();

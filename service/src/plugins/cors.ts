@@ -1,52 +1,65 @@
-// CORS for the widget's routes: every /v1/ route but the partner API. The origin is reflected,
-// so a page on a refused origin can read the 403 that the site check (plugins/sites.ts) gives
-// it; the site check, not CORS, decides who gets data. Partner, webhook and ops routes give
-// browsers no CORS at all. The headers are constants, set by one synchronous hook.
-import type { FastifyInstance } from "fastify";
+// CORS with @fastify/cors, decided per route from the route the router matched (never from the
+// URL string, which the router decodes before matching). The widget's routes carry
+// `config: widgetRoute`: any origin is reflected, so a page on a refused origin can read the
+// 403 that the site check (plugins/sites.ts) gives it; the site check, not CORS, decides who
+// gets data. Every other route (partner, webhooks, ops) gives browsers no CORS at all.
+import fastifyCors, { type FastifyCorsOptions } from "@fastify/cors";
+import type { FastifyInstance, RouteOptions } from "fastify";
 import fp from "fastify-plugin";
+import { badRequest } from "../lib/errors.js";
 
-const ALLOW_METHODS = "GET, POST, OPTIONS";
-const ALLOW_HEADERS = "Content-Type, Authorization, X-Baw-Site-Key, If-None-Match";
-const EXPOSE_HEADERS = "ETag, Retry-After, X-Request-Id";
-const MAX_AGE_SECONDS = "600";
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** @fastify/cors's settings for this route (merged over the plugin's). */
+    cors?: FastifyCorsOptions | false;
+  }
+}
 
-/** Whether a browser on another site may call this path (the widget's routes). */
-export function isWidgetPath(url: string): boolean {
-  return url.startsWith("/v1/") && !url.startsWith("/v1/partner/");
+const widgetCors: FastifyCorsOptions = {
+  origin: true,
+  methods: ["GET", "POST", "OPTIONS"],
+  allowedHeaders: ["Content-Type", "Authorization", "X-Baw-Site-Key", "If-None-Match"],
+  exposedHeaders: ["ETag", "Retry-After", "X-Request-Id"],
+  maxAge: 600,
+  // Incomplete preflights are refused below, in the service's own error shape.
+  strictPreflight: false,
+};
+
+/** Route config of the routes the widget calls from other sites. */
+export const widgetRoute = { cors: widgetCors } as const;
+
+function isWidgetRoute(config: unknown): boolean {
+  return (config as { cors?: unknown } | undefined)?.cors === widgetCors;
 }
 
 async function cors(fastify: FastifyInstance) {
-  fastify.addHook("onRequest", (request, reply, done) => {
-    if (isWidgetPath(request.url)) {
-      // The answer depends on the Origin, whether or not this request sent one.
-      reply.header("vary", "Origin");
-      const origin = request.headers.origin;
-      if (origin) {
-        reply.header("access-control-allow-origin", origin);
-        reply.header("access-control-expose-headers", EXPOSE_HEADERS);
+  // Preflights carry no site key, so they cannot be judged: any origin gets the same answer
+  // and the real request then meets the site check. Each widget route gets a preflight route of
+  // its own, so the preflight too is decided by the route matched.
+  const preflights = new Set<string>();
+  fastify.addHook("onRoute", (route: RouteOptions) => {
+    if (!isWidgetRoute(route.config) || route.method === "OPTIONS" || preflights.has(route.url)) return;
+    preflights.add(route.url);
+    fastify.route({
+      method: "OPTIONS",
+      url: route.url,
+      config: widgetRoute,
+      schema: { hide: true },
+      // @fastify/cors answers every preflight in its onRequest hook, before any handler.
+      handler: (_request, reply) => reply.callNotFound(),
+    });
+  });
+  // Ahead of @fastify/cors's hook: an incomplete preflight gets the service's error shape.
+  fastify.addHook("onRequest", async (request) => {
+    if (request.method !== "OPTIONS" || !isWidgetRoute(request.routeOptions.config)) return;
+    for (const header of ["Origin", "Access-Control-Request-Method"]) {
+      if (!request.headers[header.toLowerCase()]) {
+        throw badRequest(header, "a CORS preflight needs both Origin and Access-Control-Request-Method");
       }
     }
-    done();
   });
-
-  // Preflights carry no site key, so they cannot be judged: any origin gets the same answer,
-  // and the real request then meets the site check.
-  fastify.options("/v1/*", { schema: { hide: true } }, async (request, reply) => {
-    if (!isWidgetPath(request.url)) return reply.callNotFound();
-    if (!request.headers.origin || !request.headers["access-control-request-method"]) {
-      return reply
-        .code(400)
-        .type("text/plain; charset=utf-8")
-        .send("Invalid preflight request: Origin and Access-Control-Request-Method are required");
-    }
-    return reply
-      .code(204)
-      .header("access-control-allow-methods", ALLOW_METHODS)
-      .header("access-control-allow-headers", ALLOW_HEADERS)
-      .header("access-control-max-age", MAX_AGE_SECONDS)
-      .header("content-length", "0")
-      .send();
-  });
+  // Off unless the matched route's config turns it on; unmatched preflights answer 404.
+  await fastify.register(fastifyCors, { origin: false, hook: "onRequest" });
 }
 
 export default fp(cors, { name: "cors" });

@@ -1,5 +1,7 @@
 // The one error handler: 4xx answers name the field, 5xx answers never leak internals.
-import type { FastifyError, FastifyInstance } from "fastify";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, type ErrorBody } from "../lib/errors.js";
@@ -74,6 +76,64 @@ function toBody(error: FastifyError | AppError | Error, requestId: string): Erro
     retryable: true,
     requestId,
   };
+}
+
+/** The longest path parameter the router accepts (Fastify's maxParamLength). */
+export const MAX_PARAM_LENGTH = 100;
+
+/**
+ * Errors the router raises before any route or hook runs (Fastify's `frameworkErrors`): a URL
+ * that is not validly percent-encoded, or a path parameter over {@link MAX_PARAM_LENGTH}.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const body: ErrorBody =
+    error.code === "FST_ERR_BAD_URL"
+      ? { statusCode: 400, error: "bad_url", message: "url: is not a validly percent-encoded URL", field: "url" }
+      : error.code === "FST_ERR_MAX_PARAM_LENGTH"
+        ? {
+            statusCode: 414,
+            error: "uri_too_long",
+            message: `url: a path segment is longer than the ${MAX_PARAM_LENGTH} characters this service accepts`,
+            field: "url",
+          }
+        : {
+            statusCode: 500,
+            error: "internal_error",
+            message: "Something went wrong on our side. Please retry; if it persists, quote the request id.",
+            retryable: true,
+            requestId: request.id,
+          };
+  if (body.statusCode >= 500) request.log.error({ err: error }, "request failed");
+  else request.log.info({ code: body.error, statusCode: body.statusCode }, "request rejected");
+  reply.header("x-request-id", request.id);
+  return reply.code(body.statusCode).send(body);
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (Fastify's `clientErrorHandler`):
+ * headers or URL over Node's limit (431), a request that took too long (408), malformed HTTP (400).
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket) {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const body: ErrorBody =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? {
+          statusCode: 431,
+          error: "headers_too_large",
+          message:
+            "headers: the request line and headers are larger than this service accepts (16 KiB); shorten the URL",
+        }
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? { statusCode: 408, error: "request_timeout", message: "request: not received in time", retryable: true }
+        : { statusCode: 400, error: "bad_request", message: "request: is not valid HTTP/1.1" };
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${body.statusCode} ${STATUS_CODES[body.statusCode]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 async function errorHandler(fastify: FastifyInstance) {

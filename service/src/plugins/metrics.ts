@@ -1,7 +1,11 @@
-// Prometheus metrics: the booking funnel, webhook outcomes and provider calls, at /metrics.
-import type { FastifyInstance } from "fastify";
+// Prometheus metrics: the booking funnel, webhook outcomes and provider calls, at /metrics for
+// scrapers that present METRICS_TOKEN as a bearer token.
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { bearerToken } from "../domain/partner-keys.js";
+import { AppError, unauthorized } from "../lib/errors.js";
+import { matchesHash, sha256 } from "../lib/ids.js";
 
 export type FunnelStep =
   | "config_viewed"
@@ -69,12 +73,37 @@ declare module "fastify" {
   }
 }
 
-async function metricsPlugin(fastify: FastifyInstance) {
+export interface MetricsOptions {
+  /** The bearer token scrapers present; without one /metrics answers 404. */
+  token?: string;
+}
+
+/** Checks the scraper's bearer token in constant time. */
+function scraperCheck(token: string | undefined) {
+  const expected = token ? sha256(token) : undefined;
+  return async (request: FastifyRequest) => {
+    if (!expected) {
+      throw new AppError(404, "metrics_disabled", "/metrics is off: set METRICS_TOKEN to serve it to a scraper");
+    }
+    const given = bearerToken(request.headers.authorization);
+    if (!given || !matchesHash(given, expected)) {
+      throw unauthorized(
+        "metrics_token_invalid",
+        "Authorization: /metrics requires Authorization: Bearer <METRICS_TOKEN>",
+      );
+    }
+  };
+}
+
+async function metricsPlugin(fastify: FastifyInstance, opts: MetricsOptions) {
   const metrics = new Metrics();
   fastify.decorate("metrics", metrics);
   fastify.get(
     "/metrics",
-    { schema: { tags: ["ops"], summary: "Prometheus metrics", hide: false } },
+    {
+      onRequest: scraperCheck(opts.token),
+      schema: { tags: ["ops"], summary: "Prometheus metrics (Authorization: Bearer <METRICS_TOKEN>)", hide: false },
+    },
     async (_req, reply) => {
       reply.header("content-type", metrics.registry.contentType);
       return metrics.registry.metrics();

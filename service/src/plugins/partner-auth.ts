@@ -3,13 +3,30 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { hasScope, type PartnerScope, touchPartnerKey, verifyPartnerKey } from "../domain/partner-keys.js";
-import type { PartnerKey } from "../generated/prisma/client.js";
+import type { PartnerKey, PrismaClient } from "../generated/prisma/client.js";
 import { AppError, forbidden } from "../lib/errors.js";
 
 declare module "fastify" {
   interface FastifyRequest {
     partnerKey: PartnerKey | null;
   }
+}
+
+const verifications = new WeakMap<FastifyRequest, Promise<PartnerKey>>();
+
+/**
+ * Verifies the request's partner key once per request: the rate limiter (which buckets a
+ * verified key on its own) and the route's authentication share the one database lookup.
+ */
+export function verifyRequestPartnerKey(prisma: PrismaClient, request: FastifyRequest): Promise<PartnerKey> {
+  let verification = verifications.get(request);
+  if (!verification) {
+    verification = verifyPartnerKey(prisma, request.headers.authorization);
+    // Whoever awaits it sees the failure; the rate limiter only asks whether it succeeded.
+    verification.catch(() => {});
+    verifications.set(request, verification);
+  }
+  return verification;
 }
 
 /**
@@ -20,7 +37,7 @@ export function authenticatePartner(scope: PartnerScope) {
   return async function partnerAuth(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
     let key: PartnerKey;
     try {
-      key = await verifyPartnerKey(this.db.prisma, request.headers.authorization);
+      key = await verifyRequestPartnerKey(this.db.prisma, request);
     } catch (error) {
       if (error instanceof AppError && error.statusCode === 401) {
         // RFC 6750: no error attribute when no credentials were sent.

@@ -1,5 +1,5 @@
-// The Stripe and Calendly clients. With no credentials configured, the sandbox's local fakes
-// are started in-process and the same real clients talk to them.
+// The Stripe and Calendly clients. In PROVIDER_MODE=sandbox the local fakes are started
+// in-process for the providers without credentials, and the same real clients talk to them.
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type Stripe from "stripe";
@@ -8,7 +8,7 @@ import { type CalendlyClient, createCalendlyClient } from "../providers/calendly
 import { createStripeClient } from "../providers/stripe.js";
 import type { FakeCalendly } from "../sandbox/fake-calendly/index.js";
 import type { FakeStripe } from "../sandbox/fake-stripe/index.js";
-import { startSandbox } from "../sandbox/start.js";
+import { type Sandbox, startSandbox } from "../sandbox/start.js";
 
 export interface Providers {
   stripe: Stripe;
@@ -40,7 +40,7 @@ async function providers(fastify: FastifyInstance, opts: ProvidersOptions) {
     return;
   }
   const { config } = opts;
-  const sandbox = await startSandbox(config);
+  const sandbox: Sandbox = config.providerMode === "sandbox" ? await startSandbox(config) : {};
   const fakeCalendly = sandbox.calendly;
   const built: Providers = {
     stripe: createStripeClient({

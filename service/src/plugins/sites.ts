@@ -4,8 +4,9 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Site } from "../generated/prisma/client.js";
-import { forbidden, unauthorized } from "../lib/errors.js";
+import { badRequest, forbidden, unauthorized } from "../lib/errors.js";
 import { TtlCache } from "../lib/ttl-cache.js";
+import { isStorableText, UNSTORABLE_MESSAGE } from "../schemas/common.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -36,12 +37,19 @@ export class SiteDirectory {
   }
 }
 
+/** The publishable key the request presents (header, else `?siteKey`); 400 when it cannot be one. */
 export function siteKeyOf(request: FastifyRequest): string | undefined {
   const header = request.headers["x-baw-site-key"];
-  if (typeof header === "string" && header.trim()) return header.trim();
+  if (typeof header === "string" && header.trim()) return storableKey("X-Baw-Site-Key", header.trim());
+  // Read here for every widget route, whether or not the route's schema declares it.
   const query = request.query as Record<string, unknown> | undefined;
   const fromQuery = query?.siteKey;
-  return typeof fromQuery === "string" && fromQuery.trim() ? fromQuery.trim() : undefined;
+  return typeof fromQuery === "string" && fromQuery.trim() ? storableKey("siteKey", fromQuery.trim()) : undefined;
+}
+
+function storableKey(field: string, key: string): string {
+  if (!isStorableText(key)) throw badRequest(field, UNSTORABLE_MESSAGE);
+  return key;
 }
 
 export interface SiteCheckOptions {

@@ -1,10 +1,22 @@
 // OpenAPI generated from the routes' zod schemas, served at /docs.
-import helmet from "@fastify/helmet";
+import type { FastifyHelmetOptions } from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
+
+/** Over the API's set (plugins/security-headers.ts): what an HTML page needs. */
+const docsHelmet: FastifyHelmetOptions = {
+  contentSecurityPolicy: false,
+  crossOriginResourcePolicy: { policy: "same-origin" },
+  crossOriginOpenerPolicy: true,
+  originAgentCluster: true,
+  xDnsPrefetchControl: true,
+  xDownloadOptions: true,
+  xPermittedCrossDomainPolicies: true,
+  xXssProtection: true,
+};
 
 type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject>;
 
@@ -52,10 +64,13 @@ async function docs(fastify: FastifyInstance) {
     // Collects the schemas registered with .meta({id}) into components.schemas, so $refs resolve.
     transformObject: (input) => withoutSchemaIds(jsonSchemaTransformObject(input)),
   });
-  // The docs are the service's one HTML page: helmet's document headers, and swagger-ui's own CSP
-  // (hashes of its inline assets), in a scope of their own so the API keeps its lean set.
+  // The docs are the service's one HTML page: helmet's document headers through their routes'
+  // config, and swagger-ui's own CSP (hashes of its inline assets) instead of the API's.
   await fastify.register(async (page) => {
-    await page.register(helmet, { global: true, contentSecurityPolicy: false });
+    page.addHook("onRoute", (route) => {
+      // @fastify/helmet reads a route's own settings from its config.
+      route.config = { ...route.config, helmet: docsHelmet };
+    });
     await page.register(swaggerUi, {
       routePrefix: "/docs",
       staticCSP: true,

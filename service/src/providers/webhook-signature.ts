@@ -19,7 +19,24 @@ export function signatureHeader(
   return `t=${timestamp},v1=${computeSignature(secret, timestamp, body)}`;
 }
 
-/** Verifies a `t=…,v1=…` header against the raw body. Any v1 entry may match (secret rotation). */
+/** The `t=` timestamp of a signature header, or undefined when it has none. */
+export function signatureTimestamp(header: string | undefined): number | undefined {
+  for (const part of header?.split(",") ?? []) {
+    const [key, value] = part.trim().split("=", 2);
+    if (key === "t" && value && /^\d+$/.test(value)) return Number(value);
+  }
+  return undefined;
+}
+
+/** Whether a signature's time lies within the tolerance on either side of now. */
+export function withinTolerance(timestamp: number, toleranceSeconds: number, nowSeconds: number): boolean {
+  return Math.abs(nowSeconds - timestamp) <= toleranceSeconds;
+}
+
+/**
+ * Verifies a `t=…,v1=…` header against the raw body. Any v1 entry may match (secret rotation).
+ * A signature dated too far in the future is as stale as an old one: it could be replayed later.
+ */
 export function verifySignature(
   header: string | undefined,
   body: string | Buffer,
@@ -39,6 +56,6 @@ export function verifySignature(
   const expected = Buffer.from(computeSignature(secret, timestamp, body), "hex");
   const matches = candidates.some((c) => timingSafeEqual(Buffer.from(c, "hex"), expected));
   if (!matches) return { ok: false, reason: "mismatch" };
-  if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return { ok: false, reason: "stale" };
+  if (!withinTolerance(timestamp, toleranceSeconds, nowSeconds)) return { ok: false, reason: "stale" };
   return { ok: true, timestamp };
 }

@@ -9,18 +9,19 @@ import { domainContext } from "../domain/context.js";
 import { verifyCustomerToken } from "../domain/customer-token.js";
 import { chooseReturnUrl } from "../domain/return-urls.js";
 import { notFound } from "../lib/errors.js";
+import { widgetRoute } from "../plugins/cors.js";
 import { requireSite } from "../plugins/sites.js";
-import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
+import { ErrorSchema, errorResponses, MoneySchema, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
 
-const id = (what: string) => z.string().trim().min(1).max(200).describe(what);
+const id = (what: string) => text().trim().min(1).max(200).describe(what);
 
 export const AttemptBodySchema = z
   .object({
     builder: BuilderRefSchema,
     sessionTypeId: z.string().uuid().optional().describe("Required when the builder offers several session types"),
-    customerToken: z.string().max(4096).optional().describe("Short-lived JWT from the host site, when it requires one"),
-    returnUrl: z.string().url().max(2000).optional().describe("An allowlisted page checkout returns to"),
+    customerToken: text().max(4096).optional().describe("Short-lived JWT from the host site, when it requires one"),
+    returnUrl: storable(z.url().max(2000)).optional().describe("An allowlisted page checkout returns to"),
   })
   .strict();
 
@@ -31,8 +32,8 @@ export const AttemptSchema = z
 export const BookingBodySchema = z
   .object({
     attemptId: id("The attempt id from POST /v1/booking-attempts"),
-    eventUri: z.string().url().max(500).describe("payload.event.uri of calendly.event_scheduled"),
-    inviteeUri: z.string().url().max(500).describe("payload.invitee.uri of calendly.event_scheduled"),
+    eventUri: storable(z.url().max(500)).describe("payload.event.uri of calendly.event_scheduled"),
+    inviteeUri: storable(z.url().max(500)).describe("payload.invitee.uri of calendly.event_scheduled"),
   })
   .strict();
 
@@ -72,6 +73,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post(
     "/v1/booking-attempts",
     {
+      config: widgetRoute,
       preHandler: requireSite(),
       schema: {
         tags: ["public"],
@@ -98,6 +100,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post(
     "/v1/bookings",
     {
+      config: widgetRoute,
       preHandler: requireSite(),
       schema: {
         tags: ["public"],
@@ -130,12 +133,13 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get(
     "/v1/bookings/:bookingId",
     {
+      config: widgetRoute,
       schema: {
         tags: ["public"],
         summary: "Read a booking with its capability token (confirmation page)",
         security: [{ bookingToken: [] }],
         params: z.object({ bookingId: z.string().uuid() }),
-        querystring: z.object({ token: z.string().max(200).optional() }),
+        querystring: z.object({ token: text().max(200).optional() }),
         response: { 200: BookingViewSchema, ...errorResponses },
       },
     },
@@ -151,6 +155,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get(
     "/v1/bookings/by-checkout-session/:sessionId",
     {
+      config: widgetRoute,
       schema: {
         tags: ["public"],
         summary: "Read a booking by the session_id Stripe appends to the success URL",

@@ -4,8 +4,9 @@ import { z } from "zod";
 import { builderWhere, decideBookability } from "../domain/bookability.js";
 import { notFound } from "../lib/errors.js";
 import { TtlCache } from "../lib/ttl-cache.js";
+import { widgetRoute } from "../plugins/cors.js";
 import { requireSite } from "../plugins/sites.js";
-import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
+import { ErrorSchema, errorResponses, MoneySchema, text } from "../schemas/common.js";
 
 export const BookingConfigSchema = z
   .object({
@@ -97,13 +98,14 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get(
     "/v1/builders/:idOrSlug/booking-config",
     {
+      config: widgetRoute,
       preHandler: requireSite({ optionalForServers: true }),
       schema: {
         tags: ["public"],
         summary: "Whether a builder can be booked, and what the widget needs to show",
         security: [{ siteKey: [] }],
         params: z.object({ idOrSlug: BuilderRefSchema }),
-        querystring: z.object({ siteKey: z.string().max(200).optional() }),
+        querystring: z.object({ siteKey: text().max(200).optional() }),
         response: {
           200: BookingConfigSchema,
           304: z.null().describe("Not modified"),

@@ -10,7 +10,7 @@ import { chooseReturnUrl } from "../domain/return-urls.js";
 import { BookingStatus, type Prisma } from "../generated/prisma/client.js";
 import { badRequest, notFound } from "../lib/errors.js";
 import partnerAuth, { authenticatePartner, partnerKeyOf } from "../plugins/partner-auth.js";
-import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
+import { ErrorSchema, errorResponses, MoneySchema, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
 
 const security = [{ partnerKey: [] }];
@@ -143,12 +143,14 @@ const AttemptBodySchema = z
   .object({
     builder: BuilderRefSchema,
     sessionTypeId: z.string().regex(UUID, "must be a session type id (UUID)").optional(),
-    returnUrl: z.url().max(2000).describe("Page checkout returns to; must be on this key's return-URL allowlist"),
+    returnUrl: storable(z.url().max(2000)).describe(
+      "Page checkout returns to; must be on this key's return-URL allowlist",
+    ),
     customer: z
       .object({
-        id: z.string().min(1).max(200).describe("Your id for the customer"),
-        email: z.email().max(320).optional(),
-        name: z.string().min(1).max(200).optional(),
+        id: text().min(1).max(200).describe("Your id for the customer"),
+        email: storable(z.email().max(320)).optional(),
+        name: text().min(1).max(200).optional(),
       })
       .strict()
       .optional(),
@@ -173,9 +175,9 @@ const AttemptCreatedSchema = z
 
 const CreateBookingBodySchema = z
   .object({
-    attemptId: z.string().min(1).max(100).describe("attemptId from POST /v1/partner/booking-attempts"),
-    eventUri: z.url().max(500).describe("Calendly scheduled-event URI from calendly.event_scheduled"),
-    inviteeUri: z.url().max(500).describe("Calendly invitee URI from calendly.event_scheduled"),
+    attemptId: text().min(1).max(100).describe("attemptId from POST /v1/partner/booking-attempts"),
+    eventUri: storable(z.url().max(500)).describe("Calendly scheduled-event URI from calendly.event_scheduled"),
+    inviteeUri: storable(z.url().max(500)).describe("Calendly invitee URI from calendly.event_scheduled"),
   })
   .strict();
 
@@ -225,7 +227,7 @@ const ListQuerySchema = z
     from: isoDateTime.optional().describe("Only bookings starting at or after this time"),
     to: isoDateTime.optional().describe("Only bookings starting before this time"),
     limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(500).optional().describe("nextCursor of the previous page"),
+    cursor: text().max(500).optional().describe("nextCursor of the previous page"),
   })
   .strict();
 

@@ -1,15 +1,16 @@
 // Signed webhook endpoints. The body is kept raw (a Buffer) because signatures cover the
 // exact bytes; the parser is scoped to this plugin.
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type Stripe from "stripe";
 import { z } from "zod";
 import { domainContext } from "../domain/context.js";
 import { calendlyEventId, calendlyHandler } from "../domain/webhooks/calendly-events.js";
 import { parseCalendlyBody } from "../domain/webhooks/calendly-payload.js";
-import { ingest, logRejectedDelivery } from "../domain/webhooks/ingest.js";
+import { ingest } from "../domain/webhooks/ingest.js";
+import { RejectedDeliveries } from "../domain/webhooks/rejected-deliveries.js";
 import { stripeHandler } from "../domain/webhooks/stripe-events.js";
-import type { SignatureResult } from "../generated/prisma/client.js";
-import { verifySignature } from "../providers/webhook-signature.js";
+import type { SignatureResult, WebhookProvider } from "../generated/prisma/client.js";
+import { signatureTimestamp, verifySignature, withinTolerance } from "../providers/webhook-signature.js";
 import { ErrorSchema } from "../schemas/common.js";
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -40,6 +41,7 @@ const webhookSchema = (provider: string, header: string) => ({
     200: ReceiptSchema,
     400: z.union([ReceiptSchema, ErrorSchema]),
     409: ReceiptSchema,
+    429: ErrorSchema,
     500: z.union([ReceiptSchema, ErrorSchema]),
   },
 });
@@ -52,6 +54,35 @@ function stripeSignatureResult(error: unknown): SignatureResult {
 }
 
 const webhooks: FastifyPluginAsync = async (fastify) => {
+  const { rateLimit } = fastify.config;
+  const rejected = new RejectedDeliveries({
+    perClient: rateLimit.max,
+    storedPerWindow: rateLimit.max,
+    windowMs: rateLimit.windowSeconds * 1000,
+  });
+  /** Records a refused delivery and answers it: 400 with its receipt, or 429 once its client sent too many. */
+  const refuse = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    rejection: { provider: WebhookProvider; signature: SignatureResult; error: string },
+    receipt: { error: string; message: string },
+  ) => {
+    const outcome = await rejected.record(domainContext(fastify, request.log), {
+      ...rejection,
+      clientAddress: request.ip,
+    });
+    if (outcome === "limited") {
+      reply.header("retry-after", String(rateLimit.windowSeconds));
+      return reply.code(429).send({
+        statusCode: 429,
+        error: "rate_limited",
+        message: `Too many refused webhook deliveries from this address; retry after ${rateLimit.windowSeconds} s`,
+        retryable: true,
+      });
+    }
+    return reply.code(400).send({ received: false, ...receipt });
+  };
+
   fastify.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 512 * 1024 }, (_req, body, done) => {
     done(null, body);
   });
@@ -72,16 +103,27 @@ const webhooks: FastifyPluginAsync = async (fastify) => {
         fastify.config.stripe.webhookSecret,
         STRIPE_TOLERANCE_SECONDS,
       );
+      // Stripe's library bounds a signature's age only: bound its time from the future too.
+      const signedAt = signatureTimestamp(typeof header === "string" ? header : undefined) ?? 0;
+      if (!withinTolerance(signedAt, STRIPE_TOLERANCE_SECONDS, Math.floor(Date.now() / 1000))) {
+        throw new Error("Timestamp outside the tolerance zone (in the future)");
+      }
     } catch (error) {
       const signature = stripeSignatureResult(error);
-      await logRejectedDelivery(ctx, "STRIPE", signature, `signature ${signature.toLowerCase()}`);
-      return reply
-        .code(400)
-        .send({ received: false, error: "signature_invalid", message: `Stripe-Signature: ${signature.toLowerCase()}` });
+      return refuse(
+        request,
+        reply,
+        { provider: "STRIPE", signature, error: `signature ${signature.toLowerCase()}` },
+        { error: "signature_invalid", message: `Stripe-Signature: ${signature.toLowerCase()}` },
+      );
     }
     if (!StripeEventSchema.safeParse(event).success) {
-      await logRejectedDelivery(ctx, "STRIPE", "VALID", "body is not a Stripe event");
-      return reply.code(400).send({ received: false, error: "invalid_body", message: "body: is not a Stripe event" });
+      return refuse(
+        request,
+        reply,
+        { provider: "STRIPE", signature: "VALID", error: "body is not a Stripe event" },
+        { error: "invalid_body", message: "body: is not a Stripe event" },
+      );
     }
     const result = await ingest(
       ctx,
@@ -107,12 +149,12 @@ const webhooks: FastifyPluginAsync = async (fastify) => {
       if (!check.ok) {
         const signature: SignatureResult =
           check.reason === "missing" ? "MISSING" : check.reason === "stale" ? "STALE" : "INVALID";
-        await logRejectedDelivery(ctx, "CALENDLY", signature, `signature ${check.reason}`);
-        return reply.code(400).send({
-          received: false,
-          error: "signature_invalid",
-          message: `Calendly-Webhook-Signature: ${check.reason}`,
-        });
+        return refuse(
+          request,
+          reply,
+          { provider: "CALENDLY", signature, error: `signature ${check.reason}` },
+          { error: "signature_invalid", message: `Calendly-Webhook-Signature: ${check.reason}` },
+        );
       }
       let json: unknown;
       try {
@@ -122,8 +164,12 @@ const webhooks: FastifyPluginAsync = async (fastify) => {
       }
       const checked = parseCalendlyBody(json);
       if (!checked.ok) {
-        await logRejectedDelivery(ctx, "CALENDLY", "VALID", `body is not a Calendly event: ${checked.field}`);
-        return reply.code(400).send({ received: false, error: "invalid_body", message: checked.message });
+        return refuse(
+          request,
+          reply,
+          { provider: "CALENDLY", signature: "VALID", error: `body is not a Calendly event: ${checked.field}` },
+          { error: "invalid_body", message: checked.message },
+        );
       }
       const body = checked.body;
       const result = await ingest(

@@ -1,5 +1,6 @@
 // Starts the fakes that stand in for the providers the configuration leaves without
-// credentials. Used by the service and by the doctor, so both simulate the same world.
+// credentials, in PROVIDER_MODE=sandbox only. Used by the service and by the doctor, so both
+// simulate the same world.
 import type { Config } from "../config.js";
 import { liamCalendly } from "../db/seed.js";
 import { type FakeCalendly, type FakeEventTypeConfig, startFakeCalendly } from "./fake-calendly/index.js";
@@ -32,6 +33,9 @@ export interface SandboxOptions {
 }
 
 export async function startSandbox(config: Config, options: SandboxOptions = {}): Promise<Sandbox> {
+  if (config.providerMode !== "sandbox") {
+    throw new Error(`startSandbox: PROVIDER_MODE is ${config.providerMode}; the fakes run only in sandbox mode`);
+  }
   const ports = options.ports ?? config.sandboxPorts;
   const sandbox: Sandbox = {};
   if (config.stripe.sandbox) {

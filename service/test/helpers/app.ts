@@ -20,6 +20,9 @@ export const testSite = {
   returnUrlAllowlist: ["https://market.example/book"],
 };
 
+/** What a Prometheus scraper presents to /metrics (`Authorization: Bearer …`). */
+export const testMetricsToken = "metrics-token-for-the-test-suite-0123456789";
+
 export interface TestApp {
   app: FastifyInstance;
   url: string;
@@ -57,6 +60,8 @@ export interface TestAppOptions {
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   let fresh: FreshDatabase | undefined;
   const env: NodeJS.ProcessEnv = {
+    PROVIDER_MODE: "sandbox",
+    METRICS_TOKEN: testMetricsToken,
     LOG_LEVEL: "silent",
     MAX_EVENT_LOOP_DELAY_MS: "0",
     CONFIG_CACHE_SECONDS: "0",

@@ -29,6 +29,7 @@ export const clusterSecrets = {
   calendlyToken: "calendly-reliability-token-Vb7Tn",
   calendlyWebhookSigningKey: "calendly-reliability-signing-Pz4Lm",
   bookingTokenSecret: "reliability-booking-token-secret-0123456789abcdef",
+  metricsToken: "reliability-metrics-token-0123456789abcdef",
 } as const;
 
 export interface ClusterOptions {
@@ -133,6 +134,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     // The sweeper is started explicitly by the tests that need it.
     SWEEP_INTERVAL_SECONDS: "3600",
     RATE_LIMIT_MAX: "1000000",
+    METRICS_TOKEN: clusterSecrets.metricsToken,
     ...options.env,
   };
 

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Site" ADD COLUMN     "customerTokenAudience" TEXT,
+ADD COLUMN     "customerTokenIssuer" TEXT;
