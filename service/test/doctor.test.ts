@@ -553,6 +553,20 @@ t.test("the CLI in sandbox mode, in-process: says so, checks the fakes, exits 0"
   t.notMatch(text, /✖/);
 });
 
+t.test("the CLI beside a process that has the PGlite directory open leaves it closed", async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), "baw-doctor-owned-"));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const service = await openDatabase({ kind: "pglite", dir });
+  t.teardown(() => service.close());
+  const out: string[] = [];
+  await doctorMain({ env: { PGLITE_DIR: dir }, out: (text) => out.push(text), fetch: null });
+  t.match(
+    out.join("\n"),
+    /PGlite at .* is open in the running service \(process \d+\), so the doctor leaves it closed/,
+  );
+  t.notMatch(out.join("\n"), /could not be opened/, "it did not try to open it");
+});
+
 t.test("the CLI with a missing PGlite directory warns instead of creating it", async (t) => {
   const dir = path.join(tmpdir(), `baw-doctor-missing-${process.pid}-${Date.now()}`);
   const out: string[] = [];

@@ -5,8 +5,10 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { type AdminChannel, serveAdminChannel } from "../cli/admin-channel.js";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { claimEmbedded, type EmbeddedClaim } from "./embedded-owner.js";
 import { type MigrationResult, migrate, pendingMigrations, type SqlExecutor } from "./migrate.js";
 
 export type { PrismaClient } from "../generated/prisma/client.js";
@@ -32,6 +34,11 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Pool size for Postgres. */
   poolMax?: number;
+  /**
+   * For an on-disk PGlite: carry out other processes' admin commands (`npm run admin`) while it
+   * is open (the default; the service). The CLIs that open it themselves pass false.
+   */
+  serveAdmin?: boolean;
 }
 
 function pgliteExecutor(db: PGlite): SqlExecutor {
@@ -75,24 +82,47 @@ export async function migratePostgres(url: string): Promise<MigrationResult> {
 export async function openDatabase(config: Config["database"], options: OpenOptions = {}): Promise<Database> {
   const shouldMigrate = options.migrate ?? true;
   if (config.kind === "pglite") {
-    if (!config.dir.startsWith("memory://")) await mkdir(config.dir, { recursive: true });
-    const pglite = new PGlite(config.dir);
-    await pglite.waitReady;
-    const sql = pgliteExecutor(pglite);
-    const migrations = shouldMigrate ? await migrate(sql) : undefined;
-    // pglite-prisma-adapter is typed against an older driver-adapter-utils; the runtime contract matches.
-    const adapter = new PrismaPGlite(pglite) as unknown as PrismaPg;
-    const prisma = new PrismaClient({ adapter });
-    return {
-      kind: "pglite",
-      prisma,
-      sql,
-      migrations,
-      close: async () => {
-        await prisma.$disconnect();
-        await pglite.close();
-      },
-    };
+    const onDisk = !config.dir.startsWith("memory://");
+    let claim: EmbeddedClaim | undefined;
+    let channel: AdminChannel | undefined;
+    let pglite: PGlite | undefined;
+    if (onDisk) {
+      await mkdir(config.dir, { recursive: true });
+      // Before PGlite touches the files: a second process would open a copy of them.
+      claim = await claimEmbedded(config.dir);
+    }
+    try {
+      pglite = new PGlite(config.dir);
+      await pglite.waitReady;
+      const sql = pgliteExecutor(pglite);
+      const migrations = shouldMigrate ? await migrate(sql) : undefined;
+      // pglite-prisma-adapter is typed against an older driver-adapter-utils; the runtime contract matches.
+      const adapter = new PrismaPGlite(pglite) as unknown as PrismaPg;
+      const prisma = new PrismaClient({ adapter });
+      const opened = pglite;
+      const db: Database = {
+        kind: "pglite",
+        prisma,
+        sql,
+        migrations,
+        close: async () => {
+          await channel?.close();
+          await prisma.$disconnect();
+          await opened.close();
+          await claim?.release();
+        },
+      };
+      if (claim && (options.serveAdmin ?? true)) {
+        channel = await serveAdminChannel(db);
+        await claim.publish({ url: channel.url, token: channel.token });
+      }
+      return db;
+    } catch (error) {
+      await channel?.close();
+      await pglite?.close().catch(() => {});
+      await claim?.release();
+      throw error;
+    }
   }
   const migrations = shouldMigrate ? await migratePostgres(config.url) : undefined;
   const pool = new pg.Pool({
