@@ -57,8 +57,11 @@ function buildAll(): Promise<void> {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, TURBO_NO_UPDATE_NOTIFIER: "1" },
     });
-    build.stdout!.on("data", (chunk: Buffer) => void (output += chunk));
-    build.stderr!.on("data", (chunk: Buffer) => void (output += chunk));
+    const collect = (chunk: Buffer) => {
+      output += chunk;
+    };
+    build.stdout!.on("data", collect);
+    build.stderr!.on("data", collect);
     build.on("error", reject);
     build.on("exit", (code, signal) => {
       build = undefined;

@@ -59,7 +59,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       if (npm.exitCode === null) process.kill(-npm.pid!, "SIGKILL");
     });
     let output = "";
-    npm.stderr!.on("data", (chunk: Buffer) => void (output += chunk));
+    npm.stderr!.on("data", (chunk: Buffer) => {
+      output += chunk;
+    });
     const exited = new Promise<void>((resolve) => npm.on("exit", () => resolve()));
     await new Promise<void>((resolve, reject) => {
       npm.stdout!.on("data", (chunk: Buffer) => {
