@@ -11,6 +11,7 @@ import { type CalendlyClientOptions, createCalendlyClient } from "../../src/prov
 import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
 import type { FakeStripe } from "../../src/sandbox/fake-stripe/index.js";
 import { type FreshDatabase, freshDatabase } from "./postgres.js";
+import { recordPeopleOf, suiteLogStream } from "./suite-logs.js";
 
 export const testSite = {
   name: "Test marketplace",
@@ -74,7 +75,10 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig(env);
   const db = await openDatabase(config.database);
   await seedDatabase(db.prisma, { sites: [testSite, ...(options.sites ?? [])] });
-  const logger = options.logger ? { level: options.logger.level ?? "info", stream: options.logger.stream } : false;
+  // Unless the test reads the log itself, it goes to the suite's log, scanned for personal data at the end.
+  const logger = options.logger
+    ? { level: options.logger.level ?? "info", stream: options.logger.stream }
+    : { level: "debug", stream: suiteLogStream() };
   const app = await buildApp({
     config,
     db,
@@ -112,6 +116,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       const leftovers = setTimeout(() => app.server.closeAllConnections(), 1000);
       await closing;
       clearTimeout(leftovers);
+      await recordPeopleOf(db, shared ? undefined : calendly);
       await db.close();
       await fresh?.drop();
     },

@@ -18,6 +18,7 @@ import { type FakeStripe, startFakeStripe } from "../../src/sandbox/fake-stripe/
 import { sandboxEventTypes } from "../../src/sandbox/start.js";
 import { testSite } from "./app.js";
 import { type FreshDatabase, freshDatabase } from "./postgres.js";
+import { recordPeopleOf, suiteLogSubdir } from "./suite-logs.js";
 
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -88,12 +89,7 @@ export async function freePort(): Promise<number> {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const count = options.instances ?? 2;
   const fresh: FreshDatabase = await freshDatabase(`baw_rel_${options.name.replace(/\W/g, "_")}`);
-  const logDir = path.join(
-    os.tmpdir(),
-    "baw-reliability",
-    `${options.name}-${fresh.name.split("_").slice(-2).join("-")}`,
-  );
-  mkdirSync(logDir, { recursive: true });
+  const logDir = suiteLogSubdir(`${options.name}-${fresh.name.split("_").slice(-2).join("-")}`);
   const sites = [testSite, ...(options.sites ?? [])];
   let db: Database | undefined;
   if (!options.coldStart) {
@@ -169,6 +165,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     close: () => {
       closing ??= (async () => {
         await Promise.all(instances.map((i) => i.close()));
+        await recordPeopleOf(opened, calendly);
         await Promise.all([stripe.close(), calendly.close()]);
         await opened.close();
         await fresh.drop();
