@@ -25,7 +25,10 @@ const names = new Set(people.map((p) => p.name?.trim()).filter((n): n is string 
 const emails = new Set(people.map((p) => p.email?.trim()).filter((e): e is string => Boolean(e)));
 const extra: [string, string | RegExp][] = [
   // Whole words, so a short first name does not match inside another word.
-  ...[...names].map((name): [string, RegExp] => [`the invitee name "${name}"`, new RegExp(`\\b${escapeRegExp(name)}\\b`)]),
+  ...[...names].map((name): [string, RegExp] => [
+    `the invitee name "${name}"`,
+    new RegExp(`\\b${escapeRegExp(name)}\\b`),
+  ]),
   ...[...emails].map((email): [string, string] => [`the e-mail "${email}"`, email]),
 ];
 const files = logFiles(suiteLogDir);

@@ -3,10 +3,9 @@
 // `node --import tsx src/server.ts` with real-provider configuration pointing at the fakes, and
 // writes its logs to a file that `scanLogs` checks for PII and secrets.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Stripe from "stripe";
