@@ -24,6 +24,7 @@ import { createStripeClient } from "../src/providers/stripe.js";
 import { type FakeCalendly, type FakeEventTypeConfig, startFakeCalendly } from "../src/sandbox/fake-calendly/index.js";
 import { type FakeStripe, startFakeStripe } from "../src/sandbox/fake-stripe/index.js";
 import { sandboxEventTypes } from "../src/sandbox/start.js";
+import { migratedTemplate } from "./helpers/pglite-template.js";
 
 const run = promisify(execFile);
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -108,7 +109,12 @@ async function world(t: Test, options: WorldOptions = {}): Promise<World> {
   stripe.setWebhookUrl(`${base}/webhooks/stripe`);
   calendly.setWebhookUrl(`${base}/webhooks/calendly`);
 
-  const db = await openDatabase(config.database, { migrate: options.migrate ?? true });
+  const migrated = options.migrate ?? true;
+  // A migrated database starts from the suite's template; an unmigrated one is made empty.
+  const db = await openDatabase(
+    config.database,
+    migrated ? { loadDataDir: await migratedTemplate() } : { migrate: false },
+  );
   t.teardown(() => db.close());
   if (options.migrate ?? true) {
     await seedDatabase(db.prisma, {

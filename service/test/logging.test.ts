@@ -4,6 +4,7 @@ import pino from "pino";
 import t from "tap";
 import { censor, loggerOptions, requestLogLevel, SLOW_READ_MS, scrub } from "../src/logging.js";
 import { buildTestApp } from "./helpers/app.js";
+import { migratedTemplate } from "./helpers/pglite-template.js";
 
 t.test("censor replaces sensitive keys at any depth and copies only what it changes", async (t) => {
   const clean = { method: "GET", url: "/v1/builders/:idOrSlug/booking-config", statusCode: 200, ms: 1 };
@@ -102,7 +103,7 @@ t.test("database errors lose the values they quote: names as well as e-mails", a
 
 t.test("a real database error about an invitee is logged without the invitee", async (t) => {
   const { openDatabase } = await import("../src/db/database.js");
-  const db = await openDatabase({ kind: "pglite", dir: "memory://" });
+  const db = await openDatabase({ kind: "pglite", dir: "memory://" }, { loadDataDir: await migratedTemplate() });
   t.teardown(() => db.close());
   const error = await db.prisma.booking
     // Missing required fields: Prisma refuses the call and prints its arguments in the message.

@@ -17,6 +17,7 @@ import metrics from "../src/plugins/metrics.js";
 import providers from "../src/plugins/providers.js";
 import swagger from "../src/plugins/swagger.js";
 import partnerRoutes, { type PartnerBooking, type PartnerBuilder } from "../src/routes/partner.js";
+import { migratedTemplate } from "./helpers/pglite-template.js";
 
 let app: FastifyInstance;
 let db: Database;
@@ -25,7 +26,7 @@ const RETURN_URL = "https://partner.example/booked";
 
 t.before(async () => {
   const config = loadConfig({ PGLITE_DIR: "memory://", LOG_LEVEL: "silent", RATE_LIMIT_MAX: "100000" });
-  db = await openDatabase(config.database);
+  db = await openDatabase(config.database, { loadDataDir: await migratedTemplate() });
   await seedDatabase(db.prisma);
   // The pieces the partner API needs, without under-pressure (whose event-loop limit trips on a
   // loaded CI machine) or the rest of the app.

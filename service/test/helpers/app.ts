@@ -10,6 +10,7 @@ import { domainContext } from "../../src/domain/context.js";
 import { type CalendlyClientOptions, createCalendlyClient } from "../../src/providers/calendly.js";
 import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
 import type { FakeStripe } from "../../src/sandbox/fake-stripe/index.js";
+import { migratedTemplate } from "./pglite-template.js";
 import { type FreshDatabase, freshDatabase } from "./postgres.js";
 import { recordPeopleOf, suiteLogStream } from "./suite-logs.js";
 
@@ -73,7 +74,10 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     env.PGLITE_DIR = "memory://";
   }
   const config = loadConfig(env);
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(
+    config.database,
+    config.database.kind === "pglite" ? { loadDataDir: await migratedTemplate() } : {},
+  );
   await seedDatabase(db.prisma, { sites: [testSite, ...(options.sites ?? [])] });
   // Unless the test reads the log itself, it goes to the suite's log, scanned for personal data at the end.
   const logger = options.logger
