@@ -1,19 +1,16 @@
-// Every service log line the suite writes, kept for one scan at the end of the run
-// (test/scan-suite-logs.ts, tap's `after` script): test apps log at debug into this directory,
+// Every service log line the service's test run writes, kept for one scan at its end
+// (test/suite-log-scan.ts, tap's `after` script): test apps log at debug into this directory,
 // the multi-process clusters write their instances' logs here, and each test app records the
 // invitee names and e-mails it handled, so the scan looks for every one of them.
-import { appendFileSync, createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Database } from "../../src/db/database.js";
 import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
+import { type PersonalData, recordPersonalData, runLogDir } from "./log-scan.js";
 
-const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** Cleared before each run (test/reset-suite-logs.ts, tap's `before` script). */
-export const suiteLogDir = path.join(serviceDir, ".tap", "service-logs");
-/** One JSON line per invitee or customer a test app handled: {name?, email?}. */
-export const personalDataFile = path.join(suiteLogDir, "personal-data.jsonl");
+/** Cleared before each run (test/suite-log-reset.ts, tap's `before` script). */
+export const suiteLogDir = runLogDir(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".."));
 
 const testName = path.basename(process.argv[1] ?? "test", ".ts").replace(/\W+/g, "-");
 let stream: WriteStream | undefined;
@@ -28,27 +25,11 @@ export function suiteLogStream(): { write(line: string): void } {
   return { write: (line) => void out.write(line) };
 }
 
-/** A directory for one cluster's log files, inside the suite's. */
+/** A directory for one cluster's log files, inside the run's. */
 export function suiteLogSubdir(name: string): string {
   const dir = path.join(suiteLogDir, `${testName}-${name}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-export interface PersonalData {
-  name?: string | null;
-  email?: string | null;
-}
-
-/** Records names and e-mails that must not appear in any log line. */
-export function recordPersonalData(people: PersonalData[]): void {
-  const lines = people
-    .filter((p) => p.name || p.email)
-    .map((p) => `${JSON.stringify({ name: p.name ?? undefined, email: p.email ?? undefined })}\n`)
-    .join("");
-  if (!lines) return;
-  mkdirSync(suiteLogDir, { recursive: true });
-  appendFileSync(personalDataFile, lines);
 }
 
 /** Records every invitee and customer in a test's database and fake Calendly. */
@@ -66,5 +47,5 @@ export async function recordPeopleOf(db: Database | undefined, calendly?: FakeCa
       // A test that took its database away; the fake Calendly's invitees are recorded still.
     }
   }
-  recordPersonalData(people);
+  recordPersonalData(suiteLogDir, people);
 }
