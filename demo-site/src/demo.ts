@@ -19,6 +19,7 @@ import {
   repoRoot,
   type SiteSeed,
   seedDatabase,
+  serveAdminChannel,
 } from "@baw/service";
 import { findBuilder } from "./catalog.js";
 import { closeServer, createSiteServer, listen, type Reply, type Router } from "./http.js";
@@ -300,6 +301,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const db = await openDatabase(next.database);
     let instance: App | undefined;
     try {
+      // `npm run admin` beside the demo reaches the embedded database through the service.
+      await serveAdminChannel(db, next);
       options.onStep?.("Starting the booking service");
       instance = (await buildApp({
         config: next,

@@ -1,6 +1,7 @@
 // Entry point: configuration, the app, graceful shutdown.
 import closeWithGrace from "close-with-grace";
 import { buildApp } from "./app.js";
+import { serveAdminChannel } from "./cli/admin-channel-server.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/database.js";
 
@@ -18,6 +19,8 @@ async function main() {
   // Opened before the app rather than by its database plugin: a first start creates and migrates
   // the database, which on a busy machine takes longer than Fastify allows a plugin to start.
   const db = await openDatabase(config.database);
+  // An embedded database takes `npm run admin` commands through this process, its one owner.
+  await serveAdminChannel(db, config);
   const app = await buildApp({ config, db, seed: true }).catch(async (error: unknown) => {
     await db.close();
     throw error;

@@ -9,6 +9,7 @@ import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import t from "tap";
 import { main } from "../src/cli/admin.js";
+import { serveAdminChannel } from "../src/cli/admin-channel-server.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { ownerFile } from "../src/db/embedded-owner.js";
@@ -25,7 +26,13 @@ let env: NodeJS.ProcessEnv;
 
 t.before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "baw-admin-"));
-  env = { PATH: process.env.PATH, HOME: process.env.HOME, PGLITE_DIR: path.join(dir, "db"), LOG_LEVEL: "silent" };
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PGLITE_DIR: path.join(dir, "db"),
+    LOG_LEVEL: "silent",
+    PROVIDER_MODE: "sandbox",
+  };
 });
 t.teardown(async () => rm(dir, { recursive: true, force: true }));
 
@@ -268,6 +275,7 @@ t.test("while a process holds the embedded database, a command goes to it or is 
 
   // Opened as the service opens it: it takes admin commands for other processes.
   const service = await openDatabase(config.database);
+  await serveAdminChannel(service, config);
   const created = await inProcess(...siteArgs("Written through the owner"));
   t.equal(created.code, 0, created.err.join("\n"));
   const key = /\b(pk_test_[0-9A-Za-z]{24})\b/.exec(created.out.join("\n"))?.[1] ?? "";
@@ -279,7 +287,7 @@ t.test("while a process holds the embedded database, a command goes to it or is 
   t.equal(usage.code, 2, "bad usage is still answered without the database");
   await service.close();
 
-  const reopened = await openDatabase(config.database, { serveAdmin: false });
+  const reopened = await openDatabase(config.database);
   t.ok(await reopened.prisma.site.findUnique({ where: { publishableKey: key } }), "and it is there after a restart");
 
   // An owner that takes no commands (another CLI, the doctor): one line, and nothing opened.
@@ -296,7 +304,7 @@ t.test("while a process holds the embedded database, a command goes to it or is 
 t.test("a record left by a process that died does not hold the directory", async (t) => {
   const deadEnv = { ...env, PGLITE_DIR: path.join(dir, "dead-owner") };
   const config = loadConfig(deadEnv);
-  const first = await openDatabase(config.database, { serveAdmin: false });
+  const first = await openDatabase(config.database);
   await first.close();
   const child = spawn(process.execPath, ["-e", ""]);
   const pid = child.pid!;
@@ -353,7 +361,7 @@ t.test("npm run admin beside a running service: the service takes the write at o
   t.equal(res.status, 200, "the running service knows the new site key");
   service.kill("SIGTERM");
   await exited;
-  const db = await openDatabase(loadConfig(serviceEnv).database, { serveAdmin: false });
+  const db = await openDatabase(loadConfig(serviceEnv).database);
   t.ok(await db.prisma.site.findUnique({ where: { publishableKey: key } }), "and keeps it after it stops");
   await db.close();
 });

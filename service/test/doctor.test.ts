@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import t, { type Test } from "tap";
+import { serveAdminChannel } from "../src/cli/admin-channel-server.js";
 import { doctorMain } from "../src/cli/doctor.js";
 import {
   type CheckResult,
@@ -562,10 +563,13 @@ t.test("the CLI in sandbox mode, in-process: says so, checks the fakes, exits 0"
 t.test("the CLI beside a process that has the PGlite directory open leaves it closed", async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), "baw-doctor-owned-"));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // Opened as the service opens it.
   const service = await openDatabase({ kind: "pglite", dir });
   t.teardown(() => service.close());
+  const env = { PGLITE_DIR: dir, PROVIDER_MODE: "sandbox" };
+  await serveAdminChannel(service, loadConfig(env));
   const out: string[] = [];
-  await doctorMain({ env: { PGLITE_DIR: dir }, out: (text) => out.push(text), fetch: null });
+  await doctorMain({ env, out: (text) => out.push(text), fetch: null });
   t.match(
     out.join("\n"),
     /PGlite at .* is open in the running service \(process \d+\), so the doctor leaves it closed/,

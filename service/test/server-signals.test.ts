@@ -27,7 +27,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       cwd: serviceDir,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PORT: "0", PGLITE_DIR: pglite, LOG_LEVEL: "info" },
+      env: { ...process.env, PORT: "0", PGLITE_DIR: pglite, LOG_LEVEL: "info", PROVIDER_MODE: "sandbox" },
     });
     t.teardown(() => {
       if (npm.exitCode === null && npm.signalCode === null) process.kill(-npm.pid!, "SIGKILL");

@@ -4,13 +4,60 @@
 // opening the directory would write into a copy that is lost.
 // Exit codes: 0 done, 1 failed (unknown key, database or configuration problem), 2 bad usage.
 import { pathToFileURL } from "node:url";
-import { type Config, loadConfig } from "../config.js";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { type Config, ConfigError, loadConfig } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { currentOwner, EmbeddedDatabaseInUse } from "../db/embedded-owner.js";
+import {
+  issuePartnerKey,
+  listPartnerKeys,
+  PARTNER_SCOPES,
+  type PartnerKeySummary,
+  parsePartnerKey,
+  randomBase62,
+  revokePartnerKey,
+} from "../domain/partner-keys.js";
+import type { Site } from "../generated/prisma/client.js";
 import { sendToOwner } from "./admin-channel.js";
-import { AdminFailure, type AdminIo, type AdminTarget, CarriedOut, executeAdmin } from "./admin-commands.js";
 
-export { type AdminIo, HELP, UsageError } from "./admin-commands.js";
+export const HELP = `Usage: npm run admin -- <command> [flags]
+
+Sites (embedding pages; a publishable key names the origins that may use the widget):
+  sites create --name NAME --origin ORIGIN [--origin …] --return-url URL [--return-url …]
+               [--require-customer-token] [--customer-token-secret SECRET | --jwks-url URL]
+  sites list [--json]
+  sites update <publishable-key> [--name NAME] [--origin ORIGIN …] [--return-url URL …]
+               [--require-customer-token | --no-require-customer-token]
+               [--customer-token-secret SECRET | --jwks-url URL]
+
+Partner keys (server-to-server secret keys):
+  partner-keys create --name NAME --scope SCOPE [--scope …] [--return-url URL …]
+  partner-keys list [--json]
+  partner-keys revoke <prefix>
+
+Flags:
+  --origin        a bare origin, scheme://host[:port] with no path, e.g. https://shop.example
+  --return-url    an http(s) page checkout may return to; a site's must be on one of its origins.
+                  Repeat the flag for several. On update, the given list replaces the old one.
+  --scope         ${PARTNER_SCOPES.join(", ")}; bookings:write needs at least one --return-url
+  --require-customer-token
+                  visitors must bring a customer token signed with --customer-token-secret
+                  (HS256, 32+ characters) or by a key in --jwks-url
+  --json          machine-readable output (lists)
+  -h, --help      this help
+
+The database is the service's: DATABASE_URL, else PGlite at PGLITE_DIR. A service running on
+that PGlite directory carries the command out itself (only one process may open it).
+Running services pick up site changes within 15 s.
+Partner secrets are shown once, at creation; only their hash is stored.
+Exit codes: 0 done, 1 failed, 2 bad usage.`;
+
+export interface AdminIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+}
 
 const defaultIo: AdminIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -18,22 +65,467 @@ const defaultIo: AdminIo = {
   env: process.env,
 };
 
+/** Bad usage: exit 2, one line naming the flag. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+/** A failure that is not the caller's syntax: exit 1. */
+class AdminFailure extends Error {}
+
+// ---- argument schemas ---------------------------------------------------------------------
+
+const originSchema = z.string().transform((raw, ctx) => {
+  const value = raw.trim();
+  const bare = /^https?:\/\/[^/?#@\s]+\/?$/i.test(value);
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!bare || !url || url.hostname === "") {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${raw}" is not a bare origin; use scheme://host[:port] with no path, e.g. https://shop.example`,
+    });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+const httpUrlSchema = z.string().transform((raw, ctx) => {
+  const value = raw.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password) {
+    ctx.addIssue({ code: "custom", message: `"${raw}" is not an http(s) URL without credentials` });
+    return z.NEVER;
+  }
+  return url.toString();
+});
+
+const nameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+const secretSchema = z.string().min(32, "must be at least 32 characters (HS256 secret)").max(512);
+
+/** Flag names as parseArgs knows them; zod issue paths use the same keys. */
+type Flags = Record<string, string | boolean | string[] | undefined>;
+
+function validate<T>(schema: z.ZodType<T>, flags: Flags, label = (key: string) => `--${key}`): T {
+  const parsed = schema.safeParse(flags);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const flag = issue.path.find((p) => typeof p === "string");
+  const message =
+    issue.code === "invalid_type" && issue.input === undefined
+      ? "is required"
+      : issue.message.replace(/^Invalid input: /, "");
+  throw new UsageError(flag ? `${label(flag)}: ${message}` : message);
+}
+
+function onOrigins(flag: string, urls: readonly string[], origins: readonly string[], ctx: z.RefinementCtx) {
+  for (const url of urls) {
+    if (!origins.includes(new URL(url).origin)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [flag],
+        message: `${url} is not on one of the site's origins (${origins.join(", ")})`,
+      });
+      return;
+    }
+  }
+}
+
+function verifierRules(flags: { "customer-token-secret"?: string; "jwks-url"?: string }, ctx: z.RefinementCtx) {
+  if (flags["customer-token-secret"] && flags["jwks-url"]) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["jwks-url"],
+      message: "use either --customer-token-secret or --jwks-url, not both",
+    });
+  }
+}
+
+const SiteCreateSchema = z
+  .object({
+    name: nameSchema,
+    origin: z.array(originSchema).min(1, "at least one is required"),
+    "return-url": z.array(httpUrlSchema).min(1, "at least one is required"),
+    "require-customer-token": z.boolean().default(false),
+    "customer-token-secret": secretSchema.optional(),
+    "jwks-url": httpUrlSchema.optional(),
+  })
+  .superRefine((f, ctx) => {
+    onOrigins("return-url", f["return-url"], f.origin, ctx);
+    verifierRules(f, ctx);
+    if (f["require-customer-token"] && !f["customer-token-secret"] && !f["jwks-url"]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["require-customer-token"],
+        message: "needs --customer-token-secret or --jwks-url to verify the tokens",
+      });
+    }
+  });
+
+const SiteUpdateSchema = z
+  .object({
+    name: nameSchema.optional(),
+    origin: z.array(originSchema).min(1).optional(),
+    "return-url": z.array(httpUrlSchema).min(1).optional(),
+    "require-customer-token": z.boolean().optional(),
+    "no-require-customer-token": z.boolean().optional(),
+    "customer-token-secret": secretSchema.optional(),
+    "jwks-url": httpUrlSchema.optional(),
+  })
+  .superRefine((f, ctx) => {
+    verifierRules(f, ctx);
+    if (f["require-customer-token"] && f["no-require-customer-token"]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["no-require-customer-token"],
+        message: "contradicts --require-customer-token",
+      });
+    }
+  });
+
+const KeyCreateSchema = z
+  .object({
+    name: nameSchema,
+    scope: z
+      .array(
+        z.enum(PARTNER_SCOPES, {
+          error: (issue) => `"${String(issue.input)}" is not a scope; use ${PARTNER_SCOPES.join(", ")}`,
+        }),
+      )
+      .min(1),
+    "return-url": z.array(httpUrlSchema).default([]),
+  })
+  .superRefine((f, ctx) => {
+    if (f.scope.includes("bookings:write") && f["return-url"].length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["return-url"],
+        message: "at least one is required for the bookings:write scope (pages checkout returns to)",
+      });
+    }
+  });
+
+const PrefixSchema = z.string().transform((raw, ctx) => {
+  const value = raw.trim();
+  const prefix = parsePartnerKey(value)?.prefix ?? value;
+  if (!/^[0-9A-Za-z]{8}$/.test(prefix)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${raw}" is not a key prefix (8 letters or digits, as partner-keys list shows)`,
+    });
+    return z.NEVER;
+  }
+  return prefix;
+});
+
+// ---- parsing ------------------------------------------------------------------------------
+
+type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+const multi = { type: "string", multiple: true } as const;
+const commands: Record<string, { options: OptionSpec; positionals: string[] }> = {
+  "sites create": {
+    options: {
+      name: { type: "string" },
+      origin: multi,
+      "return-url": multi,
+      "require-customer-token": { type: "boolean" },
+      "customer-token-secret": { type: "string" },
+      "jwks-url": { type: "string" },
+    },
+    positionals: [],
+  },
+  "sites list": { options: { json: { type: "boolean" } }, positionals: [] },
+  "sites update": {
+    options: {
+      name: { type: "string" },
+      origin: multi,
+      "return-url": multi,
+      "require-customer-token": { type: "boolean" },
+      "no-require-customer-token": { type: "boolean" },
+      "customer-token-secret": { type: "string" },
+      "jwks-url": { type: "string" },
+    },
+    positionals: ["publishable-key"],
+  },
+  "partner-keys create": {
+    options: { name: { type: "string" }, scope: multi, "return-url": multi },
+    positionals: [],
+  },
+  "partner-keys list": { options: { json: { type: "boolean" } }, positionals: [] },
+  "partner-keys revoke": { options: {}, positionals: ["prefix"] },
+};
+
+interface Parsed {
+  command: string;
+  flags: Flags;
+  positionals: string[];
+}
+
+function parseCommand(argv: string[]): Parsed | "help" {
+  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) return "help";
+  const [group, action, ...rest] = argv;
+  const command = `${group} ${action ?? ""}`.trim();
+  const spec = commands[command];
+  if (!spec) {
+    const known = [...new Set(Object.keys(commands).map((c) => c.split(" ")[0]))];
+    if (!known.includes(group!))
+      throw new UsageError(`unknown command "${group}"; commands: ${known.join(", ")} (see --help)`);
+    const actions = Object.keys(commands)
+      .filter((c) => c.startsWith(`${group} `))
+      .map((c) => c.split(" ")[1]);
+    throw new UsageError(`${group}: unknown action "${action ?? ""}"; use one of ${actions.join(", ")} (see --help)`);
+  }
+  let values: Flags;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      options: spec.options,
+      strict: true,
+      allowPositionals: true,
+    }) as {
+      values: Flags;
+      positionals: string[];
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: string }).code;
+    const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+      throw new UsageError(`${flag ?? "flag"}: unknown flag for "${command}" (see --help)`);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      throw new UsageError(
+        `${flag ?? "flag"}: ${/argument missing/.test(message) ? "needs a value" : "takes no value"}`,
+      );
+    }
+    throw new UsageError(message.split("\n")[0]!);
+  }
+  if (positionals.length !== spec.positionals.length) {
+    const wanted = spec.positionals.map((p) => `<${p}>`).join(" ");
+    if (positionals.length > spec.positionals.length) {
+      throw new UsageError(
+        `unexpected argument "${positionals[spec.positionals.length]}"${wanted ? `; "${command}" takes ${wanted}` : ""}`,
+      );
+    }
+    throw new UsageError(`<${spec.positionals[positionals.length]}>: is required ("${command} ${wanted}")`);
+  }
+  return { command, flags: values, positionals };
+}
+
+// ---- commands -----------------------------------------------------------------------------
+
 function isTestMode(config: Config): boolean {
   return config.stripe.sandbox || /^(sk|rk)_test_/.test(config.stripe.secretKey);
+}
+
+function describeSite(site: Site): string[] {
+  const token = site.requireCustomerToken ? "required" : "optional";
+  const verifier = site.customerTokenSecret
+    ? "HS256 secret set"
+    : site.customerTokenJwksUrl
+      ? `JWKS ${site.customerTokenJwksUrl}`
+      : "no verifier";
+  return [
+    `${site.publishableKey}  ${site.name}`,
+    `  origins:        ${site.allowedOrigins.join(", ") || "(none)"}`,
+    `  return URLs:    ${site.returnUrlAllowlist.join(", ") || "(none)"}`,
+    `  customer token: ${token} (${verifier})`,
+  ];
+}
+
+/** What listings may show of a site: never the customer-token secret. */
+function publicSite(site: Site) {
+  const { customerTokenSecret, ...rest } = site;
+  return { ...rest, customerTokenSecretSet: Boolean(customerTokenSecret) };
+}
+
+function describeKey(key: PartnerKeySummary): string[] {
+  const status = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : "active";
+  return [
+    `${key.prefix}  ${key.name}  [${status}]`,
+    `  scopes:      ${key.scopes.join(", ")}`,
+    `  return URLs: ${key.returnUrlAllowlist.join(", ") || "(none)"}`,
+    `  created:     ${key.createdAt.toISOString()}   last used: ${key.lastUsedAt?.toISOString() ?? "never"}`,
+  ];
+}
+
+async function run(parsed: Parsed, io: AdminIo, open: () => Promise<{ db: Database; config: Config }>): Promise<void> {
+  const { command, flags, positionals } = parsed;
+  switch (command) {
+    case "sites create": {
+      const input = validate(SiteCreateSchema, flags);
+      const { db, config } = await open();
+      const publishableKey = `pk_${isTestMode(config) ? "test" : "live"}_${randomBase62(24)}`;
+      const site = await db.prisma.site.create({
+        data: {
+          name: input.name,
+          publishableKey,
+          allowedOrigins: [...new Set(input.origin)],
+          returnUrlAllowlist: [...new Set(input["return-url"])],
+          requireCustomerToken: input["require-customer-token"],
+          customerTokenSecret: input["customer-token-secret"] ?? null,
+          customerTokenJwksUrl: input["jwks-url"] ?? null,
+        },
+      });
+      io.out(`Created site "${site.name}". Its publishable key (safe to put in pages):`);
+      io.out("");
+      io.out(`  ${site.publishableKey}`);
+      io.out("");
+      for (const line of describeSite(site).slice(1)) io.out(line);
+      return;
+    }
+    case "sites list": {
+      const { db } = await open();
+      const sites = await db.prisma.site.findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+      if (flags.json) return io.out(JSON.stringify(sites.map(publicSite), null, 2));
+      if (sites.length === 0) return io.out("No sites yet. Create one with: sites create --help");
+      for (const site of sites) for (const line of describeSite(site)) io.out(line);
+      return;
+    }
+    case "sites update": {
+      const input = validate(SiteUpdateSchema, flags);
+      const key = positionals[0]!.trim();
+      const { db } = await open();
+      const site = await db.prisma.site.findUnique({ where: { publishableKey: key } });
+      if (!site) throw new AdminFailure(`no site has the publishable key "${key}" (see sites list)`);
+      const origins = input.origin ? [...new Set(input.origin)] : site.allowedOrigins;
+      const returnUrls = input["return-url"] ? [...new Set(input["return-url"])] : site.returnUrlAllowlist;
+      const stray = returnUrls.find((u) => !origins.includes(new URL(u).origin));
+      if (stray) {
+        const flag = input["return-url"] ? "--return-url" : "--origin";
+        throw new UsageError(
+          `${flag}: return URL ${stray} would not be on one of the site's origins (${origins.join(", ")})`,
+        );
+      }
+      const secret = input["customer-token-secret"] ?? (input["jwks-url"] ? null : site.customerTokenSecret);
+      const jwks = input["jwks-url"] ?? (input["customer-token-secret"] ? null : site.customerTokenJwksUrl);
+      const require = input["require-customer-token"]
+        ? true
+        : input["no-require-customer-token"]
+          ? false
+          : site.requireCustomerToken;
+      if (require && !secret && !jwks) {
+        throw new UsageError(
+          "--require-customer-token: needs --customer-token-secret or --jwks-url to verify the tokens",
+        );
+      }
+      const updated = await db.prisma.site.update({
+        where: { id: site.id },
+        data: {
+          name: input.name ?? site.name,
+          allowedOrigins: origins,
+          returnUrlAllowlist: returnUrls,
+          requireCustomerToken: require,
+          customerTokenSecret: secret,
+          customerTokenJwksUrl: jwks,
+        },
+      });
+      io.out(`Updated site "${updated.name}" (running services pick it up within 15 s):`);
+      for (const line of describeSite(updated)) io.out(line);
+      return;
+    }
+    case "partner-keys create": {
+      const input = validate(KeyCreateSchema, flags);
+      const { db } = await open();
+      const { key, record } = await issuePartnerKey(db.prisma, {
+        name: input.name,
+        scopes: input.scope,
+        returnUrlAllowlist: [...new Set(input["return-url"])],
+      });
+      io.out(`Created partner key "${record.name}" (prefix ${record.prefix}; scopes ${record.scopes.join(", ")}).`);
+      io.out("");
+      io.out(`  ${key}`);
+      io.out("");
+      io.out("Store it now; it cannot be shown again. Send it as: Authorization: Bearer <key>");
+      return;
+    }
+    case "partner-keys list": {
+      const { db } = await open();
+      const keys = await listPartnerKeys(db.prisma);
+      if (flags.json) return io.out(JSON.stringify(keys, null, 2));
+      if (keys.length === 0) return io.out("No partner keys yet. Create one with: partner-keys create --help");
+      for (const key of keys) for (const line of describeKey(key)) io.out(line);
+      return;
+    }
+    case "partner-keys revoke": {
+      const prefix = validate(z.object({ prefix: PrefixSchema }), { prefix: positionals[0] }, (k) => `<${k}>`).prefix;
+      const { db } = await open();
+      const result = await revokePartnerKey(db.prisma, prefix);
+      if (!result) throw new AdminFailure(`no partner key has the prefix "${prefix}" (see partner-keys list)`);
+      io.out(
+        result.alreadyRevoked
+          ? `Partner key ${prefix} ("${result.key.name}") was already revoked on ${result.key.revokedAt?.toISOString()}.`
+          : `Revoked partner key ${prefix} ("${result.key.name}"). Requests with it now get 401 partner_key_revoked.`,
+      );
+      return;
+    }
+  }
+}
+
+/** Thrown by an `open` that had the command carried out elsewhere: its exit code is the command's. */
+class CarriedOut extends Error {
+  constructor(readonly code: number) {
+    super(`carried out elsewhere (exit ${code})`);
+  }
+}
+
+/**
+ * Runs one admin command against the database `open` provides (called once the arguments are
+ * valid, so bad usage never touches a database); resolves to the exit code.
+ */
+export async function runAdmin(
+  argv: string[],
+  io: AdminIo,
+  open: () => Promise<{ db: Database; config: Config }>,
+): Promise<number> {
+  try {
+    const parsed = parseCommand(argv);
+    if (parsed === "help") {
+      io.out(HELP);
+      return 0;
+    }
+    await run(parsed, io, open);
+    return 0;
+  } catch (error) {
+    if (error instanceof CarriedOut) return error.code;
+    if (error instanceof UsageError) {
+      io.err(`admin: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof AdminFailure) {
+      io.err(`admin: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof ConfigError) {
+      io.err(`admin: ${error.message.replace(/\n\s*/g, " ")}`);
+      return 1;
+    }
+    io.err(`admin: failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
 }
 
 /** Runs one admin command; resolves to the process exit code. */
 export async function main(argv: string[], io: AdminIo = defaultIo): Promise<number> {
   let db: Database | undefined;
   try {
-    return await executeAdmin(argv, io, async (): Promise<AdminTarget> => {
+    return await runAdmin(argv, io, async () => {
       const config = loadConfig(io.env);
-      const testMode = isTestMode(config);
       const { database } = config;
       if (database.kind === "pglite" && !database.dir.startsWith("memory://")) {
         const owner = await currentOwner(database.dir);
         if (owner?.admin) {
-          const result = await sendToOwner(owner.admin, argv, testMode);
+          // A running service has the directory open: it carries the command out.
+          const result = await sendToOwner(owner.admin, argv);
           for (const line of result.out) io.out(line);
           for (const line of result.err) io.err(line);
           throw new CarriedOut(result.code);
@@ -45,13 +537,13 @@ export async function main(argv: string[], io: AdminIo = defaultIo): Promise<num
         }
       }
       try {
-        db = await openDatabase(database, { serveAdmin: false });
+        db = await openDatabase(config.database);
       } catch (error) {
         // Another process took the directory between the look and the open.
         if (error instanceof EmbeddedDatabaseInUse) throw new AdminFailure(error.message);
         throw error;
       }
-      return { db, testMode };
+      return { db, config };
     });
   } finally {
     await db?.close();

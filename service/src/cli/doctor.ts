@@ -103,7 +103,7 @@ async function openForDoctor(config: Config): Promise<{ db?: Database; dbProblem
     }
   }
   try {
-    return { db: await openDatabase(config.database, { migrate: false, poolMax: 2, serveAdmin: false }) };
+    return { db: await openDatabase(config.database, { migrate: false, poolMax: 2 }) };
   } catch (error) {
     if (error instanceof EmbeddedDatabaseInUse) return { dbProblem: inUse(error.dir, error.owner, config) };
     return {

@@ -5,7 +5,7 @@ import { openDatabase } from "../db/database.js";
 
 try {
   const config = loadConfig();
-  const db = await openDatabase(config.database, { serveAdmin: false });
+  const db = await openDatabase(config.database);
   const result = db.migrations;
   await db.close();
   const where = config.database.kind === "postgres" ? "PostgreSQL" : `PGlite at ${config.database.dir}`;

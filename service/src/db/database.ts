@@ -5,10 +5,9 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { type AdminChannel, serveAdminChannel } from "../cli/admin-channel.js";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
-import { claimEmbedded, type EmbeddedClaim } from "./embedded-owner.js";
+import { claimEmbedded, type EmbeddedClaim, type OwnerRecord } from "./embedded-owner.js";
 import { type MigrationResult, migrate, pendingMigrations, type SqlExecutor } from "./migrate.js";
 
 export type { PrismaClient } from "../generated/prisma/client.js";
@@ -20,6 +19,11 @@ export interface Database {
   sql: SqlExecutor;
   /** The migrations this start-up applied, when asked to migrate. */
   migrations?: MigrationResult;
+  /**
+   * For an on-disk PGlite, which one process at a time may open (embedded-owner.ts): records where
+   * this process takes other processes' admin commands, and what stops taking them on close.
+   */
+  owner?: { publish(admin: NonNullable<OwnerRecord["admin"]>, stop: () => Promise<void>): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -34,11 +38,6 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Pool size for Postgres. */
   poolMax?: number;
-  /**
-   * For an on-disk PGlite: carry out other processes' admin commands (`npm run admin`) while it
-   * is open (the default; the service). The CLIs that open it themselves pass false.
-   */
-  serveAdmin?: boolean;
   /**
    * For an in-memory PGlite: start from this data directory (PGlite's `dumpDataDir` of a migrated
    * database) instead of creating one, which takes several times longer. Tests use it.
@@ -89,7 +88,7 @@ export async function openDatabase(config: Config["database"], options: OpenOpti
   if (config.kind === "pglite") {
     const onDisk = !config.dir.startsWith("memory://");
     let claim: EmbeddedClaim | undefined;
-    let channel: AdminChannel | undefined;
+    let stopServing: (() => Promise<void>) | undefined;
     let pglite: PGlite | undefined;
     if (onDisk) {
       await mkdir(config.dir, { recursive: true });
@@ -105,25 +104,28 @@ export async function openDatabase(config: Config["database"], options: OpenOpti
       const adapter = new PrismaPGlite(pglite) as unknown as PrismaPg;
       const prisma = new PrismaClient({ adapter });
       const opened = pglite;
-      const db: Database = {
+      const owned = claim;
+      return {
         kind: "pglite",
         prisma,
         sql,
         migrations,
+        ...(owned && {
+          owner: {
+            publish: async (admin, stop) => {
+              stopServing = stop;
+              await owned.publish(admin);
+            },
+          },
+        }),
         close: async () => {
-          await channel?.close();
+          await stopServing?.();
           await prisma.$disconnect();
           await opened.close();
-          await claim?.release();
+          await owned?.release();
         },
       };
-      if (claim && (options.serveAdmin ?? true)) {
-        channel = await serveAdminChannel(db);
-        await claim.publish({ url: channel.url, token: channel.token });
-      }
-      return db;
     } catch (error) {
-      await channel?.close();
       await pglite?.close().catch(() => {});
       await claim?.release();
       throw error;
