@@ -15,9 +15,11 @@ import {
   type Config,
   type Database,
   loadConfig,
+  openDatabase,
   repoRoot,
   type SiteSeed,
   seedDatabase,
+  serveAdminChannel,
 } from "@baw/service";
 import { findBuilder } from "./catalog.js";
 import { closeServer, createSiteServer, listen, type Reply, type Router } from "./http.js";
@@ -79,6 +81,8 @@ export interface DemoOptions {
   sweeper?: boolean;
   /** Directory of the widget's CDN build (default widget/dist/cdn). */
   widgetDir?: string;
+  /** Told what the start is doing, step by step (`npm start` prints it). */
+  onStep?: (what: string) => void;
 }
 
 export interface DemoUrls {
@@ -155,6 +159,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   }
 
   let app: App | undefined;
+  /** The service's database: opened before the app, closed after it. */
+  let database: Database | undefined;
   let servicePort = config.port;
   let sandboxPorts = { ...config.sandboxPorts };
   let calendlyOrigin = config.calendly.origin;
@@ -287,18 +293,32 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       SANDBOX_STRIPE_PORT: String(sandboxPorts.stripe),
       SANDBOX_CALENDLY_PORT: String(sandboxPorts.calendly),
     });
-    const instance = (await buildApp({
-      config: next,
-      seed: false,
-      sweeper: options.sweeper,
-      logger: options.logger,
-    })) as App;
+    // Opened here rather than by the app's database plugin: a first start creates and migrates the
+    // database, which on a busy machine takes longer than Fastify allows a plugin to start.
+    options.onStep?.(
+      next.database.kind === "pglite"
+        ? `${existsSync(next.database.dir) ? "Opening" : "Creating"} the database (PGlite in ${next.database.dir})`
+        : "Opening the database (PostgreSQL)",
+    );
+    const db = await openDatabase(next.database);
+    let instance: App | undefined;
     try {
+      // `npm run admin` beside the demo reaches the embedded database through the service.
+      await serveAdminChannel(db, next);
+      options.onStep?.("Starting the booking service");
+      instance = (await buildApp({
+        config: next,
+        db,
+        seed: false,
+        sweeper: options.sweeper,
+        logger: options.logger,
+      })) as App;
       await instance.ready();
-      await seedDatabase(instance.db.prisma, { liamEventUrl: next.calendly.liamEventUrl, sites: siteSeeds() });
+      await seedDatabase(db.prisma, { liamEventUrl: next.calendly.liamEventUrl, sites: siteSeeds() });
       await instance.listen({ host: next.host, port: next.port });
     } catch (error) {
-      await instance.close().catch(() => {});
+      await instance?.close().catch(() => {});
+      await db.close().catch(() => {});
       throw error;
     }
     servicePort = (instance.server.address() as AddressInfo).port;
@@ -309,12 +329,16 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     calendlyOrigin = instance.providers.calendlyOrigin;
     config = next;
     app = instance;
+    database = db;
   };
 
   const stopService = async () => {
     const running = app;
+    const open = database;
     app = undefined;
+    database = undefined;
     await running?.close();
+    await open?.close();
   };
 
   const bound: Partial<DemoPorts> = {};

@@ -4,13 +4,41 @@ import pino, { type DestinationStream, type LoggerOptions } from "pino";
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const SECRET = /\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9]+|\bbaw_[a-z]+_[A-Za-z0-9_.-]{8,}/g;
 const SIGNATURE = /(t=\d+,v1=)[0-9a-f]+/gi;
-const MAY_HOLD_SECRETS = /[@_=]/;
+// Prisma's "Invalid `prisma.x.y()` invocation" message: a code frame that prints the call's
+// arguments with their values (an invitee's name among them), then the reason.
+const PRISMA_INVOCATION = /^([^\n]*?)\s*(Invalid `[^`]+` invocation)[\s\S]*\n\n([^\n]+(?:\n[^\n]+)*)\s*$/;
+// PostgreSQL's details quote the row or the key values: "Failing row contains (…)", "Key (email)=(…)".
+const FAILING_ROW = /(Failing row contains )\((?:[^()]|\([^()]*\))*\)/g;
+const KEY_VALUES = /(Key \([^)]*\)=)\((?:[^()]|\([^()]*\))*\)/g;
+const INVALID_INPUT = /(invalid input syntax for type [\w ]+: )"(?:[^"]|"")*"/g;
+const MAY_HOLD_SECRETS = /[@_=:(]/;
 
-/** Masks emails, keys and signatures inside free text such as error messages. */
+/** A quoted value after one of the sensitive keys, as code, JSON or key=value writes it. */
+let quotedSensitive: RegExp | undefined;
+
+/**
+ * Masks e-mails, keys, signatures, and personal data inside free text such as error messages:
+ * database errors quote the values they refused, names included.
+ */
 export function scrub(text: string): string {
   // Each pattern needs one of these characters; most messages (the request line) have none.
   if (!MAY_HOLD_SECRETS.test(text)) return text;
-  return text.replace(EMAIL, "[email]").replace(SECRET, "[secret]").replace(SIGNATURE, "$1[signature]");
+  quotedSensitive ??= new RegExp(
+    `\\b(${[...sensitiveKeys].map((k) => k.replace(/[-]/g, "\\-")).join("|")})(["']?\\s*[:=]\\s*)("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*')`,
+    "g",
+  );
+  return text
+    .replace(
+      PRISMA_INVOCATION,
+      (_, prefix: string, call: string, reason: string) => `${prefix ? `${prefix} ` : ""}${call}: ${reason}`,
+    )
+    .replace(INVALID_INPUT, '$1"[value]"')
+    .replace(FAILING_ROW, "$1([row])")
+    .replace(KEY_VALUES, "$1([values])")
+    .replace(quotedSensitive, '$1$2"[redacted]"')
+    .replace(EMAIL, "[email]")
+    .replace(SECRET, "[secret]")
+    .replace(SIGNATURE, "$1[signature]");
 }
 
 /** Keys whose values never reach a log line, wherever they sit in a logged object. */

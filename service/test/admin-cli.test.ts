@@ -1,6 +1,7 @@
-// The admin CLI end to end: real processes against a PGlite directory in a temp folder.
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+// The admin CLI against a PGlite directory in a temp folder: in this process, and as real processes
+// beside a running service.
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,8 +9,10 @@ import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import t from "tap";
 import { main } from "../src/cli/admin.js";
+import { serveAdminChannel } from "../src/cli/admin-channel-server.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
+import { ownerFile } from "../src/db/embedded-owner.js";
 import { parsePartnerKey, verifyPartnerKey } from "../src/domain/partner-keys.js";
 import { AppError } from "../src/lib/errors.js";
 import { sha256 } from "../src/lib/ids.js";
@@ -26,9 +29,9 @@ t.before(async () => {
   env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    PROVIDER_MODE: "sandbox",
     PGLITE_DIR: path.join(dir, "db"),
     LOG_LEVEL: "silent",
+    PROVIDER_MODE: "sandbox",
   };
 });
 t.teardown(async () => rm(dir, { recursive: true, force: true }));
@@ -130,7 +133,7 @@ t.test("bad usage exits 2 with one line naming the flag", async (t) => {
 });
 
 t.test("sites, partner keys: create, list, revoke", async (t) => {
-  const site = await admin(
+  const site = await adminInProcess(
     "sites",
     "create",
     "--name",
@@ -146,7 +149,7 @@ t.test("sites, partner keys: create, list, revoke", async (t) => {
   const publishableKey = /\b(pk_test_[0-9A-Za-z]{24})\b/.exec(site.stdout)?.[1];
   t.ok(publishableKey, "prints a test-mode publishable key (Stripe runs in the sandbox)");
 
-  const created = await admin(
+  const created = await adminInProcess(
     "partner-keys",
     "create",
     "--name",
@@ -165,7 +168,7 @@ t.test("sites, partner keys: create, list, revoke", async (t) => {
   t.ok(parsed, "prints the secret key");
   if (!parsed) return;
 
-  const list = await admin("partner-keys", "list");
+  const list = await adminInProcess("partner-keys", "list");
   const listJson = await adminInProcess("partner-keys", "list", "--json");
   const sites = await adminInProcess("sites", "list", "--json");
   t.equal(list.code, 0, list.stderr);
@@ -191,7 +194,7 @@ t.test("sites, partner keys: create, list, revoke", async (t) => {
     },
   ]);
 
-  const updated = await admin(
+  const updated = await adminInProcess(
     "sites",
     "update",
     publishableKey ?? "",
@@ -234,7 +237,7 @@ t.test("sites, partner keys: create, list, revoke", async (t) => {
     await db.close();
   }
 
-  const revoked = await admin("partner-keys", "revoke", parsed.prefix);
+  const revoked = await adminInProcess("partner-keys", "revoke", parsed.prefix);
   t.equal(revoked.code, 0, revoked.stderr);
   t.match(revoked.stdout, /Revoked partner key/);
   const unknown = await adminInProcess("partner-keys", "revoke", "ZZZZZZZZ");
@@ -278,4 +281,118 @@ t.test("a site verifying customer tokens through a JWKS names the audience and i
     sites.find((s) => s.name === "SSO shop"),
     { customerTokenAudience: "baw-booking", customerTokenIssuer: "https://idp.example/" },
   );
+});
+
+const siteArgs = (name: string) => [
+  "sites",
+  "create",
+  "--name",
+  name,
+  "--origin",
+  "https://owned.example",
+  "--return-url",
+  "https://owned.example/done",
+];
+
+t.test("while a process holds the embedded database, a command goes to it or is refused", async (t) => {
+  const ownedEnv = { ...env, PGLITE_DIR: path.join(dir, "owned") };
+  const config = loadConfig(ownedEnv);
+  const inProcess = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: ownedEnv });
+    return { code, out, err };
+  };
+
+  // Opened as the service opens it: it takes admin commands for other processes.
+  const service = await openDatabase(config.database);
+  await serveAdminChannel(service, config);
+  const created = await inProcess(...siteArgs("Written through the owner"));
+  t.equal(created.code, 0, created.err.join("\n"));
+  const key = /\b(pk_test_[0-9A-Za-z]{24})\b/.exec(created.out.join("\n"))?.[1] ?? "";
+  t.ok(
+    await service.prisma.site.findUnique({ where: { publishableKey: key } }),
+    "the site is in the database the owner has open",
+  );
+  const usage = await inProcess("sites", "create", "--name", "S");
+  t.equal(usage.code, 2, "bad usage is still answered without the database");
+  await service.close();
+
+  const reopened = await openDatabase(config.database);
+  t.ok(await reopened.prisma.site.findUnique({ where: { publishableKey: key } }), "and it is there after a restart");
+
+  // An owner that takes no commands (another CLI, the doctor): one line, and nothing opened.
+  const refused = await inProcess(...siteArgs("Never written"));
+  t.equal(refused.code, 1);
+  t.same(refused.out, []);
+  t.equal(refused.err.length, 1, "one line");
+  t.match(refused.err[0], /^admin: PGlite at .* is in use by process \d+.*run the command again once it has stopped$/);
+  t.equal(await reopened.prisma.site.count({ where: { name: "Never written" } }), 0);
+  await t.rejects(openDatabase(config.database), { name: "EmbeddedDatabaseInUse" }, "a second open is refused");
+  await reopened.close();
+});
+
+t.test("a record left by a process that died does not hold the directory", async (t) => {
+  const deadEnv = { ...env, PGLITE_DIR: path.join(dir, "dead-owner") };
+  const config = loadConfig(deadEnv);
+  const first = await openDatabase(config.database);
+  await first.close();
+  const child = spawn(process.execPath, ["-e", ""]);
+  const pid = child.pid!;
+  await new Promise((resolve) => child.on("exit", resolve));
+  await writeFile(ownerFile(config.database.kind === "pglite" ? config.database.dir : ""), JSON.stringify({ pid }));
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(["sites", "list"], { out: (l) => out.push(l), err: (l) => err.push(l), env: deadEnv });
+  t.equal(code, 0, err.join("\n"));
+  t.match(out.join("\n"), /No sites yet/);
+});
+
+t.test("npm run admin beside a running service: the service takes the write at once", async (t) => {
+  const serviceEnv = {
+    ...env,
+    PGLITE_DIR: path.join(dir, "running"),
+    PORT: "0",
+    LOG_LEVEL: "info",
+    CONFIG_CACHE_SECONDS: "0",
+    SANDBOX_STRIPE_PORT: "0",
+    SANDBOX_CALENDLY_PORT: "0",
+  };
+  const service = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    cwd: serviceDir,
+    env: serviceEnv,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise((resolve) => service.on("exit", resolve));
+  t.teardown(() => {
+    service.kill("SIGKILL");
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    service.stdout!.on("data", (chunk: Buffer) => {
+      text += chunk;
+      const found = /listening on (http:\/\/[^\s"]+)/.exec(text);
+      if (found) resolve(found[1]!);
+    });
+    service.on("exit", (code) => reject(new Error(`the service exited (${code}): ${text}`)));
+  });
+  const created = await new Promise<Run>((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "src/cli/admin.ts", ...siteArgs("Beside the service")],
+      { cwd: serviceDir, env: serviceEnv, timeout: 110_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+  t.equal(created.code, 0, created.stderr);
+  const key = /\b(pk_test_[0-9A-Za-z]{24})\b/.exec(created.stdout)?.[1] ?? "";
+  const res = await fetch(`${url}/v1/builders/liam/booking-config`, {
+    headers: { "x-baw-site-key": key, origin: "https://owned.example" },
+  });
+  t.equal(res.status, 200, "the running service knows the new site key");
+  service.kill("SIGTERM");
+  await exited;
+  const db = await openDatabase(loadConfig(serviceEnv).database);
+  t.ok(await db.prisma.site.findUnique({ where: { publishableKey: key } }), "and keeps it after it stops");
+  await db.close();
 });

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import t, { type Test } from "tap";
+import { serveAdminChannel } from "../src/cli/admin-channel-server.js";
 import { doctorMain } from "../src/cli/doctor.js";
 import {
   type CheckResult,
@@ -24,6 +25,7 @@ import { createStripeClient } from "../src/providers/stripe.js";
 import { type FakeCalendly, type FakeEventTypeConfig, startFakeCalendly } from "../src/sandbox/fake-calendly/index.js";
 import { type FakeStripe, startFakeStripe } from "../src/sandbox/fake-stripe/index.js";
 import { sandboxEventTypes } from "../src/sandbox/start.js";
+import { migratedTemplate } from "./helpers/pglite-template.js";
 
 const run = promisify(execFile);
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -112,7 +114,12 @@ async function world(t: Test, options: WorldOptions = {}): Promise<World> {
   stripe.setWebhookUrl(`${base}/webhooks/stripe`);
   calendly.setWebhookUrl(`${base}/webhooks/calendly`);
 
-  const db = await openDatabase(config.database, { migrate: options.migrate ?? true });
+  const migrated = options.migrate ?? true;
+  // A migrated database starts from the suite's template; an unmigrated one is made empty.
+  const db = await openDatabase(
+    config.database,
+    migrated ? { loadDataDir: await migratedTemplate() } : { migrate: false },
+  );
   t.teardown(() => db.close());
   if (options.migrate ?? true) {
     await seedDatabase(db.prisma, {
@@ -561,6 +568,23 @@ t.test("the CLI in sandbox mode, in-process: says so, checks the fakes, exits 0"
   t.match(text, /✔ sandbox Calendly \(in-process fake at http:\/\/127.0.0.1:\d+\) accepts the token/);
   t.match(text, /✔ sandbox Stripe \(in-process fake at http:\/\/127.0.0.1:\d+\) accepts the test-mode key/);
   t.notMatch(text, /✖/);
+});
+
+t.test("the CLI beside a process that has the PGlite directory open leaves it closed", async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), "baw-doctor-owned-"));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // Opened as the service opens it.
+  const service = await openDatabase({ kind: "pglite", dir });
+  t.teardown(() => service.close());
+  const env = { PGLITE_DIR: dir, PROVIDER_MODE: "sandbox" };
+  await serveAdminChannel(service, loadConfig(env));
+  const out: string[] = [];
+  await doctorMain({ env, out: (text) => out.push(text), fetch: null });
+  t.match(
+    out.join("\n"),
+    /PGlite at .* is open in the running service \(process \d+\), so the doctor leaves it closed/,
+  );
+  t.notMatch(out.join("\n"), /could not be opened/, "it did not try to open it");
 });
 
 t.test("the CLI with a missing PGlite directory warns instead of creating it", async (t) => {

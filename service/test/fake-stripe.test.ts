@@ -9,7 +9,8 @@ import { createStripeClient, isRetryableStripeError } from "../src/providers/str
 import { type FakeStripe, type FakeStripeOptions, startFakeStripe } from "../src/sandbox/fake-stripe/index.js";
 
 const WEBHOOK_SECRET = "whsec_test_fake_stripe";
-const FIXTURES = new URL("../../../shared/fixtures/stripe/", import.meta.url);
+// Stripe's published example objects, kept in the repository (see fixtures/stripe/README.md).
+const FIXTURES = new URL("fixtures/stripe/", import.meta.url);
 
 function fixtureKeys(name: string): string[] {
   const obj = JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), "utf8")) as Record<string, unknown>;
@@ -103,7 +104,7 @@ async function setup(
 
 const now = () => Math.floor(Date.now() / 1000);
 
-/** The parameters DESIGN.md fixes for a booking's Checkout Session. */
+/** The parameters the service sets on a booking's Checkout Session. */
 function sessionParams(bookingId = "bk_123", overrides: Partial<Stripe.Checkout.SessionCreateParams> = {}) {
   return {
     mode: "payment",
@@ -142,7 +143,7 @@ async function payThroughPage(session: Stripe.Checkout.Session, choose?: string)
   });
 }
 
-t.test("creating a session with DESIGN.md's parameters returns a checkout.session shaped like Stripe's", async (t) => {
+t.test("creating a session with a booking's parameters returns a checkout.session shaped like Stripe's", async (t) => {
   const { fake, stripe } = await setup(t);
   const params = sessionParams("bk_create");
   const session = await stripe.checkout.sessions.create(params, { idempotencyKey: "attempt-create-1" });

@@ -2,8 +2,9 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import t from "tap";
-import { censor, loggerOptions, requestLogLevel, SLOW_READ_MS } from "../src/logging.js";
+import { censor, loggerOptions, requestLogLevel, SLOW_READ_MS, scrub } from "../src/logging.js";
 import { buildTestApp } from "./helpers/app.js";
+import { migratedTemplate } from "./helpers/pglite-template.js";
 
 t.test("censor replaces sensitive keys at any depth and copies only what it changes", async (t) => {
   const clean = { method: "GET", url: "/v1/builders/:idOrSlug/booking-config", statusCode: 200, ms: 1 };
@@ -58,6 +59,71 @@ t.test("the service's logger writes censored, scrubbed lines", async (t) => {
   t.equal(first.booking.id, "b1");
   t.equal(first.msg, "booking for [email]", "emails in messages are scrubbed");
   t.equal(second.err.message, "Stripe said [secret] is invalid", "secrets in errors are scrubbed");
+});
+
+t.test("database errors lose the values they quote: names as well as e-mails", async (t) => {
+  const name = "Vesper Quillfeather";
+  // What Prisma throws for a refused call: a code frame printing the arguments, then the reason.
+  const prisma = [
+    "",
+    "Invalid `prisma.booking.create()` invocation in",
+    "/srv/service/src/domain/bookings.ts:120:5",
+    "",
+    "  119 const booking = await tx.booking.create({",
+    "→ 120   data: {",
+    `          inviteeName: "${name}",`,
+    '          inviteeEmail: "vesper@guests.example",',
+    "      +   calendlyEventUri: String",
+    "        }",
+    "      })",
+    "",
+    "Argument `calendlyEventUri` is missing.",
+  ].join("\n");
+  t.equal(scrub(prisma), "Invalid `prisma.booking.create()` invocation: Argument `calendlyEventUri` is missing.");
+  const stack = scrub(`PrismaClientValidationError: ${prisma}\n    at create (bookings.ts:120:5)`);
+  t.equal(
+    stack,
+    "PrismaClientValidationError: Invalid `prisma.booking.create()` invocation: Argument `calendlyEventUri` is missing.\n    at create (bookings.ts:120:5)",
+  );
+  const cases: [string, string][] = [
+    [
+      `new row for relation "Booking" violates check constraint "c" Failing row contains (b1, ${name} (guest), 2026-01-01).`,
+      'new row for relation "Booking" violates check constraint "c" Failing row contains ([row]).',
+    ],
+    [
+      `duplicate key value violates unique constraint "k" Key ("inviteeName")=(${name}) already exists.`,
+      'duplicate key value violates unique constraint "k" Key ("inviteeName")=([values]) already exists.',
+    ],
+    [`invalid input syntax for type uuid: "${name}"`, 'invalid input syntax for type uuid: "[value]"'],
+    [`{"customerName":"${name}","id":"c1"}`, '{"customerName":"[redacted]","id":"c1"}'],
+    [`customer: { name: '${name}' }`, `customer: { name: "[redacted]" }`],
+  ];
+  for (const [text, expected] of cases) t.equal(scrub(text), expected);
+});
+
+t.test("a real database error about an invitee is logged without the invitee", async (t) => {
+  const { openDatabase } = await import("../src/db/database.js");
+  const db = await openDatabase({ kind: "pglite", dir: "memory://" }, { loadDataDir: await migratedTemplate() });
+  t.teardown(() => db.close());
+  const error = await db.prisma.booking
+    // Missing required fields: Prisma refuses the call and prints its arguments in the message.
+    .create({ data: { inviteeName: "Vesper Quillfeather", inviteeEmail: "vesper@guests.example" } as never })
+    .then(
+      () => new Error("created"),
+      (e: unknown) => e as Error,
+    );
+  t.match(error.message, /Vesper Quillfeather/, "the driver's message quotes the name");
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  pino(loggerOptions("info"), stream).error({ err: error }, "booking failed");
+  await new Promise((r) => setImmediate(r));
+  t.notMatch(lines.join(""), /Quillfeather|guests\.example/, "neither the name nor the e-mail is written");
+  t.match(JSON.parse(lines[0]!).err.message, /^Invalid `[^`]+` invocation: Argument `\w+` is missing/);
 });
 
 t.test("prompt successful reads are logged at debug; everything else at info", async (t) => {

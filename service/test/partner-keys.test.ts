@@ -13,10 +13,11 @@ import {
 } from "../src/domain/partner-keys.js";
 import { AppError } from "../src/lib/errors.js";
 import { sha256 } from "../src/lib/ids.js";
+import { migratedTemplate } from "./helpers/pglite-template.js";
 
 let db: Database;
 t.before(async () => {
-  db = await openDatabase({ kind: "pglite", dir: "memory://" });
+  db = await openDatabase({ kind: "pglite", dir: "memory://" }, { loadDataDir: await migratedTemplate() });
 });
 t.teardown(async () => db?.close());
 

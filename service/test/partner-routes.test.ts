@@ -18,6 +18,7 @@ import providers from "../src/plugins/providers.js";
 import swagger from "../src/plugins/swagger.js";
 import partnerRoutes, { type PartnerBooking, type PartnerBuilder } from "../src/routes/partner.js";
 import { assertLedger, settledLedger } from "./helpers/ledger.js";
+import { migratedTemplate } from "./helpers/pglite-template.js";
 
 let app: FastifyInstance;
 let db: Database;
@@ -31,7 +32,7 @@ t.before(async () => {
     LOG_LEVEL: "silent",
     RATE_LIMIT_MAX: "100000",
   });
-  db = await openDatabase(config.database);
+  db = await openDatabase(config.database, { loadDataDir: await migratedTemplate() });
   await seedDatabase(db.prisma);
   // The pieces the partner API needs, without under-pressure (whose event-loop limit trips on a
   // loaded CI machine) or the rest of the app.

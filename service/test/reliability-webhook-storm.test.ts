@@ -2,7 +2,8 @@
 // service processes, signed Stripe and Calendly deliveries with 30 % duplicates, 10 % out of
 // order and 50 in flight; every booking must end in the state its story demands, with every
 // confirmation, refund and Calendly cancellation done once, and every delivery logged.
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import t from "tap";
 import { clusterSecrets, forbiddenInLogs, scanLogs, startCluster, stripeSignature } from "./helpers/cluster.js";
@@ -47,7 +48,10 @@ t.test(`webhook storm: ${BOOKINGS} bookings, ~${BOOKINGS * 4} deliveries over tw
 });
 
 t.test("the log scan finds each thing it looks for", async (t) => {
-  const file = path.join(c.logDir, "planted.log");
+  // Outside the run's log directory, which the end-of-run scan must find clean.
+  const dir = mkdtempSync(path.join(os.tmpdir(), "baw-planted-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, "planted.log");
   const planted = [
     '{"msg":"mail vesper@guests.example"}',
     '{"url":"/x?email=vesper%40guests.example"}',

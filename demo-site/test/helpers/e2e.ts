@@ -1,7 +1,7 @@
 // End-to-end helpers: a demo stack per test file (same startDemo() as `npm start`), Debian's
 // Chromium through playwright-core, a console/exception watch that fails the test, and
 // numbered screenshots of every state a test passes through.
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -15,10 +15,13 @@ import {
   type Page,
 } from "playwright-core";
 import type { Test } from "tap";
+import { recordPersonalData, runLogDir } from "../../../service/test/helpers/log-scan.js";
 import { type Demo, startDemo } from "../../src/demo.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const screenshotDir = path.resolve(here, "..", "..", "screenshots");
+/** The service's log lines of this run, scanned at its end (test/suite-log-scan.ts). */
+const logDir = runLogDir(path.resolve(here, "..", ".."));
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
@@ -49,10 +52,21 @@ export async function startTestDemo(t: TestLike, env: NodeJS.ProcessEnv = {}): P
       ...env,
     },
     ports: { marketplace: 0, builderSite: 0, blocked: 0 },
-    logger: false,
+    logger: { level: "debug", stream: runLogStream() },
   });
   t.teardown(() => demo.close());
   return demo;
+}
+
+let logStream: WriteStream | undefined;
+function runLogStream(): { write(line: string): void } {
+  if (!logStream) {
+    mkdirSync(logDir, { recursive: true });
+    const name = path.basename(process.argv[1] ?? "test", ".ts").replace(/\W+/g, "-");
+    logStream = createWriteStream(path.join(logDir, `${name}-${process.pid}.log`), { flags: "a" });
+  }
+  const out = logStream;
+  return { write: (line) => void out.write(line) };
 }
 
 export async function launchBrowser(t: TestLike): Promise<Browser> {
@@ -209,6 +223,7 @@ export async function scheduleFirstSlot(
   await slot.waitFor({ timeout: 20_000 });
   const start = (await slot.getAttribute("data-slot"))!;
   await slot.click();
+  recordPersonalData(logDir, [invitee]);
   await frame.locator("#invitee-name").fill(invitee.name);
   await frame.locator("#invitee-email").fill(invitee.email);
   await frame.locator("#schedule").click();

@@ -1,11 +1,14 @@
 // `npm run admin -- <command>`: manage embedding sites and partner keys in the configured
-// database (DATABASE_URL, else the embedded PGlite at PGLITE_DIR).
+// database (DATABASE_URL, else the embedded PGlite at PGLITE_DIR). While a service runs on that
+// PGlite directory, the service carries the command out (admin-channel.ts): a second process
+// opening the directory would write into a copy that is lost.
 // Exit codes: 0 done, 1 failed (unknown key, database or configuration problem), 2 bad usage.
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
+import { currentOwner, EmbeddedDatabaseInUse } from "../db/embedded-owner.js";
 import {
   issuePartnerKey,
   listPartnerKeys,
@@ -16,6 +19,7 @@ import {
   revokePartnerKey,
 } from "../domain/partner-keys.js";
 import type { Site } from "../generated/prisma/client.js";
+import { sendToOwner } from "./admin-channel.js";
 
 export const HELP = `Usage: npm run admin -- <command> [flags]
 
@@ -47,8 +51,9 @@ Flags:
   --json          machine-readable output (lists)
   -h, --help      this help
 
-The database is the service's: DATABASE_URL, else PGlite at PGLITE_DIR. Stop a service that
-uses the same PGlite directory first. Running services pick up site changes within 15 s.
+The database is the service's: DATABASE_URL, else PGlite at PGLITE_DIR. A service running on
+that PGlite directory carries the command out itself (only one process may open it).
+Running services pick up site changes within 15 s.
 Partner secrets are shown once, at creation; only their hash is stored.
 Exit codes: 0 done, 1 failed, 2 bad usage.`;
 
@@ -503,22 +508,32 @@ async function run(parsed: Parsed, io: AdminIo, open: () => Promise<{ db: Databa
   }
 }
 
-/** Runs one admin command; resolves to the process exit code. */
-export async function main(argv: string[], io: AdminIo = defaultIo): Promise<number> {
-  let db: Database | undefined;
+/** Thrown by an `open` that had the command carried out elsewhere: its exit code is the command's. */
+class CarriedOut extends Error {
+  constructor(readonly code: number) {
+    super(`carried out elsewhere (exit ${code})`);
+  }
+}
+
+/**
+ * Runs one admin command against the database `open` provides (called once the arguments are
+ * valid, so bad usage never touches a database); resolves to the exit code.
+ */
+export async function runAdmin(
+  argv: string[],
+  io: AdminIo,
+  open: () => Promise<{ db: Database; config: Config }>,
+): Promise<number> {
   try {
     const parsed = parseCommand(argv);
     if (parsed === "help") {
       io.out(HELP);
       return 0;
     }
-    await run(parsed, io, async () => {
-      const config = loadConfig(io.env, { providers: false });
-      db = await openDatabase(config.database);
-      return { db, config };
-    });
+    await run(parsed, io, open);
     return 0;
   } catch (error) {
+    if (error instanceof CarriedOut) return error.code;
     if (error instanceof UsageError) {
       io.err(`admin: ${error.message}`);
       return 2;
@@ -533,6 +548,40 @@ export async function main(argv: string[], io: AdminIo = defaultIo): Promise<num
     }
     io.err(`admin: failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  }
+}
+
+/** Runs one admin command; resolves to the process exit code. */
+export async function main(argv: string[], io: AdminIo = defaultIo): Promise<number> {
+  let db: Database | undefined;
+  try {
+    return await runAdmin(argv, io, async () => {
+      const config = loadConfig(io.env, { providers: false });
+      const { database } = config;
+      if (database.kind === "pglite" && !database.dir.startsWith("memory://")) {
+        const owner = await currentOwner(database.dir);
+        if (owner?.admin) {
+          // A running service has the directory open: it carries the command out.
+          const result = await sendToOwner(owner.admin, argv);
+          for (const line of result.out) io.out(line);
+          for (const line of result.err) io.err(line);
+          throw new CarriedOut(result.code);
+        }
+        if (owner) {
+          throw new AdminFailure(
+            `${new EmbeddedDatabaseInUse(database.dir, owner).message}; run the command again once it has stopped`,
+          );
+        }
+      }
+      try {
+        db = await openDatabase(config.database);
+      } catch (error) {
+        // Another process took the directory between the look and the open.
+        if (error instanceof EmbeddedDatabaseInUse) throw new AdminFailure(error.message);
+        throw error;
+      }
+      return { db, config };
+    });
   } finally {
     await db?.close();
   }

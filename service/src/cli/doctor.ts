@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
+import { currentOwner, EmbeddedDatabaseInUse, type OwnerRecord } from "../db/embedded-owner.js";
 import { createCalendlyClient } from "../providers/calendly.js";
 import { createStripeClient } from "../providers/stripe.js";
 import type { FakeCalendly } from "../sandbox/fake-calendly/index.js";
@@ -78,22 +79,15 @@ export function configProblems(error: ConfigError): CheckResult[] {
   });
 }
 
-/** Asks a service on this machine's PORT whether it is up (to keep off a PGlite directory it holds). */
-async function localServiceAnswers(config: Config, doFetch: typeof fetch | null | undefined): Promise<boolean> {
-  const f = doFetch === undefined ? globalThis.fetch : doFetch;
-  if (!f) return false;
-  try {
-    const res = await f(`http://127.0.0.1:${config.port}/health`, { signal: AbortSignal.timeout(1000) });
-    return res.ok;
-  } catch {
-    return false;
-  }
+function inUse(dir: string, owner: OwnerRecord, config: Config): NonNullable<DoctorInput["dbProblem"]> {
+  const who = owner.admin ? `the running service (process ${owner.pid})` : `process ${owner.pid}`;
+  return {
+    status: "info",
+    message: `PGlite at ${dir} is open in ${who}, so the doctor leaves it closed; the service's /ready on port ${config.port} reports on it below`,
+  };
 }
 
-async function openForDoctor(
-  config: Config,
-  io: DoctorIo,
-): Promise<{ db?: Database; dbProblem?: DoctorInput["dbProblem"] }> {
+async function openForDoctor(config: Config): Promise<{ db?: Database; dbProblem?: DoctorInput["dbProblem"] }> {
   if (config.database.kind === "pglite") {
     const dir = config.database.dir;
     if (!dir.startsWith("memory://")) {
@@ -106,20 +100,15 @@ async function openForDoctor(
           },
         };
       }
-      // PGlite allows one process at a time; opening it beside a running service risks corrupting it.
-      if (await localServiceAnswers(config, io.fetch)) {
-        return {
-          dbProblem: {
-            status: "info",
-            message: `PGlite at ${dir} is in use by the service on port ${config.port}; the database is checked through its /ready below`,
-          },
-        };
-      }
+      // PGlite allows one process at a time; a second one would work on a copy of the files.
+      const owner = await currentOwner(dir);
+      if (owner) return { dbProblem: inUse(dir, owner, config) };
     }
   }
   try {
     return { db: await openDatabase(config.database, { migrate: false, poolMax: 2 }) };
   } catch (error) {
+    if (error instanceof EmbeddedDatabaseInUse) return { dbProblem: inUse(error.dir, error.owner, config) };
     return {
       dbProblem: {
         status: "fail",
@@ -171,7 +160,7 @@ export async function doctorMain(io: DoctorIo): Promise<number> {
       maxRetries: 1,
       timeoutMs: 8000,
     });
-    const opened = await openForDoctor(config, io);
+    const opened = await openForDoctor(config);
     db = opened.db;
     const results = await runDoctor({
       config,

@@ -7,6 +7,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { claimEmbedded, type EmbeddedClaim, type OwnerRecord } from "./embedded-owner.js";
 import { type MigrationResult, migrate, pendingMigrations, type SqlExecutor } from "./migrate.js";
 
 export type { PrismaClient } from "../generated/prisma/client.js";
@@ -18,6 +19,11 @@ export interface Database {
   sql: SqlExecutor;
   /** The migrations this start-up applied, when asked to migrate. */
   migrations?: MigrationResult;
+  /**
+   * For an on-disk PGlite, which one process at a time may open (embedded-owner.ts): records where
+   * this process takes other processes' admin commands, and what stops taking them on close.
+   */
+  owner?: { publish(admin: NonNullable<OwnerRecord["admin"]>, stop: () => Promise<void>): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -32,6 +38,11 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Pool size for Postgres. */
   poolMax?: number;
+  /**
+   * For an in-memory PGlite: start from this data directory (PGlite's `dumpDataDir` of a migrated
+   * database) instead of creating one, which takes several times longer. Tests use it.
+   */
+  loadDataDir?: Blob;
 }
 
 function pgliteExecutor(db: PGlite): SqlExecutor {
@@ -75,24 +86,50 @@ export async function migratePostgres(url: string): Promise<MigrationResult> {
 export async function openDatabase(config: Config["database"], options: OpenOptions = {}): Promise<Database> {
   const shouldMigrate = options.migrate ?? true;
   if (config.kind === "pglite") {
-    if (!config.dir.startsWith("memory://")) await mkdir(config.dir, { recursive: true });
-    const pglite = new PGlite(config.dir);
-    await pglite.waitReady;
-    const sql = pgliteExecutor(pglite);
-    const migrations = shouldMigrate ? await migrate(sql) : undefined;
-    // pglite-prisma-adapter is typed against an older driver-adapter-utils; the runtime contract matches.
-    const adapter = new PrismaPGlite(pglite) as unknown as PrismaPg;
-    const prisma = new PrismaClient({ adapter });
-    return {
-      kind: "pglite",
-      prisma,
-      sql,
-      migrations,
-      close: async () => {
-        await prisma.$disconnect();
-        await pglite.close();
-      },
-    };
+    const onDisk = !config.dir.startsWith("memory://");
+    let claim: EmbeddedClaim | undefined;
+    let stopServing: (() => Promise<void>) | undefined;
+    let pglite: PGlite | undefined;
+    if (onDisk) {
+      await mkdir(config.dir, { recursive: true });
+      // Before PGlite touches the files: a second process would open a copy of them.
+      claim = await claimEmbedded(config.dir);
+    }
+    try {
+      pglite = new PGlite(config.dir, !onDisk && options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
+      await pglite.waitReady;
+      const sql = pgliteExecutor(pglite);
+      const migrations = shouldMigrate ? await migrate(sql) : undefined;
+      // pglite-prisma-adapter is typed against an older driver-adapter-utils; the runtime contract matches.
+      const adapter = new PrismaPGlite(pglite) as unknown as PrismaPg;
+      const prisma = new PrismaClient({ adapter });
+      const opened = pglite;
+      const owned = claim;
+      return {
+        kind: "pglite",
+        prisma,
+        sql,
+        migrations,
+        ...(owned && {
+          owner: {
+            publish: async (admin, stop) => {
+              stopServing = stop;
+              await owned.publish(admin);
+            },
+          },
+        }),
+        close: async () => {
+          await stopServing?.();
+          await prisma.$disconnect();
+          await opened.close();
+          await owned?.release();
+        },
+      };
+    } catch (error) {
+      await pglite?.close().catch(() => {});
+      await claim?.release();
+      throw error;
+    }
   }
   const migrations = shouldMigrate ? await migratePostgres(config.url) : undefined;
   const pool = new pg.Pool({

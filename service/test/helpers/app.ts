@@ -11,7 +11,9 @@ import { type CalendlyClientOptions, createCalendlyClient } from "../../src/prov
 import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
 import type { FakeStripe } from "../../src/sandbox/fake-stripe/index.js";
 import { assertLedger, settledLedger } from "./ledger.js";
+import { migratedTemplate } from "./pglite-template.js";
 import { type FreshDatabase, freshDatabase } from "./postgres.js";
+import { recordPeopleOf, suiteLogStream } from "./suite-logs.js";
 
 export const testSite = {
   name: "Test marketplace",
@@ -78,9 +80,15 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     env.PGLITE_DIR = "memory://";
   }
   const config = loadConfig(env);
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(
+    config.database,
+    config.database.kind === "pglite" ? { loadDataDir: await migratedTemplate() } : {},
+  );
   await seedDatabase(db.prisma, { sites: [testSite, ...(options.sites ?? [])] });
-  const logger = options.logger ? { level: options.logger.level ?? "info", stream: options.logger.stream } : false;
+  // Unless the test reads the log itself, it goes to the suite's log, scanned for personal data at the end.
+  const logger = options.logger
+    ? { level: options.logger.level ?? "info", stream: options.logger.stream }
+    : { level: "debug", stream: suiteLogStream() };
   const app = await buildApp({
     config,
     db,
@@ -120,6 +128,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       const leftovers = setTimeout(() => app.server.closeAllConnections(), 1000);
       await closing;
       clearTimeout(leftovers);
+      await recordPeopleOf(db, shared ? undefined : calendly);
       await db.close();
       await fresh?.drop();
       assertLedger(ledger);

@@ -3,10 +3,9 @@
 // `node --import tsx src/server.ts` with real-provider configuration pointing at the fakes, and
 // writes its logs to a file that `scanLogs` checks for PII and secrets.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Stripe from "stripe";
@@ -18,7 +17,11 @@ import { type FakeStripe, startFakeStripe } from "../../src/sandbox/fake-stripe/
 import { sandboxEventTypes } from "../../src/sandbox/start.js";
 import { testSite } from "./app.js";
 import { assertLedger, settledLedger } from "./ledger.js";
+import { forbiddenShapes, type LogScan, scanLogs as scanLogFiles } from "./log-scan.js";
 import { type FreshDatabase, freshDatabase } from "./postgres.js";
+import { recordPeopleOf, suiteLogSubdir } from "./suite-logs.js";
+
+export type { LogFinding, LogScan } from "./log-scan.js";
 
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -90,12 +93,7 @@ export async function freePort(): Promise<number> {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const count = options.instances ?? 2;
   const fresh: FreshDatabase = await freshDatabase(`baw_rel_${options.name.replace(/\W/g, "_")}`);
-  const logDir = path.join(
-    os.tmpdir(),
-    "baw-reliability",
-    `${options.name}-${fresh.name.split("_").slice(-2).join("-")}`,
-  );
-  mkdirSync(logDir, { recursive: true });
+  const logDir = suiteLogSubdir(`${options.name}-${fresh.name.split("_").slice(-2).join("-")}`);
   const sites = [testSite, ...(options.sites ?? [])];
   let db: Database | undefined;
   if (!options.coldStart) {
@@ -174,6 +172,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         // The same money check as every test app's (test/helpers/ledger.ts), once webhooks settled.
         const ledger = await settledLedger(opened.prisma, stripe, calendly);
         await Promise.all(instances.map((i) => i.close()));
+        await recordPeopleOf(opened, calendly);
         await Promise.all([stripe.close(), calendly.close()]);
         await opened.close();
         await fresh.drop();
@@ -455,60 +454,21 @@ export async function deliverUntilOk(
 
 // ---- logs --------------------------------------------------------------------------------------
 
-export interface LogFinding {
-  file: string;
-  line: number;
-  what: string;
-  excerpt: string;
-}
-
-export interface LogScan {
-  files: number;
-  lines: number;
-  findings: LogFinding[];
-}
-
-/** Things that must never appear in a log: PII and secrets. */
+/** Things that must never appear in a log: the cluster's own secrets, and PII and secrets of any kind. */
 export function forbiddenInLogs(extra: [string, string | RegExp][] = []): [string, string | RegExp][] {
   return [
-    ["an email address", /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/],
-    ["a URL-encoded email address", /[A-Za-z0-9._+-]+%40[A-Za-z0-9.-]+\.[A-Za-z]{2,}/],
     ["a Stripe secret key", clusterSecrets.stripeSecretKey],
-    ["a Stripe key of any kind", /\b(sk|rk)_(test|live)_[A-Za-z0-9]{6,}/],
     ["the Stripe webhook secret", clusterSecrets.stripeWebhookSecret],
-    ["a webhook secret of any kind", /whsec_[A-Za-z0-9]{4,}/],
     ["the Calendly token", clusterSecrets.calendlyToken],
     ["the Calendly signing key", clusterSecrets.calendlyWebhookSigningKey],
     ["the booking-token secret", clusterSecrets.bookingTokenSecret],
-    ["a webhook signature", /v1=[0-9a-f]{16,}/i],
-    ["a partner secret key", /baw_sk_[A-Za-z0-9]{4,}[._-][A-Za-z0-9]{8,}/],
     ["an invitee's name", INVITEE_SURNAME],
-    ["a booking token", /\bbt_[A-Za-z0-9_-]{20,}/],
+    ...forbiddenShapes,
     ...extra,
   ];
 }
 
-/** Scans log files line by line for every forbidden pattern. */
+/** Scans log files line by line for every forbidden pattern (default: forbiddenInLogs()). */
 export function scanLogs(files: string[], forbidden = forbiddenInLogs()): LogScan {
-  const findings: LogFinding[] = [];
-  let lines = 0;
-  for (const file of files) {
-    let text = "";
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      continue;
-    }
-    const all = text.split("\n");
-    lines += all.length;
-    all.forEach((line, i) => {
-      for (const [what, needle] of forbidden) {
-        const at = typeof needle === "string" ? line.indexOf(needle) : line.search(needle);
-        if (at >= 0) {
-          findings.push({ file, line: i + 1, what, excerpt: line.slice(Math.max(0, at - 80), at + 80) });
-        }
-      }
-    });
-  }
-  return { files: files.length, lines, findings };
+  return scanLogFiles(files, forbidden);
 }

@@ -1,5 +1,5 @@
 // Renders the fake's records as Stripe API objects. Every object carries exactly the top-level
-// keys of Stripe's own example objects (../shared/fixtures/stripe/*.json), with realistic values
+// keys of Stripe's own example objects (service/test/fixtures/stripe/*.json), with realistic values
 // for the fields the service reads and Stripe's defaults (mostly null) for the rest.
 import type {
   ChargeRecord,
