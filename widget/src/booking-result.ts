@@ -5,9 +5,13 @@
  * calendar's first load stays small.
  */
 import { html, type TemplateResult } from "lit";
+
+export { nextAfterCheckout } from "./after-checkout-flow.js";
+
 import { ApiError } from "./api-client.js";
 import { formatMoney } from "./format.js";
-import { fill, type Strings } from "./i18n/index.js";
+import { enAfterCheckout } from "./i18n/en-after-checkout.js";
+import { type CoreStrings, fill, type Strings } from "./i18n/index.js";
 import type { BawState, Booking } from "./types.js";
 
 /**
@@ -23,7 +27,8 @@ export async function pollBooking(
   for (let delay = 500; ; delay = Math.min(delay * 1.6, 5000)) {
     try {
       const b = await get();
-      if (b.status !== "PENDING_PAYMENT" || cancelled) return b;
+      // Anything but a pending booking is the flow's to judge (a malformed answer included).
+      if (b?.status !== "PENDING_PAYMENT" || cancelled) return b;
     } catch (e) {
       if (!(e instanceof ApiError) || !e.retryable) throw e;
     }
@@ -49,12 +54,13 @@ type View = (title: string, message?: string, content?: unknown) => TemplateResu
 export function resultView(
   state: BawState,
   b: Booking,
-  t: Strings,
+  strings: CoreStrings & Partial<Strings>,
   locale: string,
   view: View,
   toCheckout: () => void,
   again: TemplateResult,
 ): TemplateResult {
+  const t: Strings = { ...enAfterCheckout, ...strings };
   const date = (iso: string, o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(locale, o).format(new Date(iso));
   if (state === "confirmed") {
     return view(
@@ -90,5 +96,7 @@ export function resultView(
       html`<button part="button" @click=${toCheckout}>${t.returnToCheckout}</button>${again}`,
     );
   }
-  return state === "hold-expired" ? view(t.expiredTitle, t.expiredText, again) : view(t.failedTitle, "", again);
+  return state === "hold-expired"
+    ? view(t.expiredTitle, t.expiredText, again)
+    : view(t.failedTitle, t.failedText, again);
 }
