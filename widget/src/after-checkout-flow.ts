@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: MIT
 /**
- * The booking flow after checkout (see `booking-flow.ts`): what the polled booking means, back to
- * checkout while the hold lasts, and the hold running out. Pure, like the rest of the flow; it loads
- * with the pages after checkout, before any of its events can happen.
+ * The booking flow from a booked slot on (see `booking-flow.ts`): the booking and its checkout,
+ * watching the booking when checkout opens elsewhere, what the polled booking means, back to
+ * checkout while the hold lasts, and the hold running out. Pure, like the rest of the flow; it
+ * loads with the code after checkout, before any of its events can happen.
  */
-import {
-  badAnswer,
-  type Effect,
-  type Flow,
-  type FlowEnv,
-  type FlowEvent,
-  fail,
-  type Step,
-  toCheckout,
-} from "./booking-flow.js";
+import { badAnswer, type Effect, type Flow, type FlowEnv, type FlowEvent, fail, type Step } from "./booking-flow.js";
 import { isHttpUrl, isMoney, isObject, isText, isTime } from "./service-answers.js";
-import type { BawState, Booking } from "./types.js";
+import type { BawState, Booking, CreatedBooking } from "./types.js";
+
+/** `POST /v1/bookings`'s answer. */
+export const isCreatedBooking = (v: unknown): v is CreatedBooking =>
+  isObject(v) && isText(v.bookingId) && isText(v.bookingToken) && isHttpUrl(v.checkoutUrl) && isTime(v.holdExpiresAt);
 
 const STATUSES = ["PENDING_PAYMENT", "CONFIRMED", "EXPIRED", "FAILED", "CANCELLED", "REFUNDED"];
 
@@ -34,6 +30,28 @@ export const isBooking = (v: unknown): v is Booking =>
   (v.amountPaid == null || isMoney(v.amountPaid)) &&
   (v.holdExpiresAt == null || isTime(v.holdExpiresAt)) &&
   (v.checkoutUrl == null || isHttpUrl(v.checkoutUrl));
+
+/** Announces the redirect and opens checkout; still here after the checkout timeout, the element offers the link. */
+export function toCheckout(flow: Flow, checkout: CreatedBooking, env: FlowEnv): Step {
+  return [
+    { ...flow, state: "redirecting", checkout, checkoutLink: undefined },
+    // open-checkout last: the host's answer to baw-checkout-redirect comes back at once, as `watch`.
+    [
+      { type: "cancel" },
+      { type: "timer", name: "checkout", ms: env.timeouts.checkout },
+      { type: "open-checkout", checkout },
+    ],
+  ];
+}
+
+function watch(flow: Flow, blocked: boolean, env: FlowEnv): Step {
+  const checkout = flow.checkout!;
+  const deadline = Math.max(Date.parse(checkout.holdExpiresAt), env.now + env.timeouts.confirm);
+  return [
+    { ...flow, checkoutLink: blocked ? checkout.checkoutUrl : undefined },
+    [{ type: "cancel" }, { type: "poll", ref: flow.ref!, cancelled: false, deadline }],
+  ];
+}
 
 function onBooking(flow: Flow, answer: unknown, env: FlowEnv): Step {
   if (!isBooking(answer)) return fail(flow, badAnswer);
@@ -64,6 +82,15 @@ function onBooking(flow: Flow, answer: unknown, env: FlowEnv): Step {
 export function nextAfterCheckout(flow: Flow, event: FlowEvent, env: FlowEnv): Step | undefined {
   const { state } = flow;
   switch (event.type) {
+    case "created": {
+      if (state !== "creating-checkout") return [flow, []];
+      const created = event.answer;
+      if (!isCreatedBooking(created)) return fail(flow, badAnswer);
+      const ref = { id: created.bookingId, token: created.bookingToken };
+      return toCheckout({ ...flow, ref, cancelled: false }, created, env);
+    }
+    case "watch":
+      return state === "redirecting" ? watch(flow, event.blocked, env) : [flow, []];
     case "polled":
       return state === "confirming" || state === "redirecting" ? onBooking(flow, event.answer, env) : [flow, []];
     case "return-to-checkout": {
@@ -78,6 +105,7 @@ export function nextAfterCheckout(flow: Flow, event: FlowEvent, env: FlowEnv): S
       return toCheckout(flow, checkout, env);
     }
     case "timer":
+      if (event.name === "checkout") return state === "redirecting" ? watch(flow, true, env) : [flow, []];
       return event.name === "hold" && state === "payment-cancelled"
         ? [{ ...flow, state: "hold-expired" }, []]
         : undefined;

@@ -17,7 +17,6 @@ import { parseMessage } from "./calendly-messages.js";
 import { calendlyUrl } from "./calendly-url.js";
 import { BawAuthRequiredEvent } from "./events/auth-required.js";
 import { BawBookingConfirmedEvent } from "./events/booking-confirmed.js";
-import { BawCheckoutRedirectEvent } from "./events/checkout-redirect.js";
 import { BawErrorEvent } from "./events/error.js";
 import { BawReadyEvent } from "./events/ready.js";
 import { BawSlotScheduledEvent } from "./events/slot-scheduled.js";
@@ -27,7 +26,7 @@ import { type CoreStrings, fill, pickLocale, type Strings, stringsFor } from "./
 import { navigateTop } from "./navigate.js";
 import { readReturn, stripReturn } from "./return-params.js";
 import { styles } from "./styles.js";
-import type { BawState, Booking, BookingRef, Prefill, Timeouts } from "./types.js";
+import type { BawState, Prefill, Timeouts } from "./types.js";
 
 /** The after-checkout module, once loaded (see `#poll`). */
 let result: typeof import("./booking-result.js");
@@ -261,15 +260,8 @@ export class BawBookBuilder extends LitElement {
       if (flow.state !== before.state || !this.hasAttribute("state")) this.#entered(flow.state, before.state);
       for (const effect of effects) this.#run(effect);
     } catch (e) {
+      // Any exception, in the flow or an effect, is a failure of the step; `failed` itself only builds an object.
       if (event.type !== "failed") this.#dispatch({ type: "failed", failure: toFailure(e) });
-      else if (this.#flow.state !== "error") {
-        // Failing to fail: the error state by hand, so the element never spins.
-        const error = { ...toFailure(e), during: before.state, retryIn: 0 };
-        this.#flow = { ...this.#flow, state: "error", error };
-        this.#entered("error", before.state);
-        this.requestUpdate();
-        this.dispatchEvent(new BawErrorEvent({ ...error, message: this.#strings.unknown, state: before.state }));
-      }
     }
   }
 
@@ -293,30 +285,33 @@ export class BawBookBuilder extends LitElement {
     const timeouts = this.#env().timeouts;
     switch (effect.type) {
       case "fetch-config":
-        return void this.#call(
-          "config",
-          `/v1/builders/${encodeURIComponent(this.builder)}/booking-config`,
-          timeouts.config,
+        return this.#call("config", (signal) =>
+          this.#api(`/v1/builders/${encodeURIComponent(this.builder)}/booking-config`, signal, timeouts.config),
         );
-      case "create-attempt":
-        return void this.#call("attempt", "/v1/booking-attempts", timeouts.config, {
-          method: "POST",
-          body: {
-            builder: this.builder,
-            sessionTypeId: effect.sessionTypeId,
-            customerToken: this.customerToken || undefined,
-          },
-        });
+      case "create-attempt": {
+        const body = {
+          builder: this.builder,
+          sessionTypeId: effect.sessionTypeId,
+          customerToken: this.customerToken || undefined,
+        };
+        return this.#call("attempt", (signal) =>
+          this.#api("/v1/booking-attempts", signal, timeouts.config, { method: "POST", body }),
+        );
+      }
       case "create-booking":
-        return void this.#call("created", "/v1/bookings", timeouts.checkout, { method: "POST", body: effect.slot });
+        return this.#call("created", async (signal) => {
+          await this.#loadAfterCheckout();
+          return this.#api("/v1/bookings", signal, timeouts.checkout, { method: "POST", body: effect.slot });
+        });
       case "poll":
-        return void this.#poll(effect.ref, effect.cancelled, effect.deadline);
+        return this.#call("polled", async (signal) => {
+          await this.#loadAfterCheckout();
+          const get = (path: string, token?: string) => this.#api(path, signal, timeouts.confirm, { token });
+          return result.pollBooking(get, effect.ref, effect.cancelled, effect.deadline, signal);
+        });
       case "open-checkout": {
-        const { bookingId, checkoutUrl, holdExpiresAt } = effect.checkout;
-        if (!this.dispatchEvent(new BawCheckoutRedirectEvent({ bookingId, checkoutUrl, holdExpiresAt })))
-          return void this.#dispatch({ type: "watch", blocked: false }); // the host navigates itself
-        // Still here after the checkout timeout? The navigation never happened (browsers can block it silently).
-        if (this.navigate(checkoutUrl) === false) this.#dispatch({ type: "watch", blocked: true });
+        const blocked = result.openCheckout(this, effect.checkout);
+        if (blocked !== undefined) this.#dispatch({ type: "watch", blocked });
         return;
       }
       case "timer": {
@@ -366,41 +361,24 @@ export class BawBookBuilder extends LitElement {
     this.#timers.clear();
   }
 
-  /** One request to the service; its answer (or failure) comes back as an event unless cancelled meanwhile. */
-  async #call(
-    answer: "config" | "attempt" | "created",
-    path: string,
-    timeout: number,
-    init?: Parameters<typeof request>[5],
-  ): Promise<void> {
+  /** Work with the service; its answer (or failure) comes back as an event unless cancelled meanwhile. */
+  #call(answer: "config" | "attempt" | "created" | "polled", work: (signal: AbortSignal) => Promise<unknown>): void {
     const { signal } = this.#requests;
-    try {
-      const body = await request(this.apiBase, this.siteKey, path, signal, timeout, init);
-      if (!signal.aborted) this.#dispatch({ type: answer, answer: body });
-    } catch (e) {
-      if (!signal.aborted) this.#dispatch({ type: "failed", failure: toFailure(e) });
-    }
+    work(signal).then(
+      (body) => signal.aborted || this.#dispatch({ type: answer, answer: body }),
+      (e) => signal.aborted || this.#dispatch({ type: "failed", failure: toFailure(e) }),
+    );
   }
 
-  /** Polls the booking (see `pollBooking`), loading the after-checkout module on the way. */
-  async #poll(ref: BookingRef, cancelled: boolean, deadline: number): Promise<void> {
-    const { signal } = this.#requests;
-    const path =
-      "id" in ref
-        ? `/v1/bookings/${encodeURIComponent(ref.id)}`
-        : `/v1/bookings/by-checkout-session/${encodeURIComponent(ref.sessionId)}`;
-    const token = "id" in ref ? ref.token : undefined;
-    const confirm = this.#env().timeouts.confirm;
-    try {
-      result = await import("./booking-result.js").catch(() => {
-        throw new ApiError("network", "", true);
-      });
-      const get = () => request<Booking>(this.apiBase, this.siteKey, path, signal, confirm, { token });
-      const booking = await result.pollBooking(get, cancelled, deadline, signal);
-      if (!signal.aborted) this.#dispatch({ type: "polled", answer: booking });
-    } catch (e) {
-      if (!signal.aborted) this.#dispatch({ type: "failed", failure: toFailure(e) });
-    }
+  /** The code after a booked slot (its flow, views and strings), before the first request that needs it. */
+  async #loadAfterCheckout(): Promise<void> {
+    result = await import("./booking-result.js").catch(() => {
+      throw new ApiError("network", "", true);
+    });
+  }
+
+  #api(path: string, signal: AbortSignal, timeout: number, init?: Parameters<typeof request>[5]): Promise<unknown> {
+    return request(this.apiBase, this.siteKey, path, signal, timeout, init);
   }
 
   #start(): void {
@@ -519,30 +497,20 @@ export class BawBookBuilder extends LitElement {
       }
       case "creating-checkout":
         return this.#view(t.creating, "", nothing, true);
-      case "redirecting": {
-        const link = flow.checkoutLink;
-        return link
-          ? this.#view(
-              t.blocked,
-              "",
-              html`<a part="button" class="btn" href=${link} target="_blank" rel="noopener">${t.openCheckout}</a>`,
-            )
-          : this.#view(t.redirecting, "", nothing, true);
-      }
       case "confirming":
         return flow.online
           ? this.#view(t.confirming, "", nothing, true)
           : this.#view(t.confirming, `${t.offline} ${t.moneyUnknown}`, nothing, true);
+      case "redirecting":
       case "confirmed":
       case "payment-cancelled":
       case "hold-expired":
       case "payment-failed":
         return result.resultView(
-          flow.state,
-          flow.booking!,
+          flow,
           t,
           locale,
-          (title, message, content) => this.#view(title, message, content),
+          (title, message, content, spinner) => this.#view(title, message, content, spinner),
           () => this.#dispatch({ type: "return-to-checkout" }),
           again,
         );

@@ -6,13 +6,14 @@
  * events. Every answer from the service is shape-checked here, so a malformed one ends in the
  * `error` state like any other failure.
  *
- * The outcome of checkout (`polled`, `return-to-checkout`, the hold's timer) is judged by
- * `nextAfterCheckout` in `after-checkout-flow.ts`, which loads with the pages after checkout:
- * those events only happen once it is there.
+ * Once a slot is booked, `nextAfterCheckout` in `after-checkout-flow.ts` takes the events of
+ * checkout and its outcome (`created`, `watch`, `polled`, `return-to-checkout`, the checkout and
+ * hold timers). It loads with the code after checkout, which the element fetches before the first
+ * request that leads to those events, so the first file every page loads stays small.
  */
 import { type CalendlyMessage, lastSegment, pageHeight, READY_EVENTS, scheduledUris } from "./calendly-messages.js";
 import type { BawSlotScheduledDetail } from "./events/slot-scheduled.js";
-import { isBookingAttempt, isBookingConfig, isCreatedBooking } from "./service-answers.js";
+import { isBookingAttempt, isBookingConfig } from "./service-answers.js";
 import type {
   BawState,
   Booking,
@@ -238,29 +239,7 @@ function onCalendly(flow: Flow, message: CalendlyMessage): Step {
   return [next, effects];
 }
 
-/** Announces the redirect and opens checkout; still here after the checkout timeout, the element offers the link. */
-export function toCheckout(flow: Flow, checkout: CreatedBooking, env: FlowEnv): Step {
-  return [
-    { ...flow, state: "redirecting", checkout, checkoutLink: undefined },
-    // open-checkout last: the host's answer to baw-checkout-redirect comes back at once, as `watch`.
-    [
-      { type: "cancel" },
-      { type: "timer", name: "checkout", ms: env.timeouts.checkout },
-      { type: "open-checkout", checkout },
-    ],
-  ];
-}
-
-function watch(flow: Flow, blocked: boolean, env: FlowEnv): Step {
-  const checkout = flow.checkout!;
-  const deadline = Math.max(Date.parse(checkout.holdExpiresAt), env.now + env.timeouts.confirm);
-  return [
-    { ...flow, checkoutLink: blocked ? checkout.checkoutUrl : undefined },
-    [{ type: "cancel" }, { type: "poll", ref: flow.ref!, cancelled: false, deadline }],
-  ];
-}
-
-function confirm(flow: Flow, env: FlowEnv): Step {
+export function confirm(flow: Flow, env: FlowEnv): Step {
   const confirming: Flow = { ...flow, state: "confirming", error: undefined };
   if (!flow.online) return [confirming, [{ type: "cancel" }]]; // resumes on the `online` event
   const deadline = env.now + env.timeouts.confirm;
@@ -288,14 +267,13 @@ function retry(flow: Flow, env: FlowEnv): Step {
   }
 }
 
-function onTimer(flow: Flow, name: TimerName, env: FlowEnv): Step {
+function onTimer(flow: Flow, name: TimerName): Step {
   const { state, calendar } = flow;
   if (state === "calendar" && calendar !== "ready") {
     if (name === "slow") return [{ ...flow, calendar: "slow" }, []];
     if (name === "ready") return fail(flow, { code: "ready_timeout", message: "", retryable: true });
     if (name === "after-load") return fail(flow, { code: "calendar_unavailable", message: "", retryable: true });
   }
-  if (state === "redirecting" && name === "checkout") return watch(flow, true, env);
   if (state === "error" && name === "countdown" && flow.error!.retryIn > 0) {
     const retryIn = flow.error!.retryIn - 1;
     const more: Effect[] = retryIn ? [{ type: "timer", name: "countdown", ms: 1000 }] : [];
@@ -352,17 +330,8 @@ export function next(flow: Flow, event: FlowEvent, env: FlowEnv): Step {
         : [flow, []];
     case "calendly":
       return state === "calendar" && flow.attempt ? onCalendly(flow, event.message) : [flow, []];
-    case "created": {
-      if (state !== "creating-checkout") return [flow, []];
-      const created = event.answer;
-      if (!isCreatedBooking(created)) return fail(flow, badAnswer);
-      const ref = { id: created.bookingId, token: created.bookingToken };
-      return toCheckout({ ...flow, ref, cancelled: false }, created, env);
-    }
-    case "watch":
-      return state === "redirecting" ? watch(flow, event.blocked, env) : [flow, []];
     case "timer":
-      return onTimer(flow, event.name, env);
+      return onTimer(flow, event.name);
     case "failed": {
       if (state === "error") return [flow, []];
       const { code } = event.failure;

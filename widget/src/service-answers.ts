@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Shape checks of the booking service's answers: the flow trusts nothing it has not checked, so a
 // malformed answer becomes the `bad_answer` error instead of an exception later (or a spinner forever).
-import type { BookingAttempt, BookingConfig, CreatedBooking, Money, SessionType } from "./types.js";
+import type { BookingAttempt, BookingConfig, Money, SessionType } from "./types.js";
 
 type Shape = Record<string, unknown>;
 
@@ -30,6 +30,3 @@ export function isBookingConfig(v: unknown): v is BookingConfig {
 
 export const isBookingAttempt = (v: unknown): v is BookingAttempt =>
   isObject(v) && isText(v.attemptId) && isHttpUrl(v.calendlyUrl);
-
-export const isCreatedBooking = (v: unknown): v is CreatedBooking =>
-  isObject(v) && isText(v.bookingId) && isText(v.bookingToken) && isHttpUrl(v.checkoutUrl) && isTime(v.holdExpiresAt);

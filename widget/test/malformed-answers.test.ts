@@ -50,7 +50,7 @@ describe("malformed service answers", () => {
       const api = await new MockApi().setup({ "GET /v1/builders/liam/booking-config": { body } });
       const el = mount(attrs(api));
       await expectError(el, "bad_answer", "loading");
-      expect(text(el)).to.contain("The booking service sent an answer this page can't read.");
+      expect(text(el)).to.contain("The booking service sent an unreadable answer.");
     });
   }
 

@@ -149,16 +149,17 @@ describe("states", () => {
     expect(await api.log()).to.have.length(1);
   });
 
-  it("404 builder_not_found", async () => {
+  it("404 builder_not_found, in the visitor's words rather than the service's", async () => {
     const api = await new MockApi().setup({
       "GET /v1/builders/nobody/booking-config": {
         status: 404,
-        body: { statusCode: 404, error: "builder_not_found", message: "No builder 'nobody' (builder)." },
+        body: { statusCode: 404, error: "builder_not_found", message: 'builder: no builder "nobody" exists' },
       },
     });
     const el = mount(attrs(api, { builder: "nobody" }));
     await waitForState(el, "error");
-    expect(text(el)).to.contain("No builder 'nobody' (builder).");
+    expect(text(el)).to.contain("There is no such builder here.");
+    expect(text(el)).to.not.contain('no builder "nobody" exists');
     expect(control(el, "Browse builders")).to.not.equal(undefined);
   });
 

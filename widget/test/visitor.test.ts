@@ -39,14 +39,19 @@ const attemptAt = (calendlyUrl: string) => ({ status: 201, body: { attemptId: "a
 
 describe("a failing Calendly", () => {
   it("keeps the frame hidden behind the element's own loading state until Calendly speaks", async () => {
-    const api = await new MockApi().setup(bookable());
-    const el = mount(attrs(api), (e) => {
-      e.timeouts = { ready: 3000 };
+    const silent = `${CALENDLY_ORIGIN}/test/fixtures/fake-calendly.html?utm_content=att_1&silent=1`;
+    const quiet = await new MockApi().setup(bookable({ "POST /v1/booking-attempts": attemptAt(silent) }));
+    const waiting = mount(attrs(quiet), (e) => {
+      e.timeouts = { ready: 5000, afterLoad: 5000 };
     });
-    await waitFor(() => frame(el), "iframe");
-    expect(frame(el)!.classList.contains("pending")).to.equal(true);
-    expect(getComputedStyle(frame(el)!).visibility).to.equal("hidden");
-    expect(text(el)).to.contain("Loading the calendar…");
+    await waitFor(() => frame(waiting), "iframe");
+    await waiting.updateComplete;
+    expect(getComputedStyle(frame(waiting)!).visibility).to.equal("hidden");
+    expect(text(waiting)).to.contain("Loading the calendar…");
+    unmountAll();
+
+    const api = await new MockApi().setup(bookable());
+    const el = mount(attrs(api));
     await calendarReady(el);
     await el.updateComplete;
     expect(getComputedStyle(frame(el)!).visibility).to.equal("visible");
@@ -97,7 +102,7 @@ describe("offline on return from checkout", () => {
     await el.updateComplete;
     expect(el.state).to.equal("confirming");
     expect(text(el)).to.contain("You're offline.");
-    expect(text(el)).to.contain("We don't know yet whether your payment went through");
+    expect(text(el)).to.contain("We don't know yet if your payment went through");
     await new Promise((r) => setTimeout(r, 200));
     expect(await api.log(), "no request while offline").to.have.length(0);
     setOnline(true);
@@ -130,7 +135,7 @@ describe("offline on return from checkout", () => {
     });
     await waitForState(el, "error");
     expect(text(el)).to.contain("Confirming the payment is taking too long.");
-    expect(text(el)).to.contain("a payment that arrives after your hold ended is refunded in full");
+    expect(text(el)).to.contain("if it came too late, it's refunded in full");
   });
 });
 
@@ -155,7 +160,7 @@ describe("rate limited", () => {
     );
     const el = mount(attrs(api));
     await waitForState(el, "error");
-    expect(text(el)).to.contain("Too many requests from this network right now. Please wait a moment.");
+    expect(text(el)).to.contain("Too many requests right now. Please wait a moment.");
     expect(text(el)).to.not.contain("the limit is");
     const retry = () => $<HTMLButtonElement>(el, "button[part=button]")!;
     expect(retry().disabled).to.equal(true);

@@ -16,7 +16,7 @@ const de: Strings = {
   chooseTitle: "Sitzung wählen",
   calendarTitle: "Zeit mit {name} wählen",
   calendarLoading: "Der Kalender wird geladen…",
-  calendarSlow: "Der Kalender braucht länger als sonst…",
+  calendarSlow: "Das dauert länger als sonst…",
   creating: "Zeit gebucht. Zahlung wird vorbereitet…",
   redirecting: "Sichere Bezahlung wird geöffnet…",
   blocked: "Die Bezahlung kann in diesem Rahmen nicht geöffnet werden.",
@@ -45,12 +45,13 @@ const de: Strings = {
   confirm_timeout: "Die Bestätigung der Zahlung dauert zu lange.",
   booking_cancelled: "Diese Buchung wurde storniert.",
   unknown: "Unerwarteter Fehler.",
+  builder_not_found: "Diesen Builder gibt es hier nicht.",
   calendar_unavailable: "Der Kalender ist gerade nicht erreichbar.",
-  bad_answer: "Der Buchungsdienst hat eine unlesbare Antwort geschickt.",
-  rate_limited: "Gerade zu viele Anfragen aus diesem Netz. Bitte warte einen Moment.",
-  offline: "Du bist offline. Es geht von selbst weiter, sobald du wieder online bist.",
+  bad_answer: "Der Buchungsdienst hat unlesbar geantwortet.",
+  rate_limited: "Gerade zu viele Anfragen. Bitte warte einen Moment.",
+  offline: "Du bist offline. Es geht weiter, sobald du wieder online bist.",
   moneyUnknown:
-    "Wir wissen noch nicht, ob deine Zahlung durchgegangen ist: Wenn ja, ist deine Buchung bestätigt; eine Zahlung nach Ablauf der Reservierung wird voll erstattet.",
+    "Wir wissen noch nicht, ob deine Zahlung durchging. Wenn ja, bist du gebucht; kam sie zu spät, wird sie voll erstattet.",
 };
 
 export default de;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 
 /**
- * English strings of the pages after checkout, loaded with them (see `booking-result.ts`).
+ * English strings from the redirect to checkout on, loaded with that code (see `booking-result.ts`).
  * `{time}` is a formatted time.
  */
 export const enAfterCheckout = {
+  redirecting: "Opening secure checkout…",
+  blocked: "Checkout can't open in this frame.",
+  openCheckout: "Open checkout in a new tab",
   confirmedTitle: "You're booked",
   with: "With",
   session: "Session",

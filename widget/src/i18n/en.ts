@@ -17,11 +17,8 @@ export const en = {
   chooseTitle: "Choose a session",
   calendarTitle: "Pick a time with {name}",
   calendarLoading: "Loading the calendar…",
-  calendarSlow: "The calendar is taking longer than usual to load…",
+  calendarSlow: "This is taking longer than usual…",
   creating: "Time booked. Preparing payment…",
-  redirecting: "Opening secure checkout…",
-  blocked: "Checkout can't open in this frame.",
-  openCheckout: "Open checkout in a new tab",
   confirming: "Confirming payment…",
   again: "Book another time",
   errorTitle: "Something went wrong",
@@ -34,12 +31,13 @@ export const en = {
   confirm_timeout: "Confirming the payment is taking too long.",
   booking_cancelled: "This booking was cancelled.",
   unknown: "Unexpected error.",
+  builder_not_found: "There is no such builder here.",
   calendar_unavailable: "The calendar can't be reached right now.",
-  bad_answer: "The booking service sent an answer this page can't read.",
-  rate_limited: "Too many requests from this network right now. Please wait a moment.",
-  offline: "You're offline. This continues by itself when you're back online.",
+  bad_answer: "The booking service sent an unreadable answer.",
+  rate_limited: "Too many requests right now. Please wait a moment.",
+  offline: "You're offline. We'll continue when you're back online.",
   moneyUnknown:
-    "We don't know yet whether your payment went through: if it did, your booking is confirmed; a payment that arrives after your hold ended is refunded in full.",
+    "We don't know yet if your payment went through. If it did, you're booked; if it came too late, it's refunded in full.",
 };
 
 /** The strings of everything up to checkout (always in the bundle). */
