@@ -285,7 +285,7 @@ export class BawBookBuilder extends LitElement {
     const timeouts = this.#env().timeouts;
     switch (effect.type) {
       case "fetch-config":
-        return this.#call("config", (signal) =>
+        return void this.#call("config", (signal) =>
           this.#api(`/v1/builders/${encodeURIComponent(this.builder)}/booking-config`, signal, timeouts.config),
         );
       case "create-attempt": {
@@ -294,17 +294,17 @@ export class BawBookBuilder extends LitElement {
           sessionTypeId: effect.sessionTypeId,
           customerToken: this.customerToken || undefined,
         };
-        return this.#call("attempt", (signal) =>
+        return void this.#call("attempt", (signal) =>
           this.#api("/v1/booking-attempts", signal, timeouts.config, { method: "POST", body }),
         );
       }
       case "create-booking":
-        return this.#call("created", async (signal) => {
+        return void this.#call("created", async (signal) => {
           await this.#loadAfterCheckout();
           return this.#api("/v1/bookings", signal, timeouts.checkout, { method: "POST", body: effect.slot });
         });
       case "poll":
-        return this.#call("polled", async (signal) => {
+        return void this.#call("polled", async (signal) => {
           await this.#loadAfterCheckout();
           const get = (path: string, token?: string) => this.#api(path, signal, timeouts.confirm, { token });
           return result.pollBooking(get, effect.ref, effect.cancelled, effect.deadline, signal);
