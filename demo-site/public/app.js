@@ -129,9 +129,18 @@ const PAGE_TEXT = {
     "Payment not completed",
     "You haven't been charged. We hold your time for a little while: return to checkout to finish, or pick another time.",
   ],
-  "hold-expired": ["Hold expired", "Payment wasn't completed in time, so the time was released. You haven't been charged."],
-  "payment-failed": ["Payment failed", "The payment didn't go through, so you haven't been charged. You can pick a time again."],
-  error: ["Your booking", "We couldn't finish checking your booking. The box below says what is known and what you can do."],
+  "hold-expired": [
+    "Hold expired",
+    "Payment wasn't completed in time, so the time was released. You haven't been charged.",
+  ],
+  "payment-failed": [
+    "Payment failed",
+    "The payment didn't go through, so you haven't been charged. You can pick a time again.",
+  ],
+  error: [
+    "Your booking",
+    "We couldn't finish checking your booking. The booking box says what is known and what you can do.",
+  ],
 };
 const PICKING = ["Pick another time", "Choose a new time below. Nothing has been charged for the previous one."];
 
