@@ -1,6 +1,7 @@
 // What a visitor trips over, in Chromium against the demo: a failing Calendly (host unreachable,
 // or answering 503), the return pages' text after each outcome, and going offline on return from
 // checkout. Every step saves a screenshot and checks the text the visitor sees.
+import { createRequire } from "node:module";
 import type { Page, Route } from "playwright-core";
 import t from "tap";
 import {
@@ -40,6 +41,43 @@ async function pay(page: Page, outcome: "card" | "async_fail"): Promise<void> {
   if (await email.count()) await email.fill("ada@example.com");
   await page.locator("#pay").click();
 }
+
+const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/** axe-core's `region` rule (all content inside landmarks) on `page`: the ids of its violations' nodes. */
+async function regionViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: axeSource });
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run: (c: unknown, o: unknown) => Promise<{ violations: { nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe;
+    const result = await axe.run(document, { runOnly: { type: "rule", values: ["region"] } });
+    return result.violations.flatMap((v) => v.nodes.map((n) => n.target.join(" ")));
+  });
+}
+
+await t.test("the sandbox banner and the sandbox Checkout keep all their text inside landmarks", async (t) => {
+  // bypassCSP: axe is injected into the page as a script of its own.
+  const s = await openSession(t, browser, "landmarks", { contextOptions: { bypassCSP: true } });
+  const { page } = s;
+  await page.goto(demo.urls.liamBooking);
+  await waitForState(page, "calendar");
+  t.ok(await page.locator("aside#sandbox-banner").isVisible(), "the banner is there from the first paint");
+  t.same(await regionViolations(page), [], "booking page: no text outside a landmark");
+  await scheduleFirstSlot(calendly(page));
+  await page.waitForURL((url) => url.origin === stripeOrigin, { timeout: 20_000 });
+  t.same(await regionViolations(page), [], "sandbox Checkout: no text outside a landmark");
+  t.match(
+    plain(await page.locator("#description").textContent()),
+    /60 minutes, starting \w+day, /,
+    "the session's time, in words",
+  );
+  t.notMatch(plain(await page.locator("main").textContent()), /\d{4}-\d{2}-\d{2}T/, "no raw timestamp");
+  await s.shot("checkout");
+  s.assertClean();
+});
 
 const brokenCalendly: [string, (route: Route) => Promise<void>][] = [
   ["unreachable", (route) => route.abort("connectionrefused")],
