@@ -1,6 +1,8 @@
 // The sandbox Checkout page as a visitor reads it: the session's time and the hold in words, not raw timestamps.
+
+import { createHash } from "node:crypto";
 import t from "tap";
-import { renderCheckoutPage } from "../src/sandbox/fake-stripe/checkout-page.js";
+import { LOCAL_TIMES, renderCheckoutPage, SCRIPT_SOURCE } from "../src/sandbox/fake-stripe/checkout-page.js";
 import type { SessionRecord } from "../src/sandbox/fake-stripe/store.js";
 
 const start = "2030-03-14T15:30:00.000Z";
@@ -48,6 +50,10 @@ t.test("shows the session's time and the hold's end as readable times, never a r
     /<script>for \(const t of document\.querySelectorAll\("time\[datetime\]"\)\)/,
     "localized in the browser",
   );
+  const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+  t.equal(script, LOCAL_TIMES);
+  const hash = createHash("sha256").update(script).digest("base64");
+  t.equal(SCRIPT_SOURCE, `'sha256-${hash}'`, "the Content-Security-Policy allows exactly that script");
 });
 
 t.test("every piece of text sits in a landmark (axe's region rule)", async (t) => {

@@ -2,6 +2,7 @@
 // shows its times in the visitor's zone.
 // Stable ids for browser tests: #pay (submit), #cancel (link), #email (when asked), #error,
 // #status (expired/complete pages), #return (back to the merchant).
+import { createHash } from "node:crypto";
 import type { SessionRecord } from "./store.js";
 
 export const SANDBOX_LABEL = "Sandbox Checkout — no real money";
@@ -101,7 +102,10 @@ function describe(text: string): string {
 }
 
 /** Rewrites every `<time datetime>` in the visitor's zone and locale (the HTML works without it). */
-const LOCAL_TIMES = `for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" }).format(new Date(t.dateTime)) + " (" + Intl.DateTimeFormat().resolvedOptions().timeZone + ")";`;
+export const LOCAL_TIMES = `for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" }).format(new Date(t.dateTime)) + " (" + Intl.DateTimeFormat().resolvedOptions().timeZone + ")";`;
+
+/** The page's one script, allowed by hash in its Content-Security-Policy (nothing else runs). */
+export const SCRIPT_SOURCE = `'sha256-${createHash("sha256").update(LOCAL_TIMES).digest("base64")}'`;
 
 function summary(s: SessionRecord): string {
   const items = s.lineItems
