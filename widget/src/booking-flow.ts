@@ -239,7 +239,7 @@ function onCalendly(flow: Flow, message: CalendlyMessage): Step {
   return [next, effects];
 }
 
-export function confirm(flow: Flow, env: FlowEnv): Step {
+function confirm(flow: Flow, env: FlowEnv): Step {
   const confirming: Flow = { ...flow, state: "confirming", error: undefined };
   if (!flow.online) return [confirming, [{ type: "cancel" }]]; // resumes on the `online` event
   const deadline = env.now + env.timeouts.confirm;
