@@ -460,7 +460,8 @@ export class BawBookBuilder extends LitElement {
       case "auth-required":
         return this.#view(
           t.authTitle,
-          fill(t.authText, vars),
+          // A token that was refused (expired, most often) is said to be so, not just asked for again.
+          fill(flow.authCode === "customer_token_required" ? t.authText : t.authExpiredText, vars),
           html`<button part="button" @click=${() => this.#dispatch({ type: "sign-in" })}>${t.signIn}</button>`,
         );
       case "choose-session-type":

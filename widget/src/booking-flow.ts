@@ -73,6 +73,8 @@ export interface Flow {
   /** Checkout's URL to offer as a link, when the top window could not be navigated. */
   checkoutLink?: string;
   cancelled: boolean;
+  /** Why sign-in is needed: `customer_token_required`, or a refused token (`customer_token_invalid`). */
+  authCode?: string;
   booking?: Booking;
   error?: FlowError;
   /** The element is (near) on screen; the attempt and the iframe wait for it. */
@@ -173,7 +175,7 @@ export function fail(flow: Flow, failure: Failure): Step {
 }
 
 function needAuth(flow: Flow, code: string): Step {
-  return [{ ...flow, state: "auth-required" }, [{ type: "cancel" }, { type: "auth-required", code }]];
+  return [{ ...flow, state: "auth-required", authCode: code }, [{ type: "cancel" }, { type: "auth-required", code }]];
 }
 
 /** The calendar's timers: "taking longer than usual", then the ready timeout. */

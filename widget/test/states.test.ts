@@ -67,6 +67,7 @@ describe("states", () => {
     await waitForState(el, "auth-required");
     const ev = await waitForEvent(el, "baw-auth-required");
     expect(ev.detail).to.deep.equal({ builder: "liam", code: "customer_token_required" });
+    expect(text(el)).to.contain("Please sign in to book a session with Liam Builder.");
     expect(onDocument, "bubbles out of the element").to.have.length(1);
     expect(await api.requests("POST", "/v1/booking-attempts")).to.have.length(0);
     control(el, "Sign in")!.click();
@@ -90,6 +91,7 @@ describe("states", () => {
     const el = mount(attrs(api, { "customer-token": "ct_old" }));
     await waitForState(el, "auth-required");
     expect(events(el, "baw-auth-required")[0].detail.code).to.equal("customer_token_invalid");
+    expect(text(el), "a refused token is said to be so").to.contain("Your sign-in has expired.");
     el.customerToken = "ct_new";
     await calendarReady(el);
     expect(new URL(frame(el)!.src).searchParams.get("utm_content")).to.equal("att_2");

@@ -12,6 +12,7 @@ const de: Strings = {
   unavailableTitle: "Derzeit nicht buchbar",
   authTitle: "Zum Buchen anmelden",
   authText: "Bitte melde dich an, um eine Sitzung mit {name} zu buchen.",
+  authExpiredText: "Deine Anmeldung ist abgelaufen. Bitte melde dich erneut an, um bei {name} zu buchen.",
   signIn: "Anmelden",
   chooseTitle: "Sitzung wählen",
   calendarTitle: "Zeit mit {name} wählen",

@@ -13,6 +13,7 @@ export const en = {
   unavailableTitle: "Not bookable right now",
   authTitle: "Sign in to book",
   authText: "Please sign in to book a session with {name}.",
+  authExpiredText: "Your sign-in has expired. Please sign in again to book with {name}.",
   signIn: "Sign in",
   chooseTitle: "Choose a session",
   calendarTitle: "Pick a time with {name}",
