@@ -46,7 +46,7 @@ export default {
       mangle: { properties: { regex: /^_[a-zA-Z]/ } },
       format: {
         comments: false,
-        preamble: "/*! baw-book-builder (MIT); bundles Lit and @lit/task, (c) Google LLC, BSD-3-Clause */",
+        preamble: "/*! baw-book-builder (MIT); bundles Lit, (c) Google LLC, BSD-3-Clause */",
       },
     }),
   ],

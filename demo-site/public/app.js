@@ -1,28 +1,9 @@
-// Page behaviour shared by the demo sites: the sandbox banner, the booking progress steps, and
-// the booking summary on return pages. The booking flow itself is <baw-book-builder>.
+// Page behaviour shared by the demo sites: the booking progress steps, the return pages' text
+// following the element's state, and their booking summary. The booking flow itself is
+// <baw-book-builder>; the sandbox banner is rendered with the page.
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") ?? "";
 const api = meta("baw-api").replace(/\/+$/, "");
-const siteKey = meta("baw-site-key");
-
-// Sandbox banner: shown when the service says it runs with simulated providers.
-async function showSandboxBanner() {
-  if (!document.body.hasAttribute("data-sandbox-banner")) return;
-  let config;
-  try {
-    const res = await fetch(`${api}/v1/builders/liam/booking-config`, {
-      headers: { accept: "application/json", "x-baw-site-key": siteKey },
-      credentials: "omit",
-    });
-    if (!res.ok) return;
-    config = await res.json();
-  } catch {
-    return; // The service is unreachable; the element on the page says so and offers a retry.
-  }
-  const banner = document.getElementById("sandbox-banner");
-  if (banner) banner.hidden = config.sandbox !== true;
-  document.documentElement.dataset.sandbox = String(config.sandbox === true);
-}
 
 // Progress steps on the booking page, following the element's state.
 const STEP_OF = {
@@ -140,10 +121,49 @@ async function refreshSummary(attempt = 0) {
   }
 }
 
+// Return pages: the page's heading and lede say what the element's state says, never more.
+const PAGE_TEXT = {
+  confirming: ["Confirming your payment", "We're checking your payment with Stripe. This takes a few seconds."],
+  confirmed: ["You're booked", "Your payment went through and your session is confirmed."],
+  "payment-cancelled": [
+    "Payment not completed",
+    "You haven't been charged. We hold your time for a little while: return to checkout to finish, or pick another time.",
+  ],
+  "hold-expired": [
+    "Hold expired",
+    "Payment wasn't completed in time, so the time was released. You haven't been charged.",
+  ],
+  "payment-failed": [
+    "Payment failed",
+    "The payment didn't go through, so you haven't been charged. You can pick a time again.",
+  ],
+  error: [
+    "Your booking",
+    "We couldn't finish checking your booking. The booking box says what is known and what you can do.",
+  ],
+};
+const PICKING = ["Pick another time", "Choose a new time below. Nothing has been charged for the previous one."];
+
+function showPageText(state) {
+  const title = document.querySelector("[data-page-title]");
+  const lede = document.querySelector("[data-page-lede]");
+  if (!title) return;
+  const [heading, text] = PAGE_TEXT[state] ?? PICKING;
+  title.textContent = heading;
+  if (lede) lede.textContent = text;
+  for (const block of document.querySelectorAll("[data-when]")) {
+    block.hidden = !block.getAttribute("data-when").split(" ").includes(state);
+  }
+  for (const block of document.querySelectorAll("[data-unless]")) {
+    block.hidden = block.getAttribute("data-unless").split(" ").includes(state);
+  }
+}
+
 document.addEventListener("baw-state-change", (event) => {
   widgetState = event.detail.state;
   document.body.dataset.bookingState = widgetState;
   showProgress(widgetState);
+  showPageText(widgetState);
   if (["payment-cancelled", "hold-expired", "payment-failed", "booking-cancelled"].includes(widgetState)) {
     refreshSummary();
   }
@@ -173,5 +193,4 @@ function autosize(frame) {
 }
 
 for (const frame of document.querySelectorAll("iframe[data-autosize]")) autosize(frame);
-showSandboxBanner();
 refreshSummary();

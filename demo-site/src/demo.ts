@@ -179,6 +179,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     siteKey,
     widgetSrc: widgetSrc(),
     links: links(),
+    sandbox: config.stripe.sandbox || config.calendly.sandbox,
   });
 
   // Content-Security-Policy of every demo page: what the element documents it needs

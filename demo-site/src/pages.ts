@@ -13,6 +13,8 @@ export interface PageEnv {
   /** Absolute URL of the widget's CDN bundle. */
   widgetSrc: string;
   links: { marketplace: string; builderSite: string; blocked: string };
+  /** Calendly or Stripe is the local sandbox: pages say so in a banner from the first paint. */
+  sandbox: boolean;
 }
 
 const BRAND = "Build Apps With";
@@ -70,7 +72,7 @@ interface LayoutOptions {
   theme?: "marketplace" | "builder" | "blog" | "frame";
   /** Loads the widget bundle. */
   widget?: boolean;
-  /** Shows the sandbox banner when the service reports sandbox mode (needs an allowed origin). */
+  /** Shows the sandbox banner when the demo runs with the sandbox (default); false on foreign-looking pages. */
   banner?: boolean;
   header?: Markup;
   footer?: Markup;
@@ -94,12 +96,18 @@ function layout(env: PageEnv, opts: LayoutOptions, main: Markup): string {
     <script type="module" src="/assets/app.js"></script>
     ${opts.widget ? html`<script type="module" src="${env.widgetSrc}"></script>` : ""}
   </head>
-  <body class="theme-${theme}${opts.bodyClass ? ` ${opts.bodyClass}` : ""}"${opts.banner === false ? "" : raw(" data-sandbox-banner")}>
+  <body class="theme-${theme}${opts.bodyClass ? ` ${opts.bodyClass}` : ""}">
     <a class="skip-link" href="#main">Skip to content</a>
-    <div class="sandbox-banner" id="sandbox-banner" role="note" hidden>
-      <strong>Sandbox mode</strong>
-      <span>Calendly and Stripe are simulated locally: no real bookings, no real money. Any name and email work.</span>
-    </div>
+    ${
+      // Rendered with the page (not after a request), so it never shifts the layout nor vanishes
+      // when the service is busy; an <aside> is a landmark, so its text is inside one.
+      env.sandbox && opts.banner !== false
+        ? html`<aside class="sandbox-banner" id="sandbox-banner" aria-label="Sandbox mode">
+            <strong>Sandbox mode</strong>
+            <span>Calendly and Stripe are simulated locally: no real bookings, no real money. Any name and email work.</span>
+          </aside>`
+        : ""
+    }
     ${opts.header ?? ""}
     <main id="main" tabindex="-1">${main}</main>
     ${opts.footer ?? ""}
@@ -307,27 +315,48 @@ function summaryCard(): Markup {
   </section>`;
 }
 
+/**
+ * The return pages' own text follows the element's state (public/app.js, on baw-state-change):
+ * `data-page-title`/`data-page-lede` take the state's wording and `data-when` blocks show only in
+ * the states they list. Until the element reports, they show the neutral "confirming" text.
+ */
+function returnHeading(title: string): Markup {
+  return html`<h1 class="page-title" data-page-title>${title}</h1>
+    <p class="lede" data-page-lede>We're checking your payment with Stripe. This takes a few seconds.</p>`;
+}
+
+/** Shown after a confirmed booking only (the element itself lists the booking's details). */
+function nextSteps(): Markup {
+  return html`<section class="card" data-when="confirmed" hidden>
+    <h2>What happens next</h2>
+    <ul class="checks">
+      <li>A calendar invite is on its way to your inbox.</li>
+      <li>Your builder gets your notes before the session.</li>
+      <li>Need another time? Reschedule from the invite.</li>
+    </ul>
+    <a class="button button-ghost" href="/">Browse more builders</a>
+  </section>`;
+}
+
+/** The booking's details where the element shows none: while paying and after a payment that did not complete. */
+function detailsWhileUnpaid(backLink: Markup): Markup {
+  return html`<div class="stack">
+    <div data-when="confirming payment-cancelled hold-expired payment-failed error" hidden>${summaryCard()}</div>
+    ${nextSteps()}
+    <div data-unless="confirmed">${backLink}</div>
+  </div>`;
+}
+
 /** The success_url target (the site's return page): the element confirms the payment. */
 export function confirmationPage(env: PageEnv): string {
   return market(
     env,
     { title: "Your booking", widget: true, bodyClass: "return-page" },
     html`<div class="wrap page">
-      <h1 class="page-title">Your booking</h1>
+      ${returnHeading("Your booking")}
       <div class="return-grid">
         <section class="card widget-card" aria-label="Booking status">${bookingElement(env, "liam")}</section>
-        <div class="stack">
-          ${summaryCard()}
-          <section class="card">
-            <h2>What happens next</h2>
-            <ul class="checks">
-              <li>A calendar invite is on its way to your inbox.</li>
-              <li>Your builder gets your notes before the session.</li>
-              <li>Need another time? Reschedule from the invite.</li>
-            </ul>
-            <a class="button button-ghost" href="/">Browse more builders</a>
-          </section>
-        </div>
+        ${detailsWhileUnpaid(html`<a class="back-link" href="/">← Back to all builders</a>`)}
       </div>
     </div>`,
   );
@@ -339,14 +368,10 @@ export function cancelledPage(env: PageEnv): string {
     env,
     { title: "Payment not completed", widget: true, bodyClass: "return-page" },
     html`<div class="wrap page">
-      <h1 class="page-title">Payment not completed</h1>
-      <p class="lede">Your booking isn't confirmed yet. We hold your time for a little while: return to checkout to finish, or pick another time.</p>
+      ${returnHeading("Payment not completed")}
       <div class="return-grid">
         <section class="card widget-card" aria-label="Booking status">${bookingElement(env, "liam")}</section>
-        <div class="stack">
-          ${summaryCard()}
-          <a class="back-link" href="/">← Back to all builders</a>
-        </div>
+        ${detailsWhileUnpaid(html`<a class="back-link" href="/">← Back to all builders</a>`)}
       </div>
     </div>`,
   );
@@ -494,10 +519,10 @@ export function builderSiteReturn(env: PageEnv): string {
       ...builderSiteChrome(env),
     },
     html`<div class="wrap page">
-      <h1 class="page-title">Your session with Liam</h1>
+      ${returnHeading("Your session with Liam")}
       <div class="return-grid">
         <section class="card widget-card" aria-label="Booking status">${bookingElement(env, "liam", { browseUrl: "/", primaryColor: "0f766e" })}</section>
-        <div class="stack">${summaryCard()}<a class="back-link" href="/">← Back to my site</a></div>
+        ${detailsWhileUnpaid(html`<a class="back-link" href="/">← Back to my site</a>`)}
       </div>
     </div>`,
   );

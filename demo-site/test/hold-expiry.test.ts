@@ -71,6 +71,8 @@ await t.test("when the hold runs out the Calendly event is cancelled and the pag
   t.equal(plain(await page.locator('[data-booking-summary] [data-field="status"]').textContent()), "Hold expired");
   const text = await widgetText(page);
   t.match(text, /Hold expired/i, "the element shows the expiry");
+  t.equal(plain(await page.locator("h1").textContent()), "Hold expired", "so does the page's heading");
+  t.notMatch(plain(await page.locator("[data-page-lede]").textContent()), /We hold your time/, "no stale promise");
   await s.shot("hold-expired");
 });
 

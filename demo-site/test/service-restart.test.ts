@@ -24,7 +24,7 @@ const s = await openSession(t, browser, "service-restart", {
   expected: [
     {
       // While the service is down, Chromium itself logs each refused connection (the element's
-      // request and the page's sandbox-banner check). Producing them is the point of this test;
+      // requests). Producing them is the point of this test;
       // only refused connections to the service's own origin are expected.
       text: /^Failed to load resource: net::ERR_CONNECTION_REFUSED$/,
       url: new RegExp(`^${api.origin.replace(/[.]/g, "\\.")}/`),

@@ -98,8 +98,12 @@ function runPageScript(html: string, values: { name: string; email: string }) {
     "invitee-email": el({ value: values.email }),
     confirmation: el({ hidden: true }),
     "confirmation-time": el(),
+    "slots-legend": el({ textContent: "Pick a time (UTC)" }),
   };
-  const slots = slotsOf(html).map((iso) => el({ attrs: { "data-slot": iso }, textContent: iso }));
+  const ends = [...html.matchAll(/data-end="([^"]+)"/g)].map((m) => m[1]!);
+  const slots = slotsOf(html).map((iso, i) =>
+    el({ attrs: { "data-slot": iso, "data-end": ends[i]! }, textContent: iso }),
+  );
   const posted: Array<{ message: { event: string; payload: Record<string, unknown> }; target: string }> = [];
   const context = {
     window: {
@@ -158,14 +162,21 @@ t.test("the embedded scheduling page: labelled, prefilled, with slots and a Sche
   t.same(config.tracking, { utm_source: "baw", utm_content: "att_page_1" });
 });
 
-t.test("two page loads never offer the same slot", async (t) => {
-  const a = slotsOf((await getPage("/rio/mentoring?embed_domain=x")).html);
-  const b = slotsOf((await getPage("/rio/mentoring?embed_domain=x")).html);
-  t.ok(a.length > 0 && b.length > 0);
-  t.same(
-    a.filter((s) => b.includes(s)),
-    [],
-  );
+t.test("a page view holds no slot (as on Calendly): only a booking takes one off the list", async (t) => {
+  const a = slotsOf((await getPage("/rio/mentoring?embed_domain=x&date=2031-01-06")).html);
+  const b = slotsOf((await getPage("/rio/mentoring?embed_domain=x&date=2031-01-06")).html);
+  t.ok(a.length > 1);
+  t.same(b, a, "a second view offers the same times");
+  const booked = await postJson("/_sandbox/schedule", {
+    event_type_uuid: EVENT_TYPE_UUID,
+    start_time: a[0],
+    name: "Hold Tester",
+    email: "hold@example.test",
+  });
+  t.equal(booked.status, 201);
+  const c = slotsOf((await getPage("/rio/mentoring?embed_domain=x&date=2031-01-06")).html);
+  t.notOk(c.includes(a[0]!), "the booked time is gone");
+  t.equal(c[0], a[1], "the next free time comes first, not a week later");
 });
 
 t.test("the page's script posts the real message sequence and books through /_sandbox/schedule", async (t) => {
@@ -183,6 +194,21 @@ t.test("the page's script posts the real message sequence and books through /_sa
     run.posted.every((p) => p.target === "*"),
     'targetOrigin "*"',
   );
+  const first = run.slots[0]!;
+  const start = new Date(first.attrs["data-slot"]!);
+  const end = new Date(first.attrs["data-end"]!);
+  t.equal(end.getTime() - start.getTime(), 60 * 60_000, "each slot knows its end");
+  const local = new Intl.DateTimeFormat(undefined, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).formatRange(start, end);
+  t.equal(first.textContent, local, "slots are labelled in the visitor's zone and locale, as on Calendly");
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  t.equal(run.elements["slots-legend"]!.textContent, `Pick a time (${zone})`, "the legend names the zone");
 
   run.slots[1]!.listeners.click!({});
   t.same(run.posted[2]?.message, { event: "calendly.date_and_time_selected", payload: {} });

@@ -57,10 +57,10 @@ const pct = (a, p) => {
 async function sizes() {
   const bundle = readFileSync(bundlePath);
   const gz = (b) => gzipSync(b, { level: 9 }).length;
-  // Lit alone: exactly what the element imports from lit and @lit/task, bundled and minified.
+  // Lit alone: exactly what the element imports from lit, bundled and minified.
   const litOnly = await build({
     stdin: {
-      contents: `export { LitElement, html, nothing, unsafeCSS } from "lit"; export { Task } from "@lit/task";`,
+      contents: `export { LitElement, html, nothing, unsafeCSS } from "lit";`,
       resolveDir: widgetDir,
       loader: "js",
     },
@@ -77,7 +77,7 @@ async function sizes() {
     .filter((f) => f.endsWith(".js") && f !== "baw-book-builder.js")
     .map((f) => ({ f, b: readFileSync(path.join(cdnDir, f)) }));
   const rows = [
-    ["Lit + @lit/task alone, esbuild --minify (baseline)", kb(lit.length), kb(gz(lit)), "1.00×", ""],
+    ["Lit alone, esbuild --minify (baseline)", kb(lit.length), kb(gz(lit)), "1.00×", ""],
     [
       "dist/cdn/baw-book-builder.js (the CDN bundle)",
       kb(bundle.length),
@@ -98,7 +98,7 @@ async function sizes() {
     bundleGzip: gz(bundle),
     litGzip: gz(lit),
     text: table(
-      "Widget bundle (gzip -9; baseline = Lit and @lit/task bundled alone in the same run)",
+      "Widget bundle (gzip -9; baseline = Lit bundled alone in the same run)",
       ["artefact", "raw", "gzip", "× Lit alone", "note"],
       rows,
     ),

@@ -4,7 +4,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
-const BUDGET = 12 * 1024;
+// 13 KB: the flow as a reducer with shape checks of every service answer, and what the visitor needs
+// when Calendly fails, the connection drops or the service limits requests (12.8 KB), over Lit's
+// 5.2 KB; everything from a booked slot on already loads in the after-checkout chunk.
+const BUDGET = 13 * 1024;
 const dir = new URL("../dist/cdn/", import.meta.url);
 const MAIN = "baw-book-builder.js";
 const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
@@ -53,7 +56,7 @@ try {
   let litBytes = 0;
   for (const [s, n] of bySource) if (/node_modules\/(lit-html|lit-element|@lit)\//.test(s)) litBytes += n;
   // gzip has no per-file sizes: Lit's share of the raw bytes, applied to the gzip total.
-  lit = `, of which Lit + @lit/task ≈ ${kb((gz * litBytes) / code.length)} (${Math.round((100 * litBytes) / code.length)}% of the code)`;
+  lit = `, of which Lit ≈ ${kb((gz * litBytes) / code.length)} (${Math.round((100 * litBytes) / code.length)}% of the code)`;
 } catch {}
 
 console.log(`${MAIN}: ${code.length} bytes, ${gz} bytes gzip = ${kb(gz)}${lit}; budget ${kb(BUDGET)}`);

@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly retryable: boolean,
+    /** Seconds to wait before retrying, from the answer's `Retry-After`. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -56,6 +58,7 @@ export async function request<T>(
       body.error ?? `http_${res.status}`,
       body.message ?? "",
       body.retryable ?? (res.status >= 500 || res.status === 429),
+      Number(res.headers.get("retry-after")) || undefined,
     );
   }
   return body as T;

@@ -2,46 +2,50 @@
  * @license
  * SPDX-License-Identifier: MIT
  */
-import { Task } from "@lit/task";
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
-import { ApiError, isAbort, request } from "./api-client.js";
-import { lastSegment, pageHeight, parseMessage, READY_EVENTS, scheduledUris } from "./calendly-messages.js";
+import { ApiError, request } from "./api-client.js";
+import {
+  type Effect,
+  type Failure,
+  type Flow,
+  type FlowEvent,
+  initialFlow,
+  next,
+  type TimerName,
+} from "./booking-flow.js";
+import { parseMessage } from "./calendly-messages.js";
 import { calendlyUrl } from "./calendly-url.js";
 import { BawAuthRequiredEvent } from "./events/auth-required.js";
 import { BawBookingConfirmedEvent } from "./events/booking-confirmed.js";
-import { BawCheckoutRedirectEvent } from "./events/checkout-redirect.js";
 import { BawErrorEvent } from "./events/error.js";
 import { BawReadyEvent } from "./events/ready.js";
 import { BawSlotScheduledEvent } from "./events/slot-scheduled.js";
 import { BawStateChangeEvent } from "./events/state-change.js";
 import { formatMoney } from "./format.js";
-import { fill, pickLocale, type Strings, stringsFor } from "./i18n/index.js";
+import { type CoreStrings, fill, pickLocale, type Strings, stringsFor } from "./i18n/index.js";
 import { navigateTop } from "./navigate.js";
 import { readReturn, stripReturn } from "./return-params.js";
 import { styles } from "./styles.js";
-import type {
-  BawState,
-  Booking,
-  BookingAttempt,
-  BookingConfig,
-  BookingRef,
-  CreatedBooking,
-  Prefill,
-  SessionType,
-  Timeouts,
-} from "./types.js";
+import type { BawState, Prefill, Timeouts } from "./types.js";
 
-/** The after-checkout module, once loaded (see `_poll`). */
+/** The after-checkout module, once loaded (see `#poll`). */
 let result: typeof import("./booking-result.js");
 
 /** Default {@link Timeouts}, in milliseconds. */
-export const DEFAULT_TIMEOUTS: Timeouts = { config: 15000, ready: 20000, checkout: 20000, confirm: 60000 };
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  config: 15000,
+  ready: 20000,
+  slow: 5000,
+  afterLoad: 5000,
+  checkout: 20000,
+  confirm: 60000,
+};
 
-/** Clamp for Calendly's `page_height`, in pixels. */
-const MIN_HEIGHT = 400;
-const MAX_HEIGHT = 1400;
-
-type BookingBody = { attemptId: string; eventUri: string; inviteeUri: string };
+/** Any exception as a failure of the flow. */
+export const toFailure = (e: unknown): Failure =>
+  e instanceof ApiError
+    ? { code: e.code, message: e.message, retryable: e.retryable, retryAfter: e.retryAfter }
+    : { code: "unknown", message: "", retryable: false };
 
 /**
  * Books and pays for one builder's session: Calendly's scheduling page in an iframe the element
@@ -108,15 +112,6 @@ export class BawBookBuilder extends LitElement {
     checkoutSession: { attribute: "checkout-session" },
     timeouts: { attribute: false },
     strings: { attribute: false },
-    // Internal reactive state (`attribute: false` rather than `state: true`, so the manifest leaves them out).
-    _s: { attribute: false },
-    _config: { attribute: false },
-    _url: { attribute: false },
-    _visible: { attribute: false },
-    _height: { attribute: false },
-    _booking: { attribute: false },
-    _blockedUrl: { attribute: false },
-    _err: { attribute: false },
   };
 
   /** Builder id or slug. */
@@ -185,7 +180,7 @@ export class BawBookBuilder extends LitElement {
   /** Stripe Checkout session to confirm (instead of `session_id` in the page URL). */
   checkoutSession?: string;
 
-  /** Milliseconds each waiting state may last: `{config, ready, checkout, confirm}`, merged with the defaults. */
+  /** Milliseconds each waiting state may last: `{config, ready, slow, afterLoad, checkout, confirm}`, merged with the defaults. */
   timeouts: Partial<Timeouts> = {};
 
   /** Overrides for any of the element's strings (keys as in `i18n/en.ts`). */
@@ -196,121 +191,251 @@ export class BawBookBuilder extends LitElement {
 
   /** The current state, also reflected as the host's `state` attribute. */
   get state(): BawState {
-    return this._s;
+    return this.#flow.state;
   }
 
-  private _s: BawState = "loading";
-  private _config?: BookingConfig;
-  private _url?: string;
-  private _visible = false;
-  private _height = 700;
-  private _booking?: Booking;
-  private _blockedUrl?: string;
-  private _err?: { code: string; message: string; retryable: boolean };
-  private _type?: SessionType;
-  private _attempt?: BookingAttempt;
-  private _retry?: () => void;
-  private _seen = new Set<string>();
-  private _body?: BookingBody;
-  private _posting = false;
-  private _ready = false;
-  private _timer?: ReturnType<typeof setTimeout>;
-  private _io?: IntersectionObserver;
-  private _ctl?: AbortController;
-  private _focus = false;
-  private _wantType?: string;
-  private _ref?: BookingRef;
-  private _cancelled = false;
-
-  private _configTask = new Task<[], BookingConfig>(this, {
-    autoRun: false,
-    task: (_, { signal }) =>
-      this._api(`/v1/builders/${encodeURIComponent(this.builder)}/booking-config`, signal, this._t.config),
-    onComplete: (c) => this._onConfig(c),
-    onError: (e) => this._fail(e, () => this._load()),
-  });
-
-  private _attemptTask = new Task<[], BookingAttempt>(this, {
-    autoRun: false,
-    task: (_, { signal }) =>
-      this._api("/v1/booking-attempts", signal, this._t.config, {
-        method: "POST",
-        body: { builder: this.builder, sessionTypeId: this._type!.id, customerToken: this.customerToken || undefined },
-      }),
-    onComplete: (a) => this._onAttempt(a),
-    onError: (e) => {
-      const code = (e as ApiError).code;
-      if (code?.startsWith("customer_token_")) this._needAuth(code);
-      else this._fail(e, () => this._begin());
-    },
-  });
-
-  private _pollTask = new Task<[BookingRef, boolean, number], Booking>(this, {
-    autoRun: false,
-    task: (args, { signal }) => this._poll(...args, signal),
-    onComplete: (b) => this._onBooking(b),
-    onError: (e) => this._fail(e, () => this._confirm()),
-  });
+  #flow: Flow = initialFlow();
+  /** Aborts the requests in flight (see the `cancel` effect). */
+  #requests = new AbortController();
+  #timers = new Map<TimerName, ReturnType<typeof setTimeout>>();
+  #visibility?: IntersectionObserver;
+  #focusHeading = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener("message", this._onMessage);
-    this._ctl = new AbortController();
-    this._start();
+    addEventListener("message", this.#onMessage);
+    addEventListener("online", this.#onConnection);
+    addEventListener("offline", this.#onConnection);
+    this.#start();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    window.removeEventListener("message", this._onMessage);
-    this._ctl?.abort();
-    for (const t of [this._configTask, this._attemptTask, this._pollTask]) t.abort();
-    this._io?.disconnect();
-    clearTimeout(this._timer);
+    removeEventListener("message", this.#onMessage);
+    removeEventListener("online", this.#onConnection);
+    removeEventListener("offline", this.#onConnection);
+    this.#cancel();
+    this.#visibility?.disconnect();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!this.hasUpdated || !this.isConnected) return;
-    if (changed.has("builder") || changed.has("apiBase") || changed.has("siteKey")) this._load();
-    else if (changed.has("customerToken") && this.customerToken && this._type) {
-      if (this._s === "auth-required" || this._s === "calendar") this._begin();
-    }
+    if (changed.has("builder") || changed.has("apiBase") || changed.has("siteKey")) this.#dispatch({ type: "reload" });
+    else if (changed.has("customerToken")) this.#dispatch({ type: "token-set" });
   }
 
   override render(): TemplateResult {
-    const t = this._strings;
-    const body = html`<div part="base" class="base">${this._content()}</div>`;
+    const t = this.#strings;
+    let content: TemplateResult;
+    try {
+      content = this.#content();
+    } catch (e) {
+      // A view that cannot render is a failure like any other: it ends in `error` with baw-error.
+      queueMicrotask(() => this.#dispatch({ type: "failed", failure: toFailure(e) }));
+      content = html``;
+    }
+    const body = html`<div part="base" class="base">${content}</div>`;
     return this.mode === "popup"
-      ? html`<button part="open-button button" aria-haspopup="dialog" @click=${this._open}>
+      ? html`<button part="open-button button" aria-haspopup="dialog" @click=${this.#open}>
             <slot name="button">${t.open}</slot></button
-          ><dialog part="dialog" aria-label=${t.open} @close=${this._onClose}>
-            <button part="close-button" class="x" aria-label=${t.close} @click=${this._close}>✕</button>${body}
+          ><dialog part="dialog" aria-label=${t.open} @close=${this.#onClose}>
+            <button part="close-button" class="x" aria-label=${t.close} @click=${this.#close}>✕</button>${body}
           </dialog>`
       : body;
   }
 
   protected override updated(): void {
-    if (this._focus) this.renderRoot.querySelector("h2")?.focus();
-    this._focus = false;
+    if (this.#focusHeading) this.renderRoot.querySelector("h2")?.focus();
+    this.#focusHeading = false;
   }
 
-  private get _t(): Timeouts {
-    return { ...DEFAULT_TIMEOUTS, ...this.timeouts };
+  /** Runs `event` through the flow, reflects and announces a new state, then runs the effects. */
+  #dispatch(event: FlowEvent): void {
+    const before = this.#flow;
+    try {
+      const env = this.#env();
+      const [flow, effects] = result?.nextAfterCheckout(before, event, env) ?? next(before, event, env);
+      this.#flow = flow;
+      this.requestUpdate();
+      if (flow.state !== before.state || !this.hasAttribute("state")) this.#entered(flow.state, before.state);
+      for (const effect of effects) this.#run(effect);
+    } catch (e) {
+      // Any exception, in the flow or an effect, is a failure of the step; `failed` itself only builds an object.
+      if (event.type !== "failed") this.#dispatch({ type: "failed", failure: toFailure(e) });
+    }
   }
 
-  private get _locale(): string {
+  #entered(state: BawState, previous: BawState): void {
+    // Move focus to the new state's heading only if it was inside the element (never on first load).
+    this.#focusHeading = this.hasUpdated && this.matches(":focus-within");
+    this.setAttribute("state", state);
+    this.dispatchEvent(new BawStateChangeEvent({ state, previous }));
+  }
+
+  #env() {
+    return {
+      now: Date.now(),
+      timeouts: { ...DEFAULT_TIMEOUTS, ...this.timeouts },
+      sessionType: this.sessionType,
+      customerToken: this.customerToken,
+    };
+  }
+
+  #run(effect: Effect): void {
+    const timeouts = this.#env().timeouts;
+    switch (effect.type) {
+      case "fetch-config":
+        return void this.#call("config", (signal) =>
+          this.#api(`/v1/builders/${encodeURIComponent(this.builder)}/booking-config`, signal, timeouts.config),
+        );
+      case "create-attempt": {
+        const body = {
+          builder: this.builder,
+          sessionTypeId: effect.sessionTypeId,
+          customerToken: this.customerToken || undefined,
+        };
+        return void this.#call("attempt", (signal) =>
+          this.#api("/v1/booking-attempts", signal, timeouts.config, { method: "POST", body }),
+        );
+      }
+      case "create-booking":
+        return void this.#call("created", async (signal) => {
+          await this.#loadAfterCheckout();
+          return this.#api("/v1/bookings", signal, timeouts.checkout, { method: "POST", body: effect.slot });
+        });
+      case "poll":
+        return void this.#call("polled", async (signal) => {
+          await this.#loadAfterCheckout();
+          const get = (path: string, token?: string) => this.#api(path, signal, timeouts.confirm, { token });
+          return result.pollBooking(get, effect.ref, effect.cancelled, effect.deadline, signal);
+        });
+      case "open-checkout": {
+        const blocked = result.openCheckout(this, effect.checkout);
+        if (blocked !== undefined) this.#dispatch({ type: "watch", blocked });
+        return;
+      }
+      case "timer": {
+        const { name } = effect;
+        clearTimeout(this.#timers.get(name));
+        this.#timers.set(
+          name,
+          setTimeout(() => {
+            this.#timers.delete(name);
+            this.#dispatch({ type: "timer", name });
+          }, effect.ms),
+        );
+        return;
+      }
+      case "cancel":
+        return void this.#cancel();
+      case "forget-return":
+        history.replaceState(history.state, "", stripReturn(location.href));
+        this.bookingId = this.bookingToken = this.checkoutSession = undefined;
+        return;
+      case "focus-heading":
+        this.#focusHeading = true;
+        return;
+      case "ready":
+        this.dispatchEvent(new BawReadyEvent({ url: this.#calendarUrl() }));
+        return;
+      case "slot-scheduled":
+        this.dispatchEvent(new BawSlotScheduledEvent(effect.detail));
+        return;
+      case "booking-confirmed":
+        this.dispatchEvent(new BawBookingConfirmedEvent({ booking: effect.booking }));
+        return;
+      case "auth-required":
+        this.dispatchEvent(new BawAuthRequiredEvent({ builder: this.builder, code: effect.code }));
+        return;
+      case "error": {
+        const { code, retryable, state } = effect;
+        this.dispatchEvent(new BawErrorEvent({ code, message: this.#errorMessage(effect), retryable, state }));
+      }
+    }
+  }
+
+  #cancel(): void {
+    this.#requests.abort();
+    this.#requests = new AbortController();
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  /** Work with the service; its answer (or failure) comes back as an event unless cancelled meanwhile. */
+  #call(answer: "config" | "attempt" | "created" | "polled", work: (signal: AbortSignal) => Promise<unknown>): void {
+    const { signal } = this.#requests;
+    work(signal).then(
+      (body) => signal.aborted || this.#dispatch({ type: answer, answer: body }),
+      (e) => signal.aborted || this.#dispatch({ type: "failed", failure: toFailure(e) }),
+    );
+  }
+
+  /** The code after a booked slot (its flow, views and strings), before the first request that needs it. */
+  async #loadAfterCheckout(): Promise<void> {
+    result = await import("./booking-result.js").catch(() => {
+      throw new ApiError("network", "", true);
+    });
+  }
+
+  #api(path: string, signal: AbortSignal, timeout: number, init?: Parameters<typeof request>[5]): Promise<unknown> {
+    return request(this.apiBase, this.siteKey, path, signal, timeout, init);
+  }
+
+  #start(): void {
+    const { ref, cancelled } = readReturn(location.search, this);
+    const popup = this.mode === "popup";
+    const visible = !popup && !this.lazy;
+    this.#dispatch({ type: "start", ref, cancelled, visible, online: navigator.onLine });
+    if (ref && popup) this.updateComplete.then(() => this.#open());
+    if (this.lazy && !popup) {
+      this.#visibility = new IntersectionObserver(
+        (entries) => {
+          if (entries.some((e) => e.isIntersecting)) {
+            this.#visibility?.disconnect();
+            this.#dispatch({ type: "shown" });
+          }
+        },
+        { rootMargin: "200px" },
+      );
+      this.#visibility.observe(this);
+    }
+  }
+
+  #onMessage = (e: MessageEvent): void => {
+    const frame = this.renderRoot?.querySelector("iframe");
+    if (!frame || e.source !== frame.contentWindow || e.origin !== this.#calendlyOrigin) return;
+    const message = parseMessage(e.data);
+    if (message) this.#dispatch({ type: "calendly", message });
+  };
+
+  #onConnection = (): void => this.#dispatch({ type: "connection", online: navigator.onLine });
+
+  get #strings(): CoreStrings {
+    return stringsFor(this.#locale, this.strings, () => this.requestUpdate());
+  }
+
+  get #locale(): string {
     return pickLocale(this.locale);
   }
 
-  private get _strings(): Strings {
-    return stringsFor(this._locale, this.strings, () => this.requestUpdate());
+  get #calendlyOrigin(): string {
+    return this.calendlyOrigin || this.#flow.config?.calendly?.origin || "https://calendly.com";
   }
 
-  private get _calendlyOrigin(): string {
-    return this.calendlyOrigin || this._config?.calendly?.origin || "https://calendly.com";
+  /** The embed's URL, or with `direct` the scheduling page itself ("Open in Calendly"). */
+  #calendarUrl(direct = false): string {
+    const attempt = this.#flow.attempt;
+    return attempt ? calendlyUrl(attempt.calendlyUrl, this, direct ? undefined : location.host) : "";
+  }
+
+  /** The element's string for a known code wins over the service's (English, developer-facing) message. */
+  #errorMessage(error: { code: string; message: string }): string {
+    const t = this.#strings;
+    return t[error.code as keyof CoreStrings] || error.message || t.unknown;
   }
 
   /** One state's view: a polite live region with the heading (focus target) and message, then the rest. */
-  private _view(title: string, message?: string, content: unknown = nothing, spinner = false): TemplateResult {
+  #view(title: string, message?: string, content: unknown = nothing, spinner = false): TemplateResult {
     return html`<div part="status" role="status" aria-live="polite">
         <h2 part="heading" tabindex="-1">${title}</h2>
         ${message ? html`<p part="message">${message}</p>` : nothing}
@@ -318,358 +443,114 @@ export class BawBookBuilder extends LitElement {
       ${spinner ? html`<progress part="spinner" aria-hidden="true"></progress>` : nothing}${content}`;
   }
 
-  private _content(): TemplateResult {
-    const t = this._strings;
-    const l = this._locale;
-    const vars = { name: this._booking?.builder.name ?? this._config?.builder.name ?? this.builder };
+  #content(): TemplateResult {
+    const flow = this.#flow;
+    const t = this.#strings;
+    const locale = this.#locale;
+    const vars = { name: flow.booking?.builder.name ?? flow.config?.builder.name ?? this.builder };
     const browse = html`<a part="link" href=${this.browseUrl}>${t.browse}</a>`;
-    const again = html`<button part="button" @click=${this._again}>${t.again}</button>`;
-    const b = this._booking!;
-    switch (this._s) {
+    const again = html`<button part="button" @click=${() => this.#dispatch({ type: "again" })}>${t.again}</button>`;
+    switch (flow.state) {
       case "loading":
-        return this._view(t.loading, "", nothing, true);
+        return this.#view(t.loading, "", nothing, true);
       case "demo":
-        return this._view(t.demoTitle, fill(t.demoText, vars), browse);
+        return this.#view(t.demoTitle, fill(t.demoText, vars), browse);
       case "unavailable":
-        return this._view(t.unavailableTitle, this._config?.reason, browse);
+        return this.#view(t.unavailableTitle, flow.config?.reason, browse);
       case "auth-required":
-        return this._view(
+        return this.#view(
           t.authTitle,
-          fill(t.authText, vars),
-          html`<button part="button" @click=${() => this._needAuth("customer_token_required")}>${t.signIn}</button>`,
+          // A token that was refused (expired, most often) is said to be so, not just asked for again.
+          fill(flow.authCode === "customer_token_required" ? t.authText : t.authExpiredText, vars),
+          html`<button part="button" @click=${() => this.#dispatch({ type: "sign-in" })}>${t.signIn}</button>`,
         );
       case "choose-session-type":
-        return this._view(
+        return this.#view(
           t.chooseTitle,
           "",
           html`<ul part="session-types">
-            ${this._config!.sessionTypes.map(
-              (st) =>
+            ${flow.config!.sessionTypes.map(
+              (sessionType) =>
                 html`<li>
-                  <button part="session-type" @click=${() => this._choose(st)}>
-                    <b>${st.name}</b> · ${st.durationMinutes} min · ${formatMoney(st.price, l)}
+                  <button part="session-type" @click=${() => this.#dispatch({ type: "choose", sessionType })}>
+                    <b>${sessionType.name}</b> · ${sessionType.durationMinutes} min · ${formatMoney(sessionType.price, locale)}
                   </button>
                 </li>`,
             )}
           </ul>`,
         );
       case "calendar": {
-        const show = this._url && this._visible;
+        const url = this.#calendarUrl();
         const title = fill(t.calendarTitle, vars);
-        return this._view(
-          title,
-          "",
-          show
-            ? html`<iframe part="calendar" title=${title} src=${this._url!} .style=${`height:${this._height}px`}></iframe>`
-            : nothing,
-          !show,
-        );
+        const ready = flow.calendar === "ready";
+        // Until Calendly's first message the frame stays hidden (a broken or error page never shows)
+        // but keeps its place, with the element's own progress over it.
+        const frame =
+          url && flow.visible
+            ? html`<div class="frame">
+                ${ready ? nothing : html`<progress part="spinner" aria-hidden="true"></progress>`}
+                <iframe part="calendar" class=${ready ? "" : "pending"} title=${title} src=${url}
+                  .style=${`height:${flow.height}px`} @load=${() => this.#dispatch({ type: "frame-loaded" })}></iframe>
+              </div>`
+            : nothing;
+        const message = ready ? "" : flow.calendar === "slow" ? t.calendarSlow : t.calendarLoading;
+        return this.#view(title, message, frame, !frame);
       }
       case "creating-checkout":
-        return this._view(t.creating, "", nothing, true);
-      case "redirecting": {
-        const u = this._blockedUrl;
-        return u
-          ? this._view(
-              t.blocked,
-              "",
-              html`<a part="button" class="btn" href=${u} target="_blank" rel="noopener">${t.openCheckout}</a>`,
-            )
-          : this._view(t.redirecting, "", nothing, true);
-      }
+        return this.#view(t.creating, "", nothing, true);
       case "confirming":
-        return this._view(t.confirming, "", nothing, true);
+        return flow.online
+          ? this.#view(t.confirming, "", nothing, true)
+          : this.#view(t.confirming, `${t.offline} ${t.moneyUnknown}`, nothing, true);
+      case "redirecting":
       case "confirmed":
       case "payment-cancelled":
       case "hold-expired":
       case "payment-failed":
         return result.resultView(
-          this._s,
-          b,
+          flow,
           t,
-          l,
-          (title, message, content) => this._view(title, message, content),
-          () => this._toCheckout(b.id, b.checkoutUrl!, b.holdExpiresAt!),
+          locale,
+          (title, message, content, spinner) => this.#view(title, message, content, spinner),
+          () => this.#dispatch({ type: "return-to-checkout" }),
           again,
         );
-      default: {
-        const e = this._err!;
-        return this._view(
-          t.errorTitle,
-          e.message,
-          html`${
-            e.retryable
-              ? html`<button part="button" @click=${() => this._retry?.()}>${t.retry}</button>`
-              : html`${this._config?.state === "bookable" ? again : nothing}${browse}`
-          }
-          ${
-            e.code === "ready_timeout"
-              ? html`<a part="link" href=${this._directUrl()} target="_blank" rel="noopener">${t.openCalendly}</a>`
-              : nothing
-          }`,
-        );
-      }
+      default:
+        return this.#errorView(flow, t, again, browse);
     }
   }
 
-  /** Moves to `s`: reflects it, announces it, and drops any timer of the previous state. */
-  private _go(s: BawState): void {
-    clearTimeout(this._timer);
-    const previous = this._s;
-    if (previous === s && this.hasAttribute("state")) return;
-    // Move focus to the new state's heading only if it was inside the element (never on first load).
-    this._focus = this.hasUpdated && this.matches(":focus-within");
-    this._s = s;
-    this.setAttribute("state", s);
-    this.dispatchEvent(new BawStateChangeEvent({ state: s, previous }));
-  }
-
-  private _api<T>(path: string, signal: AbortSignal, timeout: number, init?: Parameters<typeof request>[5]) {
-    return request<T>(this.apiBase, this.siteKey, path, signal, timeout, init);
-  }
-
-  private _start(): void {
-    const r = readReturn(location.search, this);
-    if (r.ref) {
-      this._ref = r.ref;
-      this._cancelled = r.cancelled;
-      if (this.mode === "popup") this.updateComplete.then(() => this._open());
-      this._confirm();
-    } else {
-      this._load();
-    }
-    if (this.lazy && this.mode !== "popup") {
-      this._io = new IntersectionObserver(
-        (entries) => {
-          if (entries.some((e) => e.isIntersecting)) {
-            this._io?.disconnect();
-            this._show();
-          }
-        },
-        { rootMargin: "200px" },
-      );
-      this._io.observe(this);
-    } else if (this.mode !== "popup") {
-      this._visible = true;
-    }
-  }
-
-  private _load(): void {
-    this._config = this._type = this._url = this._attempt = this._body = undefined;
-    this._attemptTask.abort();
-    this._go("loading");
-    this._configTask.run();
-  }
-
-  private _onConfig(c: BookingConfig): void {
-    this._config = c;
-    if (c.state !== "bookable") {
-      this._go(c.state);
-      return;
-    }
-    const want = this._wantType || this.sessionType;
-    const types = c.sessionTypes;
-    const type = types.find((s) => s.id === want) ?? (types.length === 1 ? types[0] : undefined);
-    if (type) this._choose(type);
-    else if (types.length) this._go("choose-session-type");
-    else this._go("unavailable");
-  }
-
-  private _choose(type: SessionType): void {
-    this._type = type;
-    this._begin();
-  }
-
-  /** With a session type chosen: sign-in if needed, then the calendar (the attempt waits until visible). */
-  private _begin(): void {
-    this._url = this._attempt = this._body = undefined;
-    this._attemptTask.abort();
-    if (this._config!.requiresCustomer && !this.customerToken) {
-      this._needAuth("customer_token_required");
-    } else {
-      this._go("calendar");
-      if (this._visible) this._attemptTask.run();
-    }
-  }
-
-  private _show(): void {
-    if (this._visible) return;
-    this._visible = true;
-    if (this._s === "calendar" && !this._attempt) this._attemptTask.run();
-    else this._armReady();
-  }
-
-  private _needAuth(code: string): void {
-    this._go("auth-required");
-    this.dispatchEvent(new BawAuthRequiredEvent({ builder: this.builder, code }));
-  }
-
-  private _onAttempt(a: BookingAttempt): void {
-    this._attempt = a;
-    this._seen.clear();
-    this._url = calendlyUrl(a.calendlyUrl, this, location.host);
-    this._armReady();
-  }
-
-  /** The scheduling page outside the embed, for "Open in Calendly". */
-  private _directUrl(): string {
-    return this._attempt ? calendlyUrl(this._attempt.calendlyUrl, this) : "";
-  }
-
-  /** Starts the ready timeout once the iframe is on screen. */
-  private _armReady(): void {
-    if (this._s !== "calendar" || !this._url || !this._visible) return;
-    this._ready = false;
-    clearTimeout(this._timer);
-    this._timer = setTimeout(
-      () =>
-        this._fail(new ApiError("ready_timeout", "", true), () => {
-          this._go("calendar");
-          this._armReady();
-        }),
-      this._t.ready,
+  #errorView(flow: Flow, t: CoreStrings, again: TemplateResult, browse: TemplateResult): TemplateResult {
+    const error = flow.error!;
+    const paying = error.during === "confirming" || error.during === "redirecting";
+    const message = [flow.online ? this.#errorMessage(error) : t.offline, paying ? t.moneyUnknown : ""].join(" ");
+    const wait = error.retryIn;
+    const label = wait > 0 ? fill(t.retryIn, { seconds: String(wait) }) : t.retry;
+    const retry = html`<button part="button" ?disabled=${wait > 0} @click=${() => this.#dispatch({ type: "retry" })}>${label}</button>`;
+    const direct = this.#calendarUrl(true);
+    return this.#view(
+      t.errorTitle,
+      message.trim(),
+      html`${error.retryable ? retry : html`${flow.config?.state === "bookable" ? again : nothing}${browse}`}
+      ${
+        error.during === "calendar" && direct
+          ? html`<a part="link" href=${direct} target="_blank" rel="noopener">${t.openCalendly}</a>`
+          : nothing
+      }`,
     );
   }
 
-  private _onMessage = (e: MessageEvent): void => {
-    const frame = this.renderRoot?.querySelector("iframe");
-    if (!frame || e.source !== frame.contentWindow || e.origin !== this._calendlyOrigin) return;
-    // The iframe exists only in the calendar state, so nothing gets past this point in any other.
-    const m = parseMessage(e.data);
-    if (!m) return;
-    if (READY_EVENTS.includes(m.event) && !this._ready) {
-      this._ready = true;
-      clearTimeout(this._timer);
-      this.dispatchEvent(new BawReadyEvent({ url: this._url! }));
-    }
-    if (m.event === "calendly.page_height") {
-      this._height = pageHeight(m.payload, MIN_HEIGHT, MAX_HEIGHT) ?? this._height;
-    } else if (m.event === "calendly.event_scheduled") {
-      const uris = scheduledUris(m.payload);
-      if (!uris || this._seen.has(uris.inviteeUri)) return; // dedupe by invitee
-      this._seen.add(uris.inviteeUri);
-      this._body = { attemptId: this._attempt!.attemptId, ...uris };
-      this.dispatchEvent(
-        new BawSlotScheduledEvent({
-          ...this._body,
-          eventUuid: lastSegment(uris.eventUri),
-          inviteeUuid: lastSegment(uris.inviteeUri),
-        }),
-      );
-      this._createBooking();
-    }
-  };
-
-  /** POST /v1/bookings once; Retry re-posts the same body (the service is idempotent). */
-  private async _createBooking(): Promise<void> {
-    if (this._posting || !this._body) return;
-    this._posting = true;
-    this._go("creating-checkout");
-    try {
-      const b = await this._api<CreatedBooking>("/v1/bookings", this._ctl!.signal, this._t.checkout, {
-        method: "POST",
-        body: this._body,
-      });
-      this._ref = { id: b.bookingId, token: b.bookingToken };
-      this._cancelled = false;
-      this._toCheckout(b.bookingId, b.checkoutUrl, b.holdExpiresAt);
-    } catch (e) {
-      this._fail(e, () => this._createBooking());
-    } finally {
-      this._posting = false;
-    }
+  #open(): void {
+    const dialog = this.renderRoot.querySelector("dialog");
+    if (dialog && !dialog.open) dialog.showModal();
+    this.#dispatch({ type: "shown" });
   }
 
-  /** Announces the redirect, then navigates the top window; when that is blocked, offers a new tab and polls. */
-  private _toCheckout(bookingId: string, checkoutUrl: string, holdExpiresAt: string): void {
-    this._blockedUrl = undefined;
-    this._go("redirecting");
-    const watch = (blocked: boolean) => {
-      if (blocked) this._blockedUrl = checkoutUrl;
-      this._pollTask.run([this._ref!, false, Math.max(Date.parse(holdExpiresAt), Date.now() + this._t.confirm)]);
-    };
-    if (!this.dispatchEvent(new BawCheckoutRedirectEvent({ bookingId, checkoutUrl, holdExpiresAt }))) {
-      watch(false); // the host navigates itself
-    } else if (this.navigate(checkoutUrl) === false) {
-      watch(true);
-    } else {
-      // Still here after the checkout timeout? The navigation never happened (browsers can block it
-      // silently): offer the link all the same.
-      this._timer = setTimeout(() => watch(true), this._t.checkout);
-    }
-  }
-
-  private _confirm(): void {
-    this._go("confirming");
-    this._pollTask.run([this._ref!, this._cancelled, Date.now() + this._t.confirm]);
-  }
-
-  /** Polls the booking (see `pollBooking`), loading the result module on the way. */
-  private async _poll(ref: BookingRef, cancelled: boolean, deadline: number, signal: AbortSignal): Promise<Booking> {
-    const path =
-      "id" in ref
-        ? `/v1/bookings/${encodeURIComponent(ref.id)}`
-        : `/v1/bookings/by-checkout-session/${encodeURIComponent(ref.sessionId)}`;
-    const token = "id" in ref ? ref.token : undefined;
-    result = await import("./booking-result.js").catch(() => {
-      throw new ApiError("network", "", true);
-    });
-    return result.pollBooking(() => this._api(path, signal, this._t.confirm, { token }), cancelled, deadline, signal);
-  }
-
-  private _onBooking(b: Booking): void {
-    this._booking = b;
-    const s = b.status;
-    if (s === "CONFIRMED") {
-      this._go("confirmed");
-      this.dispatchEvent(new BawBookingConfirmedEvent({ booking: b }));
-    } else if (s === "PENDING_PAYMENT") {
-      const left = Date.parse(b.holdExpiresAt ?? "") - Date.now();
-      if (left > 0 && b.checkoutUrl) {
-        this._go("payment-cancelled");
-        this._timer = setTimeout(() => this._go("hold-expired"), left);
-      } else {
-        this._go("hold-expired");
-      }
-    } else {
-      if (s === "EXPIRED" || s === "FAILED") this._go(s === "EXPIRED" ? "hold-expired" : "payment-failed");
-      else this._fail(new ApiError("booking_cancelled", "", false), () => {});
-    }
-  }
-
-  /** "Book another time": forget the booking and the return parameters, and start at the calendar. */
-  private _again(): void {
-    this._wantType = this._booking?.sessionType.id ?? this._type?.id;
-    this._booking = this._ref = this._blockedUrl = undefined;
-    this._pollTask.abort();
-    history.replaceState(history.state, "", stripReturn(location.href));
-    this.bookingId = this.bookingToken = this.checkoutSession = undefined;
-    this._load();
-  }
-
-  private _fail(e: unknown, retry: () => void): void {
-    if (isAbort(e) || !this.isConnected) return;
-    const err = e instanceof ApiError ? e : new ApiError("unknown", String(e), false);
-    const t = this._strings;
-    const message = err.message || t[err.code as keyof Strings] || t.unknown;
-    const state = this._s;
-    this._err = { code: err.code, message, retryable: err.retryable };
-    this._retry = retry;
-    this._go("error");
-    this.dispatchEvent(new BawErrorEvent({ code: err.code, message, retryable: err.retryable, state }));
-  }
-
-  private _open(): void {
-    const d = this.renderRoot.querySelector("dialog");
-    if (d && !d.open) d.showModal();
-    this._show();
-  }
-
-  private _close(): void {
+  #close(): void {
     this.renderRoot.querySelector("dialog")?.close();
   }
 
-  private _onClose(): void {
+  #onClose(): void {
     this.renderRoot.querySelector<HTMLElement>("[part~=open-button]")?.focus();
   }
 }

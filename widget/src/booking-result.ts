@@ -5,25 +5,37 @@
  * calendar's first load stays small.
  */
 import { html, type TemplateResult } from "lit";
+
+export { nextAfterCheckout } from "./after-checkout-flow.js";
+
 import { ApiError } from "./api-client.js";
+import type { Flow } from "./booking-flow.js";
+import { BawCheckoutRedirectEvent } from "./events/checkout-redirect.js";
 import { formatMoney } from "./format.js";
-import { fill, type Strings } from "./i18n/index.js";
-import type { BawState, Booking } from "./types.js";
+import { enAfterCheckout } from "./i18n/en-after-checkout.js";
+import { type CoreStrings, fill, type Strings } from "./i18n/index.js";
+import type { Booking, BookingRef, CreatedBooking } from "./types.js";
 
 /**
  * GETs the booking with backoff (0.5 s × 1.6, capped at 5 s) until it leaves PENDING_PAYMENT
- * (or at once when the visitor `cancelled` checkout), or `deadline` passes.
+ * (or at once when the visitor `cancelled` checkout), or `deadline` passes. The answer is the
+ * flow's to judge (see `after-checkout-flow.ts`), malformed or not.
  */
 export async function pollBooking(
-  get: () => Promise<Booking>,
+  get: (path: string, token?: string) => Promise<unknown>,
+  ref: BookingRef,
   cancelled: boolean,
   deadline: number,
   signal: AbortSignal,
-): Promise<Booking> {
+): Promise<unknown> {
+  const path =
+    "id" in ref
+      ? `/v1/bookings/${encodeURIComponent(ref.id)}`
+      : `/v1/bookings/by-checkout-session/${encodeURIComponent(ref.sessionId)}`;
   for (let delay = 500; ; delay = Math.min(delay * 1.6, 5000)) {
     try {
-      const b = await get();
-      if (b.status !== "PENDING_PAYMENT" || cancelled) return b;
+      const b = (await get(path, "id" in ref ? ref.token : undefined)) as Booking | null;
+      if (b?.status !== "PENDING_PAYMENT" || cancelled) return b;
     } catch (e) {
       if (!(e instanceof ApiError) || !e.retryable) throw e;
     }
@@ -42,19 +54,43 @@ export async function pollBooking(
   }
 }
 
-/** The element's frame for one state's view: heading, message, then `content`. */
-type View = (title: string, message?: string, content?: unknown) => TemplateResult;
+/**
+ * Announces the redirect to checkout and navigates the top window. Returns whether to watch the
+ * booking from here: `false` when the host cancelled the event (it navigates itself), `true` when the
+ * browser refused (the element offers a link), undefined when the page is on its way.
+ */
+export function openCheckout(
+  element: { navigate: (url: string) => boolean; dispatchEvent(event: Event): boolean },
+  { bookingId, checkoutUrl, holdExpiresAt }: CreatedBooking,
+): boolean | undefined {
+  if (!element.dispatchEvent(new BawCheckoutRedirectEvent({ bookingId, checkoutUrl, holdExpiresAt }))) return false;
+  return element.navigate(checkoutUrl) === false ? true : undefined;
+}
 
-/** The views of `confirmed`, `payment-cancelled`, `hold-expired` and `payment-failed`. */
+/** The element's frame for one state's view: heading, message, then `content`, with a spinner if waiting. */
+type View = (title: string, message?: string, content?: unknown, spinner?: boolean) => TemplateResult;
+
+/** The views of `redirecting`, `confirmed`, `payment-cancelled`, `hold-expired` and `payment-failed`. */
 export function resultView(
-  state: BawState,
-  b: Booking,
-  t: Strings,
+  flow: Flow,
+  strings: CoreStrings & Partial<Strings>,
   locale: string,
   view: View,
   toCheckout: () => void,
   again: TemplateResult,
 ): TemplateResult {
+  const t: Strings = { ...enAfterCheckout, ...strings };
+  const { state, checkoutLink } = flow;
+  if (state === "redirecting") {
+    return checkoutLink
+      ? view(
+          t.blocked,
+          "",
+          html`<a part="button" class="btn" href=${checkoutLink} target="_blank" rel="noopener">${t.openCheckout}</a>`,
+        )
+      : view(t.redirecting, "", undefined, true);
+  }
+  const b = flow.booking!;
   const date = (iso: string, o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(locale, o).format(new Date(iso));
   if (state === "confirmed") {
     return view(
@@ -90,5 +126,7 @@ export function resultView(
       html`<button part="button" @click=${toCheckout}>${t.returnToCheckout}</button>${again}`,
     );
   }
-  return state === "hold-expired" ? view(t.expiredTitle, t.expiredText, again) : view(t.failedTitle, "", again);
+  return state === "hold-expired"
+    ? view(t.expiredTitle, t.expiredText, again)
+    : view(t.failedTitle, t.failedText, again);
 }

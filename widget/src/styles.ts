@@ -37,8 +37,24 @@ export const styles = unsafeCSS(`
     list-style: none;
   }
   iframe {
+    display: block;
     width: 100%;
     border: 0;
+  }
+  .frame {
+    position: relative;
+  }
+  .frame progress {
+    position: absolute;
+    inset: 0 0 auto;
+    margin: 0;
+  }
+  .pending {
+    visibility: hidden;
+  }
+  button:disabled {
+    cursor: default;
+    opacity: 0.6;
   }
   progress {
     display: block;

@@ -104,6 +104,10 @@ export interface Timeouts {
   config: number;
   /** From inserting the Calendly iframe to its first message. */
   ready: number;
+  /** From inserting the Calendly iframe to saying it takes longer than usual. */
+  slow: number;
+  /** From the Calendly iframe's `load` to its first message (a page that loads but never talks is an error page). */
+  afterLoad: number;
   /** Creating the booking and its Stripe Checkout session. */
   checkout: number;
   /** Polling the booking after returning from checkout. */

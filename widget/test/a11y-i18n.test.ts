@@ -44,6 +44,17 @@ describe("accessibility", () => {
         { "GET /v1/builders/liam/booking-config": { body: config({ requiresCustomer: true }) } },
         "auth-required",
       ],
+      [
+        "rate limited (Retry disabled, counting down)",
+        {
+          "GET /v1/builders/liam/booking-config": {
+            status: 429,
+            headers: { "retry-after": "30" },
+            body: { error: "rate_limited", message: "", retryable: true },
+          },
+        },
+        "error",
+      ],
     ];
     for (const [name, routes, state] of cases) {
       const api = await new MockApi().setup(routes as never);

@@ -3,7 +3,7 @@ import "../src/define.js";
 import type { BawBookBuilder } from "../src/baw-book-builder.js";
 import type { BawState, Booking, BookingConfig } from "../src/types.js";
 
-export type Route = { status?: number; body?: unknown; delay?: number };
+export type Route = { status?: number; body?: unknown; delay?: number; headers?: Record<string, string> };
 export type Routes = Record<string, Route | Route[]>;
 export type LogEntry = {
   method: string;

@@ -3,7 +3,7 @@
 // Each test picks a namespace and talks to `http://localhost:<port>/mock/<ns>` as its `api-base`,
 // so test files can run side by side. Routes are set by POST /mock/<ns>/__setup with a JSON map
 // `{"GET /v1/builders/liam/booking-config": response | [response, ...]}` where a response is
-// `{status?, body?, delay?}`; a list answers in turn and then repeats its last entry. Every request
+// `{status?, body?, delay?, headers?}`; a list answers in turn and then repeats its last entry. Every request
 // to the namespace is logged; GET /mock/<ns>/__log returns the log.
 
 const spaces = new Map();
@@ -67,6 +67,7 @@ export function mockService() {
       return json(ctx, 404, { statusCode: 404, error: "not_found", message: `The mock has no route for ${key}.` });
     }
     if (route.delay) await new Promise((r) => setTimeout(r, route.delay));
+    if (route.headers) ctx.set(route.headers);
     return json(ctx, route.status ?? 200, route.body ?? {});
   };
 }

@@ -2,7 +2,8 @@ import { expect } from "@esm-bundle/chai";
 import { lastSegment, pageHeight, parseMessage, scheduledUris } from "../src/calendly-messages.js";
 import { calendlyUrl } from "../src/calendly-url.js";
 import { formatMoney } from "../src/format.js";
-import { en, fill, registerLocale, stringsFor } from "../src/i18n/index.js";
+import { fill, registerLocale, stringsFor } from "../src/i18n/index.js";
+import { en } from "../src/index.js";
 import { readReturn, stripReturn } from "../src/return-params.js";
 
 describe("calendly-url", () => {

@@ -67,6 +67,7 @@ describe("states", () => {
     await waitForState(el, "auth-required");
     const ev = await waitForEvent(el, "baw-auth-required");
     expect(ev.detail).to.deep.equal({ builder: "liam", code: "customer_token_required" });
+    expect(text(el)).to.contain("Please sign in to book a session with Liam Builder.");
     expect(onDocument, "bubbles out of the element").to.have.length(1);
     expect(await api.requests("POST", "/v1/booking-attempts")).to.have.length(0);
     control(el, "Sign in")!.click();
@@ -90,6 +91,7 @@ describe("states", () => {
     const el = mount(attrs(api, { "customer-token": "ct_old" }));
     await waitForState(el, "auth-required");
     expect(events(el, "baw-auth-required")[0].detail.code).to.equal("customer_token_invalid");
+    expect(text(el), "a refused token is said to be so").to.contain("Your sign-in has expired.");
     el.customerToken = "ct_new";
     await calendarReady(el);
     expect(new URL(frame(el)!.src).searchParams.get("utm_content")).to.equal("att_2");
@@ -149,16 +151,17 @@ describe("states", () => {
     expect(await api.log()).to.have.length(1);
   });
 
-  it("404 builder_not_found", async () => {
+  it("404 builder_not_found, in the visitor's words rather than the service's", async () => {
     const api = await new MockApi().setup({
       "GET /v1/builders/nobody/booking-config": {
         status: 404,
-        body: { statusCode: 404, error: "builder_not_found", message: "No builder 'nobody' (builder)." },
+        body: { statusCode: 404, error: "builder_not_found", message: 'builder: no builder "nobody" exists' },
       },
     });
     const el = mount(attrs(api, { builder: "nobody" }));
     await waitForState(el, "error");
-    expect(text(el)).to.contain("No builder 'nobody' (builder).");
+    expect(text(el)).to.contain("There is no such builder here.");
+    expect(text(el)).to.not.contain('no builder "nobody" exists');
     expect(control(el, "Browse builders")).to.not.equal(undefined);
   });
 

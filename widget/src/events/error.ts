@@ -4,7 +4,11 @@ import type { BawState } from "../types.js";
 import { BawEvent } from "./baw-event.js";
 
 export interface BawErrorDetail {
-  /** The service's error code (e.g. `builder_not_found`), or `network`, `timeout`, `ready_timeout`. */
+  /**
+   * The service's error code (e.g. `builder_not_found`, `rate_limited`), or the element's own: `network`,
+   * `timeout`, `ready_timeout`, `calendar_unavailable`, `confirm_timeout`, `bad_answer` (a malformed answer),
+   * `unknown` (an exception).
+   */
   code: string;
   message: string;
   retryable: boolean;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 
-/** English strings. `{name}` is the builder's name, `{time}` a formatted time. */
+import type { enAfterCheckout } from "./en-after-checkout.js";
+
+/** English strings of everything up to checkout. `{name}` is the builder's name. */
 export const en = {
   open: "Book a session",
   close: "Close",
@@ -11,28 +13,18 @@ export const en = {
   unavailableTitle: "Not bookable right now",
   authTitle: "Sign in to book",
   authText: "Please sign in to book a session with {name}.",
+  authExpiredText: "Your sign-in has expired. Please sign in again to book with {name}.",
   signIn: "Sign in",
   chooseTitle: "Choose a session",
   calendarTitle: "Pick a time with {name}",
+  calendarLoading: "Loading the calendar…",
+  calendarSlow: "This is taking longer than usual…",
   creating: "Time booked. Preparing payment…",
-  redirecting: "Opening secure checkout…",
-  blocked: "Checkout can't open in this frame.",
-  openCheckout: "Open checkout in a new tab",
   confirming: "Confirming payment…",
-  confirmedTitle: "You're booked",
-  with: "With",
-  session: "Session",
-  when: "When",
-  paid: "Paid",
-  cancelledTitle: "Payment not completed",
-  cancelledText: "We're holding your time until {time}.",
-  returnToCheckout: "Return to checkout",
-  expiredTitle: "Hold expired",
-  expiredText: "Payment wasn't completed in time, so the time was released.",
-  failedTitle: "Payment failed",
   again: "Book another time",
   errorTitle: "Something went wrong",
   retry: "Retry",
+  retryIn: "Retry in {seconds} s",
   openCalendly: "Open in Calendly",
   network: "Can't reach the booking service.",
   timeout: "The booking service didn't answer in time.",
@@ -40,6 +32,17 @@ export const en = {
   confirm_timeout: "Confirming the payment is taking too long.",
   booking_cancelled: "This booking was cancelled.",
   unknown: "Unexpected error.",
+  builder_not_found: "There is no such builder here.",
+  calendar_unavailable: "The calendar can't be reached right now.",
+  bad_answer: "The booking service sent an unreadable answer.",
+  rate_limited: "Too many requests right now. Please wait a moment.",
+  offline: "You're offline. We'll continue when you're back online.",
+  moneyUnknown:
+    "We don't know yet if your payment went through. If it did, you're booked; if it came too late, it's refunded in full.",
 };
 
-export type Strings = typeof en;
+/** The strings of everything up to checkout (always in the bundle). */
+export type CoreStrings = typeof en;
+
+/** Every string of the element (keys as in `en.ts` and `en-after-checkout.ts`). */
+export type Strings = CoreStrings & typeof enAfterCheckout;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-import { en, type Strings } from "./en.js";
+import { type CoreStrings, en, type Strings } from "./en.js";
 
-export type { Strings };
+export type { CoreStrings, Strings };
 export { en };
 
-/** Locales ready to use, by lower-case primary language subtag. English is always there. */
-const ready: Record<string, Strings> = { en };
+/** Locales ready to use, by lower-case primary language subtag. English is always there (its after-checkout strings come with those pages). */
+const ready: Record<string, CoreStrings> = { en };
 
 /** Locales fetched on first use (separate small files next to the CDN bundle). */
 const loaders: Record<string, () => Promise<{ default: Strings }>> = {
@@ -26,7 +26,11 @@ export const pickLocale = (attr?: string): string =>
  * The strings for `locale`, with `overrides` on top. A locale that still has to be fetched
  * answers in English for now and calls `onLoad` once it is there.
  */
-export function stringsFor(locale: string, overrides: Partial<Strings>, onLoad: () => void): Strings {
+export function stringsFor(
+  locale: string,
+  overrides: Partial<Strings>,
+  onLoad: () => void,
+): CoreStrings & Partial<Strings> {
   const lang = locale.toLowerCase().split("-")[0]!;
   const load = loaders[lang];
   if (!ready[lang] && load) {

@@ -146,6 +146,19 @@ const PAGE_SCRIPT = `
   var selected = null;
   var done = false;
 
+  // Like Calendly, times in the invitee's own zone (the server renders them in UTC until this runs).
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  var when = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit"
+  });
+  slots.forEach(function (b) {
+    var start = new Date(b.getAttribute("data-slot"));
+    var end = new Date(b.getAttribute("data-end"));
+    if (end > start) b.textContent = when.formatRange(start, end);
+  });
+  var legend = document.getElementById("slots-legend");
+  if (legend) legend.textContent = "Pick a time (" + zone + ")";
+
   function post(event, payload) {
     if (!config.embedded || window.parent === window) return;
     window.parent.postMessage({ event: event, payload: payload }, "*");
@@ -215,7 +228,8 @@ const PAGE_SCRIPT = `
       post("calendly.event_scheduled", { event: { uri: r.data.eventUri }, invitee: { uri: r.data.inviteeUri } });
       form.hidden = true;
       var confirmation = document.getElementById("confirmation");
-      document.getElementById("confirmation-time").textContent = r.data.label || "";
+      var chosen = slots.filter(function (b) { return b.getAttribute("data-slot") === selected; })[0];
+      document.getElementById("confirmation-time").textContent = chosen ? chosen.textContent + " (" + zone + ")" : r.data.label || "";
       confirmation.hidden = false;
       confirmation.focus();
       say("", false);
@@ -260,7 +274,9 @@ export function renderSchedulingPage(input: SchedulingPageInput): string {
   const slotButtons = slots
     .map(
       (s) =>
-        `<button type="button" data-slot="${escapeHtml(s.toISOString())}" aria-pressed="false"><time datetime="${escapeHtml(
+        `<button type="button" data-slot="${escapeHtml(s.toISOString())}" data-end="${escapeHtml(
+          new Date(s.getTime() + et.durationMinutes * 60_000).toISOString(),
+        )}" aria-pressed="false"><time datetime="${escapeHtml(
           s.toISOString(),
         )}">${escapeHtml(slotLabel(s, et.durationMinutes))}</time></button>`,
     )
@@ -281,7 +297,7 @@ ${details}
 ${rescheduleNote}
 <form id="booking-form">
   <fieldset>
-    <legend>Pick a time (UTC)</legend>
+    <legend id="slots-legend">Pick a time (UTC)</legend>
     <div class="slots" role="group" aria-label="Available times">
 ${slotButtons || "<p>No times are available.</p>"}
     </div>

@@ -135,7 +135,6 @@ export function calendlyTime(date: Date): string {
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 /** Offered slots are held back from other page loads for this long, so two visitors never see the same one. */
-const HOLD_MS = 15 * MINUTE_MS;
 const WORKDAY_START_HOUR = 9;
 const WORKDAY_END_HOUR = 17;
 
@@ -147,7 +146,6 @@ export class FakeStore {
   private readonly eventTypes = new Map<string, EventTypeRecord>();
   private readonly events = new Map<string, EventRecord>();
   private readonly invitees = new Map<string, InviteeRecord>();
-  private readonly holds = new Map<string, number>();
   readonly cancellations: CancellationLogEntry[] = [];
 
   constructor(
@@ -255,10 +253,6 @@ export class FakeStore {
     return false;
   }
 
-  private holdKey(hostUuid: string, start: Date): string {
-    return `${hostUuid}|${start.toISOString()}`;
-  }
-
   /** Candidate slots in UTC working hours, from tomorrow (or `from`, if later) onwards. */
   private *candidates(et: EventTypeRecord, from?: Date): Generator<Date> {
     const nowMs = this.now().getTime();
@@ -275,30 +269,25 @@ export class FakeStore {
   }
 
   /**
-   * Free slots for a page: not booked and not offered to another page in the last 15 minutes.
-   * Offering holds them, so two visitors (or two test runs) never pick the same slot.
+   * Free slots for a page: those not booked. Like Calendly, showing a page holds nothing: when two
+   * visitors pick the same time, the second one's booking is refused as no longer available.
    */
   offerSlots(eventTypeUuid: string, count: number, from?: Date): Date[] {
     const et = this.eventTypes.get(eventTypeUuid);
     if (!et) throw notFound("event type");
-    const nowMs = this.now().getTime();
-    for (const [key, until] of this.holds) if (until <= nowMs) this.holds.delete(key);
     const out: Date[] = [];
     const duration = et.durationMinutes * MINUTE_MS;
     for (const start of this.candidates(et, from)) {
       if (out.length >= count) break;
-      if (this.holds.has(this.holdKey(et.hostUuid, start))) continue;
       if (this.overlapsActive(et.hostUuid, start, new Date(start.getTime() + duration))) continue;
       out.push(start);
     }
-    for (const start of out) this.holds.set(this.holdKey(et.hostUuid, start), nowMs + HOLD_MS);
     return out;
   }
 
   private nextFreeSlot(et: EventTypeRecord): Date {
     const [slot] = this.offerSlots(et.uuid, 1);
     if (!slot) throw new FakeCalendlyError(409, "Slot Unavailable", "No free time is left for this event type.");
-    this.holds.delete(this.holdKey(et.hostUuid, slot));
     return slot;
   }
 
@@ -324,7 +313,6 @@ export class FakeStore {
     if (this.overlapsActive(et.hostUuid, start, end)) {
       throw new FakeCalendlyError(409, "Slot Unavailable", "This time is no longer available. Pick another one.");
     }
-    this.holds.delete(this.holdKey(et.hostUuid, start));
 
     const now = this.now();
     const event = this.createEvent(et, start, end, now, input.guests ?? []);
@@ -465,7 +453,6 @@ export class FakeStore {
     if (this.overlapsActive(et.hostUuid, start, end, oldEvent.uuid)) {
       throw new FakeCalendlyError(409, "Slot Unavailable", "This time is no longer available. Pick another one.");
     }
-    this.holds.delete(this.holdKey(et.hostUuid, start));
     const now = this.now();
     const newEvent = this.createEvent(et, start, end, now, oldEvent.guests);
     const newInvitee = this.createInvitee(newEvent, now, {

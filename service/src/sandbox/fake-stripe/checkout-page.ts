@@ -1,6 +1,8 @@
-// The hosted "Stripe Checkout" page of the sandbox: plain server-rendered HTML, no script.
+// The hosted "Stripe Checkout" page of the sandbox: server-rendered HTML; one line of script only
+// shows its times in the visitor's zone.
 // Stable ids for browser tests: #pay (submit), #cancel (link), #email (when asked), #error,
 // #status (expired/complete pages), #return (back to the merchant).
+import { createHash } from "node:crypto";
 import type { SessionRecord } from "./store.js";
 
 export const SANDBOX_LABEL = "Sandbox Checkout — no real money";
@@ -71,23 +73,49 @@ function layout(title: string, body: string): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<div class="banner" role="note" aria-label="Sandbox notice"><strong>${SANDBOX_LABEL}</strong>.
-This is the offline stand-in for Stripe Checkout: nothing is charged and no card data is collected.</div>
+<header class="banner" aria-label="Sandbox notice"><strong>${SANDBOX_LABEL}</strong>.
+This is the offline stand-in for Stripe Checkout: nothing is charged and no card data is collected.</header>
 <main aria-labelledby="title">
 ${body}
 </main>
+<script>${LOCAL_TIMES}</script>
 </body>
 </html>
 `;
 }
 
+/** A time as the page shows it before its script runs: readable, in UTC. */
+function friendlyUtc(date: Date): string {
+  return new Intl.DateTimeFormat("en-US", { dateStyle: "full", timeStyle: "short", timeZone: "UTC" }).format(date);
+}
+
+/** `<time>` for `date`; the page's script rewrites it in the visitor's own zone, as Stripe's pages do. */
+function timeElement(date: Date, id?: string): string {
+  const iso = date.toISOString();
+  return `<time${id ? ` id="${id}"` : ""} datetime="${iso}">${escapeHtml(friendlyUtc(date))} UTC</time>`;
+}
+
+/** The product's description, its ISO timestamps (the session's start) shown as times. */
+function describe(text: string): string {
+  const parts = text.split(/(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))/);
+  return parts.map((part, i) => (i % 2 ? timeElement(new Date(part)) : escapeHtml(part))).join("");
+}
+
+/** Rewrites every `<time datetime>` in the visitor's zone and locale (the HTML works without it). */
+export const LOCAL_TIMES = `for (const t of document.querySelectorAll("time[datetime]")) t.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" }).format(new Date(t.dateTime)) + " (" + Intl.DateTimeFormat().resolvedOptions().timeZone + ")";`;
+
+/** The page's one script, allowed by hash in its Content-Security-Policy (nothing else runs). */
+export const SCRIPT_SOURCE = `'sha256-${createHash("sha256").update(LOCAL_TIMES).digest("base64")}'`;
+
 function summary(s: SessionRecord): string {
   const items = s.lineItems
     .map(
       (li) =>
-        `<dt>${escapeHtml(li.productName)}${li.quantity > 1 ? ` × ${li.quantity}` : ""}</dt><dd>${escapeHtml(
-          formatAmount(li.unitAmount * li.quantity, li.currency),
-        )}</dd>`,
+        `<dt>${escapeHtml(li.productName)}${li.quantity > 1 ? ` × ${li.quantity}` : ""}${
+          li.productDescription
+            ? `<br><small class="muted" id="description">${describe(li.productDescription)}</small>`
+            : ""
+        }</dt><dd>${escapeHtml(formatAmount(li.unitAmount * li.quantity, li.currency))}</dd>`,
     )
     .join("\n");
   const email = s.customerDetails?.email ?? s.customerEmail;
@@ -112,7 +140,6 @@ export function renderCheckoutPage(s: SessionRecord, opts: { outcome?: Outcome; 
     ? ""
     : `<label for="email">Email</label>
 <input type="email" id="email" name="email" autocomplete="email" required>`;
-  const expires = new Date(s.expiresAt * 1000).toISOString().replace(".000Z", "Z");
   const body = `<h1 id="title">Pay ${escapeHtml(total)}</h1>
 ${opts.error ? `<p class="alert" role="alert" id="error">${escapeHtml(opts.error)}</p>` : ""}
 ${summary(s)}
@@ -129,7 +156,7 @@ ${
     ? `<p><a id="cancel" href="./${encodeURIComponent(s.id)}/cancel">Cancel and return to the merchant</a></p>`
     : ""
 }
-<p class="muted">This session expires at <time datetime="${expires}">${expires}</time>.</p>`;
+<p class="muted">Your time is held until ${timeElement(new Date(s.expiresAt * 1000), "expires")}; after that this checkout expires.</p>`;
   return layout(`Pay ${total}`, body);
 }
 

@@ -1,7 +1,14 @@
 // The fake's HTTP surface: Stripe's v1 API (Bearer auth, form bodies, idempotency, Stripe-shaped
 // errors, injected faults, a request log) and the hosted checkout page for the browser.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { OUTCOMES, type Outcome, outcomeFromQuery, renderCheckoutPage, renderNotFoundPage } from "./checkout-page.js";
+import {
+  OUTCOMES,
+  type Outcome,
+  outcomeFromQuery,
+  renderCheckoutPage,
+  renderNotFoundPage,
+  SCRIPT_SOURCE,
+} from "./checkout-page.js";
 import type { Core, PayOptions, RequestInfo } from "./core.js";
 import {
   ApiError,
@@ -416,7 +423,7 @@ const PAGE_HEADERS = {
   "Content-Type": "text/html; charset=utf-8",
   "Cache-Control": "no-store",
   // Like Stripe Checkout, refuse to be framed: the widget must navigate the top window here.
-  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+  "Content-Security-Policy": `default-src 'none'; script-src ${SCRIPT_SOURCE}; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'`,
   "X-Frame-Options": "DENY",
   "Referrer-Policy": "same-origin",
   "X-Content-Type-Options": "nosniff",
