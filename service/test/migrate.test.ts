@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -15,6 +16,8 @@ import {
 import { freshDatabase } from "./helpers/postgres.js";
 
 const run = promisify(execFile);
+/** The Prisma CLI itself, without npx's package lookup before each run. */
+const PRISMA = fileURLToPath(new URL("../../node_modules/.bin/prisma", import.meta.url));
 
 function pgliteSql(db: PGlite): SqlExecutor {
   return {
@@ -139,14 +142,17 @@ t.test("Prisma's own CLI agrees: `prisma migrate status` reports our Postgres as
   const fresh = await freshDatabase();
   t.teardown(fresh.drop);
   const env = { ...process.env, DATABASE_URL: fresh.url };
-  const before = await run("npx", ["prisma", "migrate", "status"], {
+  const before = await run(PRISMA, ["migrate", "status"], {
     env,
     cwd: new URL("..", import.meta.url).pathname,
   }).catch((e: { stdout: string; code: number }) => e);
   t.match(before.stdout, /have not yet been applied/, "prisma sees the empty database as behind");
-  const cli = await run("npx", ["tsx", "src/cli/migrate.ts"], { env, cwd: new URL("..", import.meta.url).pathname });
+  const cli = await run(process.execPath, ["--import", "tsx", "src/cli/migrate.ts"], {
+    env,
+    cwd: new URL("..", import.meta.url).pathname,
+  });
   t.match(cli.stdout, /Applied \d+ migration/);
-  const after = await run("npx", ["prisma", "migrate", "status"], {
+  const after = await run(PRISMA, ["migrate", "status"], {
     env,
     cwd: new URL("..", import.meta.url).pathname,
   });
@@ -156,8 +162,8 @@ t.test("Prisma's own CLI agrees: `prisma migrate status` reports our Postgres as
 t.test("the committed migrations produce exactly the schema in schema.prisma (no drift)", async (t) => {
   const cwd = new URL("..", import.meta.url).pathname;
   const { stdout: expectedSql } = await run(
-    "npx",
-    ["prisma", "migrate", "diff", "--from-empty", "--to-schema-datamodel", "../prisma/schema.prisma", "--script"],
+    PRISMA,
+    ["migrate", "diff", "--from-empty", "--to-schema-datamodel", "../prisma/schema.prisma", "--script"],
     { cwd },
   );
   const describe = async (db: PGlite) => {
