@@ -31,6 +31,8 @@ import type { BawState, Prefill, Timeouts } from "./types.js";
 
 /** The after-checkout module, once loaded (see `#poll`). */
 let result: typeof import("./booking-result.js");
+/** The "Open in Calendly" watch, once loaded (see `#openCalendly`). */
+let watcher: typeof import("./calendly-watch.js") | undefined;
 
 /** Default {@link Timeouts}, in milliseconds. */
 export const DEFAULT_TIMEOUTS: Timeouts & WatchTimeouts = {
@@ -257,7 +259,10 @@ export class BawBookBuilder extends LitElement {
     const before = this.#flow;
     try {
       const env = this.#env();
-      const [flow, effects] = result?.nextAfterCheckout(before, event, env) ?? next(before, event, env);
+      const [flow, effects] =
+        result?.nextAfterCheckout(before, event, env) ??
+        watcher?.nextWatch(before, event, env) ??
+        next(before, event, env);
       this.#flow = flow;
       this.requestUpdate();
       if (flow.state !== before.state || !this.hasAttribute("state")) this.#entered(flow.state, before.state);
@@ -420,7 +425,7 @@ export class BawBookBuilder extends LitElement {
 
   #onConnection = (): void => this.#dispatch({ type: "connection", online: navigator.onLine });
 
-  get #strings(): CoreStrings {
+  get #strings(): CoreStrings & Partial<Strings> {
     return stringsFor(this.#locale, this.strings, () => this.requestUpdate());
   }
 
@@ -440,8 +445,8 @@ export class BawBookBuilder extends LitElement {
 
   /** The element's string for a known code wins over the service's (English, developer-facing) message. */
   #errorMessage(error: { code: string; message: string }): string {
-    const t = this.#strings;
-    return t[error.code as keyof CoreStrings] || error.message || t.unknown;
+    const t: Record<string, string> = { ...watcher?.enWatch, ...this.#strings };
+    return t[error.code] || error.message || t.unknown!;
   }
 
   /** One state's view: a polite live region with the heading (focus target) and message, then the rest. */
@@ -493,7 +498,10 @@ export class BawBookBuilder extends LitElement {
         const url = this.#calendarUrl();
         const title = fill(t.calendarTitle, vars);
         // Booking in Calendly's own page: the element watches the attempt and goes on to checkout here.
-        if (flow.calendar === "elsewhere") return this.#view(title, t.calendarElsewhere, this.#openCalendly(), true);
+        if (flow.calendar === "elsewhere") {
+          const text = t.calendarElsewhere ?? watcher!.enWatch.calendarElsewhere;
+          return this.#view(title, text, this.#openCalendly(), true);
+        }
         const ready = flow.calendar === "ready";
         // Until Calendly's first message the frame stays hidden (a broken or error page never shows)
         // but keeps its place, with the element's own progress over it.
@@ -552,9 +560,20 @@ export class BawBookBuilder extends LitElement {
     const direct = this.#calendarUrl(true);
     return direct
       ? html`<a part="link" href=${direct} target="_blank" rel="noopener"
-          @click=${() => this.#dispatch({ type: "open-calendly" })}>${this.#strings.openCalendly}</a>`
+          @click=${this.#watch}>${this.#strings.openCalendly}</a>`
       : nothing;
   }
+
+  /** Loads the watch, then watches the attempt (the link itself opens Calendly's page). */
+  #watch = (): void => {
+    import("./calendly-watch.js").then(
+      (m) => {
+        watcher = m;
+        this.#dispatch({ type: "open-calendly" });
+      },
+      () => {},
+    ); // without the watch the link still works; the element stays in error
+  };
 
   #open(): void {
     const dialog = this.renderRoot.querySelector("dialog");

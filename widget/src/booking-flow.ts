@@ -11,7 +11,7 @@
  * hold timers). It loads with the code after checkout, which the element fetches before the first
  * request that leads to those events, so the first file every page loads stays small.
  */
-import { isAttemptOutcome, type WatchTimeouts } from "./attempt-outcome.js";
+import type { WatchTimeouts } from "./attempt-outcome.js";
 import { type CalendlyMessage, lastSegment, pageHeight, READY_EVENTS, scheduledUris } from "./calendly-messages.js";
 import type { BawSlotScheduledDetail } from "./events/slot-scheduled.js";
 import { isBookingAttempt, isBookingConfig } from "./service-answers.js";
@@ -225,7 +225,7 @@ function onAttempt(flow: Flow, answer: unknown, env: FlowEnv): Step {
 }
 
 /** A slot was booked (in the frame, or in Calendly's own page): on to checkout. */
-function scheduled(flow: Flow, uris: { eventUri: string; inviteeUri: string }, effects: Effect[]): Step {
+export function scheduled(flow: Flow, uris: { eventUri: string; inviteeUri: string }, effects: Effect[]): Step {
   const slot = { attemptId: flow.attempt!.attemptId, ...uris };
   const next = { ...flow, invitees: [...flow.invitees, uris.inviteeUri], slot, state: "creating-checkout" as const };
   effects.push(
@@ -236,28 +236,6 @@ function scheduled(flow: Flow, uris: { eventUri: string; inviteeUri: string }, e
     { type: "create-booking", slot },
   );
   return [next, effects];
-}
-
-/** Watch the attempt the visitor took to Calendly's own page, for `timeouts.watch` at most. */
-function watch(flow: Flow, env: FlowEnv): Step {
-  return [
-    { ...flow, state: "calendar", calendar: "elsewhere", error: undefined },
-    [
-      { type: "cancel" },
-      { type: "timer", name: "watch", ms: env.timeouts.watch },
-      { type: "timer", name: "watch-poll", ms: env.timeouts.watchEvery },
-    ],
-  ];
-}
-
-function onOutcome(flow: Flow, answer: unknown, env: FlowEnv): Step {
-  if (!isAttemptOutcome(answer)) return fail(flow, badAnswer);
-  if (answer.status === "booked") {
-    const { eventUri, inviteeUri } = answer;
-    return scheduled(flow, { eventUri, inviteeUri }, [{ type: "cancel" }]);
-  }
-  if (answer.status === "expired") return fail(flow, { code: "attempt_expired", message: "", retryable: false });
-  return [flow, [{ type: "timer", name: "watch-poll", ms: env.timeouts.watchEvery }]];
 }
 
 function onCalendly(flow: Flow, message: CalendlyMessage): Step {
@@ -290,7 +268,6 @@ function retry(flow: Flow, env: FlowEnv): Step {
   if (!error?.retryable || error.retryIn > 0) return [flow, []];
   switch (error.during) {
     case "calendar":
-      if (error.code === "watch_timeout") return watch(flow, env);
       if (!flow.attempt) return begin(flow, flow.sessionType!, env);
       return [{ ...flow, state: "calendar", calendar: "waiting", error: undefined }, readyTimers(env)];
     case "creating-checkout":
@@ -308,11 +285,7 @@ function retry(flow: Flow, env: FlowEnv): Step {
 
 function onTimer(flow: Flow, name: TimerName): Step {
   const { state, calendar } = flow;
-  if (state === "calendar" && calendar === "elsewhere") {
-    if (name === "watch-poll") return [flow, [{ type: "fetch-outcome", attemptId: flow.attempt!.attemptId }]];
-    if (name === "watch") return fail(flow, { code: "watch_timeout", message: "", retryable: true });
-    return [flow, []];
-  }
+  if (state === "calendar" && calendar === "elsewhere") return [flow, []]; // the watch's timers (see `calendly-watch.ts`)
   if (state === "calendar" && calendar !== "ready") {
     if (name === "slow") return [{ ...flow, calendar: "slow" }, []];
     if (name === "ready") return fail(flow, { code: "ready_timeout", message: "", retryable: true });
@@ -376,10 +349,6 @@ export function next(flow: Flow, event: FlowEvent, env: FlowEnv): Step {
       return state === "calendar" && flow.attempt && flow.calendar !== "elsewhere"
         ? onCalendly(flow, event.message)
         : [flow, []];
-    case "open-calendly":
-      return state === "error" && flow.error?.during === "calendar" && flow.attempt ? watch(flow, env) : [flow, []];
-    case "outcome":
-      return state === "calendar" && flow.calendar === "elsewhere" ? onOutcome(flow, event.answer, env) : [flow, []];
     case "timer":
       return onTimer(flow, event.name);
     case "failed": {
@@ -406,6 +375,6 @@ export function next(flow: Flow, event: FlowEvent, env: FlowEnv): Step {
     case "connection":
       return onConnection(flow, event.online, env);
     default:
-      return [flow, []]; // the events after checkout (see `nextAfterCheckout`)
+      return [flow, []]; // the events after checkout (see `nextAfterCheckout`) and of the watch (`nextWatch`)
   }
 }

@@ -1,6 +1,7 @@
 // The booking flow's transitions, without a browser page, an element or a clock: state × event.
 import { expect } from "@esm-bundle/chai";
 import { nextAfterCheckout } from "../src/after-checkout-flow.js";
+import { nextWatch } from "../src/calendly-watch.js";
 import {
   type Effect,
   type Flow,
@@ -27,9 +28,9 @@ const env: FlowEnv = {
   },
 };
 
-/** The whole flow: `next`, with the events after checkout judged by `nextAfterCheckout` first. */
+/** The whole flow: `next`, with the events after checkout and of the watch judged by `nextAfterCheckout` and `nextWatch` first. */
 const step = (flow: Flow, event: FlowEvent, e: FlowEnv = env): Step =>
-  nextAfterCheckout(flow, event, e) ?? next(flow, event, e);
+  nextAfterCheckout(flow, event, e) ?? nextWatch(flow, event, e) ?? next(flow, event, e);
 
 /** Runs events one after another from `flow`; returns the last step. */
 function run(flow: Flow, ...events: FlowEvent[]): Step {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 
+import type { enWatch } from "../calendly-watch.js";
 import type { enAfterCheckout } from "./en-after-checkout.js";
 
 /** English strings of everything up to checkout. `{name}` is the builder's name. */
@@ -19,7 +20,6 @@ export const en = {
   calendarTitle: "Pick a time with {name}",
   calendarLoading: "Loading the calendar…",
   calendarSlow: "This is taking longer than usual…",
-  calendarElsewhere: "Pick your time in the Calendly tab. Once it's booked, payment continues here.",
   creating: "Time booked. Preparing payment…",
   confirming: "Confirming payment…",
   again: "Book another time",
@@ -34,8 +34,6 @@ export const en = {
   booking_cancelled: "This booking was cancelled.",
   unknown: "Unexpected error.",
   builder_not_found: "There is no such builder here.",
-  watch_timeout: "No booking arrived from the Calendly tab. If you booked there, Retry continues to payment.",
-  attempt_expired: "This booking attempt has expired. Please start again.",
   calendar_unavailable: "The calendar can't be reached right now.",
   bad_answer: "The booking service sent an unreadable answer.",
   rate_limited: "Too many requests right now. Please wait a moment.",
@@ -47,5 +45,5 @@ export const en = {
 /** The strings of everything up to checkout (always in the bundle). */
 export type CoreStrings = typeof en;
 
-/** Every string of the element (keys as in `en.ts` and `en-after-checkout.ts`). */
-export type Strings = CoreStrings & typeof enAfterCheckout;
+/** Every string of the element (keys as in `en.ts`, `en-after-checkout.ts` and `calendly-watch.ts`). */
+export type Strings = CoreStrings & typeof enAfterCheckout & typeof enWatch;
