@@ -55,7 +55,7 @@ export default {
     terser({
       ecma: 2022,
       module: true,
-      compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
+      compress: { passes: 2 },
       // Private members (`_name`) get short names; Lit's own internals (`_$xy`, `_`) are left alone.
       mangle: { properties: { regex: /^_[a-zA-Z]/ } },
       format: {

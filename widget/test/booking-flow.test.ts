@@ -1,7 +1,6 @@
 // The booking flow's transitions, without a browser page, an element or a clock: state × event.
 import { expect } from "@esm-bundle/chai";
 import { nextAfterCheckout } from "../src/after-checkout-flow.js";
-import { nextWatch } from "../src/calendly-watch.js";
 import {
   type Effect,
   type Flow,
@@ -11,6 +10,7 @@ import {
   next,
   type Step,
 } from "../src/booking-flow.js";
+import { nextWatch } from "../src/calendly-watch.js";
 import type { BawState, BookingConfig } from "../src/types.js";
 
 const NOW = Date.parse("2030-03-14T12:00:00Z");
