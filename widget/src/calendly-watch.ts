@@ -54,8 +54,18 @@ export function nextWatch(flow: Flow, event: FlowEvent, env: FlowEnv): Step | un
         return fail(flow, { code: "watch_timeout", message: "", retryable: true });
       }
       return undefined;
+    // A watch that ended (in watch_timeout, or a failed read) resumes on Retry, and by itself when
+    // the connection returns after a network failure, rather than going back to the failed frame.
     case "retry":
-      return state === "error" && error?.code === "watch_timeout" ? watch(flow, env) : undefined;
+      return state === "error" && flow.calendar === "elsewhere" && error!.retryable && !error!.retryIn
+        ? watch(flow, env)
+        : undefined;
+    case "connection":
+      return state === "error" && flow.calendar === "elsewhere" && event.online && !flow.online
+        ? ["network", "timeout"].includes(error!.code)
+          ? watch({ ...flow, online: true }, env)
+          : [{ ...flow, online: true }, []]
+        : undefined;
     default:
       return undefined;
   }

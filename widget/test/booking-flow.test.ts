@@ -370,6 +370,24 @@ describe("booking-flow: Open in Calendly (booking in Calendly's own page)", () =
     expect(types(retried)).to.deep.equal(["cancel", "timer", "timer"]);
   });
 
+  it("a failed read while watching resumes the watch on Retry, and by itself when back online", () => {
+    const lost = step(step(opened()[0], { type: "connection", online: false })[0], failed("network"))[0];
+    expect(lost.error).to.include({ code: "network", during: "calendar" });
+    const back = step(lost, { type: "connection", online: true });
+    expect(back[0].state).to.equal("calendar");
+    expect(back[0].calendar, "watching again, not the failed frame").to.equal("elsewhere");
+    expect(back[0].online).to.equal(true);
+    expect(types(back)).to.deep.equal(["cancel", "timer", "timer"]);
+    const limited = step(opened()[0], failed("rate_limited", true, 2))[0];
+    expect(step(limited, { type: "retry" })[0], "not while Retry-After lasts").to.equal(limited);
+    const counted = run(limited, { type: "timer", name: "countdown" }, { type: "timer", name: "countdown" })[0];
+    expect(step(counted, { type: "retry" })[0].calendar).to.equal("elsewhere");
+    const frameFailed = step(at.calendar(), { type: "timer", name: "ready" })[0];
+    expect(step(frameFailed, { type: "retry" })[0].calendar, "a failed frame still retries the frame").to.equal(
+      "waiting",
+    );
+  });
+
   it("an expired attempt ends without Retry; a malformed outcome is bad_answer", () => {
     const expired = step(opened()[0], { type: "outcome", answer: { status: "expired" } });
     expect(expired[0].error).to.include({ code: "attempt_expired", retryable: false });
