@@ -19,6 +19,19 @@ const minifyStyles = {
   },
 };
 
+/**
+ * Collapses the indentation inside Lit's html`` templates of the element's own sources: a line
+ * break with its indentation becomes nothing between tags and one space elsewhere.
+ */
+const minifyTemplates = {
+  name: "minify-templates",
+  transform(code, id) {
+    if (!id.includes("/widget/src/") || !/html ?`/.test(code)) return null;
+    const out = code.replace(/html ?`[^`]*`/g, (t) => t.replace(/>\s*\n\s*</g, "><").replace(/\n\s*/g, " "));
+    return { code: out, map: null };
+  },
+};
+
 export default {
   input: "src/cdn.ts",
   // Lets the lazily loaded chunks import shared code from the entry itself (no facade file).
@@ -37,6 +50,7 @@ export default {
       compilerOptions: { outDir: "dist/cdn", declaration: false, declarationMap: false },
     }),
     minifyStyles,
+    minifyTemplates,
     resolve(),
     terser({
       ecma: 2022,

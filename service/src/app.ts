@@ -19,6 +19,7 @@ import sites from "./plugins/sites.js";
 import swagger from "./plugins/swagger.js";
 import underPressure from "./plugins/under-pressure.js";
 import { requestLogger } from "./request-logger.js";
+import attemptOutcome from "./routes/attempt-outcome.js";
 import bookings from "./routes/bookings.js";
 import builders from "./routes/builders.js";
 import health from "./routes/health.js";
@@ -105,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(health);
   await app.register(builders);
   await app.register(bookings);
+  await app.register(attemptOutcome);
   await app.register(partner);
   await app.register(webhooks);
 

@@ -4,6 +4,7 @@
  */
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { ApiError, request } from "./api-client.js";
+import type { WatchTimeouts } from "./attempt-outcome.js";
 import {
   type Effect,
   type Failure,
@@ -30,15 +31,19 @@ import type { BawState, Prefill, Timeouts } from "./types.js";
 
 /** The after-checkout module, once loaded (see `#poll`). */
 let result: typeof import("./booking-result.js");
+/** The "Open in Calendly" watch, once loaded (see `#openCalendly`). */
+let watcher: typeof import("./calendly-watch.js") | undefined;
 
 /** Default {@link Timeouts}, in milliseconds. */
-export const DEFAULT_TIMEOUTS: Timeouts = {
+export const DEFAULT_TIMEOUTS: Timeouts & WatchTimeouts = {
   config: 15000,
   ready: 20000,
   slow: 5000,
   afterLoad: 5000,
   checkout: 20000,
   confirm: 60000,
+  watch: 600000,
+  watchEvery: 3000,
 };
 
 /** Any exception as a failure of the flow. */
@@ -180,8 +185,8 @@ export class BawBookBuilder extends LitElement {
   /** Stripe Checkout session to confirm (instead of `session_id` in the page URL). */
   checkoutSession?: string;
 
-  /** Milliseconds each waiting state may last: `{config, ready, slow, afterLoad, checkout, confirm}`, merged with the defaults. */
-  timeouts: Partial<Timeouts> = {};
+  /** Milliseconds each waiting state may last: `{config, ready, slow, afterLoad, checkout, confirm, watch, watchEvery}`, merged with the defaults. */
+  timeouts: Partial<Timeouts & WatchTimeouts> = {};
 
   /** Overrides for any of the element's strings (keys as in `i18n/en.ts`). */
   strings: Partial<Strings> = {};
@@ -254,7 +259,10 @@ export class BawBookBuilder extends LitElement {
     const before = this.#flow;
     try {
       const env = this.#env();
-      const [flow, effects] = result?.nextAfterCheckout(before, event, env) ?? next(before, event, env);
+      const [flow, effects] =
+        result?.nextAfterCheckout(before, event, env) ??
+        watcher?.nextWatch(before, event, env) ??
+        next(before, event, env);
       this.#flow = flow;
       this.requestUpdate();
       if (flow.state !== before.state || !this.hasAttribute("state")) this.#entered(flow.state, before.state);
@@ -303,6 +311,10 @@ export class BawBookBuilder extends LitElement {
           await this.#loadAfterCheckout();
           return this.#api("/v1/bookings", signal, timeouts.checkout, { method: "POST", body: effect.slot });
         });
+      case "fetch-outcome":
+        return void this.#call("outcome", (signal) =>
+          this.#api(`/v1/booking-attempts/${encodeURIComponent(effect.attemptId)}/outcome`, signal, timeouts.config),
+        );
       case "poll":
         return void this.#call("polled", async (signal) => {
           await this.#loadAfterCheckout();
@@ -362,7 +374,10 @@ export class BawBookBuilder extends LitElement {
   }
 
   /** Work with the service; its answer (or failure) comes back as an event unless cancelled meanwhile. */
-  #call(answer: "config" | "attempt" | "created" | "polled", work: (signal: AbortSignal) => Promise<unknown>): void {
+  #call(
+    answer: "config" | "attempt" | "created" | "polled" | "outcome",
+    work: (signal: AbortSignal) => Promise<unknown>,
+  ): void {
     const { signal } = this.#requests;
     work(signal).then(
       (body) => signal.aborted || this.#dispatch({ type: answer, answer: body }),
@@ -410,7 +425,7 @@ export class BawBookBuilder extends LitElement {
 
   #onConnection = (): void => this.#dispatch({ type: "connection", online: navigator.onLine });
 
-  get #strings(): CoreStrings {
+  get #strings(): CoreStrings & Partial<Strings> {
     return stringsFor(this.#locale, this.strings, () => this.requestUpdate());
   }
 
@@ -430,8 +445,8 @@ export class BawBookBuilder extends LitElement {
 
   /** The element's string for a known code wins over the service's (English, developer-facing) message. */
   #errorMessage(error: { code: string; message: string }): string {
-    const t = this.#strings;
-    return t[error.code as keyof CoreStrings] || error.message || t.unknown;
+    const t: Record<string, string> = { ...watcher?.enWatch, ...this.#strings };
+    return t[error.code] || error.message || t.unknown!;
   }
 
   /** One state's view: a polite live region with the heading (focus target) and message, then the rest. */
@@ -482,6 +497,11 @@ export class BawBookBuilder extends LitElement {
       case "calendar": {
         const url = this.#calendarUrl();
         const title = fill(t.calendarTitle, vars);
+        // Booking in Calendly's own page: the element watches the attempt and goes on to checkout here.
+        if (flow.calendar === "elsewhere") {
+          const text = t.calendarElsewhere ?? watcher!.enWatch.calendarElsewhere;
+          return this.#view(title, text, this.#openCalendly(), true);
+        }
         const ready = flow.calendar === "ready";
         // Until Calendly's first message the frame stays hidden (a broken or error page never shows)
         // but keeps its place, with the element's own progress over it.
@@ -527,18 +547,33 @@ export class BawBookBuilder extends LitElement {
     const wait = error.retryIn;
     const label = wait > 0 ? fill(t.retryIn, { seconds: String(wait) }) : t.retry;
     const retry = html`<button part="button" ?disabled=${wait > 0} @click=${() => this.#dispatch({ type: "retry" })}>${label}</button>`;
-    const direct = this.#calendarUrl(true);
     return this.#view(
       t.errorTitle,
       message.trim(),
       html`${error.retryable ? retry : html`${flow.config?.state === "bookable" ? again : nothing}${browse}`}
-      ${
-        error.during === "calendar" && direct
-          ? html`<a part="link" href=${direct} target="_blank" rel="noopener">${t.openCalendly}</a>`
-          : nothing
-      }`,
+      ${error.during === "calendar" ? this.#openCalendly() : nothing}`,
     );
   }
+
+  /** "Open in Calendly": the scheduling page in a new tab; the element then watches the attempt. */
+  #openCalendly(): TemplateResult | typeof nothing {
+    const direct = this.#calendarUrl(true);
+    return direct
+      ? html`<a part="link" href=${direct} target="_blank" rel="noopener"
+          @click=${this.#watch}>${this.#strings.openCalendly}</a>`
+      : nothing;
+  }
+
+  /** Loads the watch, then watches the attempt (the link itself opens Calendly's page). */
+  #watch = (): void => {
+    import("./calendly-watch.js").then(
+      (m) => {
+        watcher = m;
+        this.#dispatch({ type: "open-calendly" });
+      },
+      () => {},
+    ); // without the watch the link still works; the element stays in error
+  };
 
   #open(): void {
     const dialog = this.renderRoot.querySelector("dialog");

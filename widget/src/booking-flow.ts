@@ -11,6 +11,7 @@
  * hold timers). It loads with the code after checkout, which the element fetches before the first
  * request that leads to those events, so the first file every page loads stays small.
  */
+import type { WatchTimeouts } from "./attempt-outcome.js";
 import { type CalendlyMessage, lastSegment, pageHeight, READY_EVENTS, scheduledUris } from "./calendly-messages.js";
 import type { BawSlotScheduledDetail } from "./events/slot-scheduled.js";
 import { isBookingAttempt, isBookingConfig } from "./service-answers.js";
@@ -49,10 +50,13 @@ export interface FlowError extends Failure {
 /** What the visitor scheduled in Calendly: the body of `POST /v1/bookings`. */
 export type ScheduledSlot = { attemptId: string; eventUri: string; inviteeUri: string };
 
-/** Whether the calendar has spoken: `waiting`, `slow` (waiting longer than usual), or `ready`. */
-export type CalendarStatus = "waiting" | "slow" | "ready";
+/**
+ * Whether the calendar has spoken: `waiting`, `slow` (waiting longer than usual), or `ready`; or
+ * `elsewhere`: the visitor took the attempt to Calendly's own page and the element watches it.
+ */
+export type CalendarStatus = "waiting" | "slow" | "ready" | "elsewhere";
 
-export type TimerName = "slow" | "ready" | "after-load" | "checkout" | "hold" | "countdown";
+export type TimerName = "slow" | "ready" | "after-load" | "checkout" | "hold" | "countdown" | "watch" | "watch-poll";
 
 export interface Flow {
   state: BawState;
@@ -85,7 +89,7 @@ export interface Flow {
 /** What the flow reads from the element and the clock at each event. */
 export interface FlowEnv {
   now: number;
-  timeouts: Timeouts;
+  timeouts: Timeouts & WatchTimeouts;
   /** The `session-type` attribute. */
   sessionType?: string;
   customerToken?: string;
@@ -102,6 +106,9 @@ export type FlowEvent =
   | { type: "attempt"; answer: unknown }
   | { type: "frame-loaded" }
   | { type: "calendly"; message: CalendlyMessage }
+  /** The visitor used "Open in Calendly": watch the attempt until its slot is booked there. */
+  | { type: "open-calendly" }
+  | { type: "outcome"; answer: unknown }
   | { type: "created"; answer: unknown }
   /** Checkout was opened elsewhere (`blocked`: the element offers a link) or by the host: watch the booking. */
   | { type: "watch"; blocked: boolean }
@@ -117,6 +124,7 @@ export type Effect =
   | { type: "fetch-config" }
   | { type: "create-attempt"; sessionTypeId: string }
   | { type: "create-booking"; slot: ScheduledSlot }
+  | { type: "fetch-outcome"; attemptId: string }
   | { type: "open-checkout"; checkout: CreatedBooking }
   | { type: "poll"; ref: BookingRef; cancelled: boolean; deadline: number }
   | { type: "timer"; name: TimerName; ms: number }
@@ -216,6 +224,20 @@ function onAttempt(flow: Flow, answer: unknown, env: FlowEnv): Step {
   return [{ ...flow, attempt: answer, calendar: "waiting", invitees: [] }, readyTimers(env)];
 }
 
+/** A slot was booked (in the frame, or in Calendly's own page): on to checkout. */
+export function scheduled(flow: Flow, uris: { eventUri: string; inviteeUri: string }, effects: Effect[]): Step {
+  const slot = { attemptId: flow.attempt!.attemptId, ...uris };
+  const next = { ...flow, invitees: [...flow.invitees, uris.inviteeUri], slot, state: "creating-checkout" as const };
+  effects.push(
+    {
+      type: "slot-scheduled",
+      detail: { ...slot, eventUuid: lastSegment(uris.eventUri), inviteeUuid: lastSegment(uris.inviteeUri) },
+    },
+    { type: "create-booking", slot },
+  );
+  return [next, effects];
+}
+
 function onCalendly(flow: Flow, message: CalendlyMessage): Step {
   const effects: Effect[] = [];
   let next = flow;
@@ -228,15 +250,7 @@ function onCalendly(flow: Flow, message: CalendlyMessage): Step {
   } else if (message.event === "calendly.event_scheduled") {
     const uris = scheduledUris(message.payload);
     if (!uris || next.invitees.includes(uris.inviteeUri)) return [next, effects]; // dedupe by invitee
-    const slot = { attemptId: flow.attempt!.attemptId, ...uris };
-    next = { ...next, invitees: [...next.invitees, uris.inviteeUri], slot, state: "creating-checkout" };
-    effects.push(
-      {
-        type: "slot-scheduled",
-        detail: { ...slot, eventUuid: lastSegment(uris.eventUri), inviteeUuid: lastSegment(uris.inviteeUri) },
-      },
-      { type: "create-booking", slot },
-    );
+    return scheduled(next, uris, effects);
   }
   return [next, effects];
 }
@@ -271,6 +285,7 @@ function retry(flow: Flow, env: FlowEnv): Step {
 
 function onTimer(flow: Flow, name: TimerName): Step {
   const { state, calendar } = flow;
+  if (state === "calendar" && calendar === "elsewhere") return [flow, []]; // the watch's timers (see `calendly-watch.ts`)
   if (state === "calendar" && calendar !== "ready") {
     if (name === "slow") return [{ ...flow, calendar: "slow" }, []];
     if (name === "ready") return fail(flow, { code: "ready_timeout", message: "", retryable: true });
@@ -331,7 +346,9 @@ export function next(flow: Flow, event: FlowEvent, env: FlowEnv): Step {
         ? [flow, [{ type: "timer", name: "after-load", ms: env.timeouts.afterLoad }]]
         : [flow, []];
     case "calendly":
-      return state === "calendar" && flow.attempt ? onCalendly(flow, event.message) : [flow, []];
+      return state === "calendar" && flow.attempt && flow.calendar !== "elsewhere"
+        ? onCalendly(flow, event.message)
+        : [flow, []];
     case "timer":
       return onTimer(flow, event.name);
     case "failed": {
@@ -358,6 +375,6 @@ export function next(flow: Flow, event: FlowEvent, env: FlowEnv): Step {
     case "connection":
       return onConnection(flow, event.online, env);
     default:
-      return [flow, []]; // the events after checkout (see `nextAfterCheckout`)
+      return [flow, []]; // the events after checkout (see `nextAfterCheckout`) and of the watch (`nextWatch`)
   }
 }

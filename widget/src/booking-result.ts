@@ -79,7 +79,7 @@ export function resultView(
   toCheckout: () => void,
   again: TemplateResult,
 ): TemplateResult {
-  const t: Strings = { ...enAfterCheckout, ...strings };
+  const t: CoreStrings & typeof enAfterCheckout = { ...enAfterCheckout, ...strings };
   const { state, checkoutLink } = flow;
   if (state === "redirecting") {
     return checkoutLink

@@ -4,12 +4,13 @@ export { calendlyUrl } from "./calendly-url.js";
 export { define, tagName } from "./define.js";
 export * from "./events/index.js";
 
+import { enWatch } from "./calendly-watch.js";
 import { enAfterCheckout } from "./i18n/en-after-checkout.js";
 import { en as enUpToCheckout, type Strings } from "./i18n/index.js";
 
 export { registerLocale, type Strings } from "./i18n/index.js";
 
 /** Every English string: a base for `registerLocale`. */
-export const en: Strings = { ...enUpToCheckout, ...enAfterCheckout };
+export const en: Strings = { ...enUpToCheckout, ...enAfterCheckout, ...enWatch };
 export { navigateTop } from "./navigate.js";
 export type * from "./types.js";

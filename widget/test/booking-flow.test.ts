@@ -10,17 +10,27 @@ import {
   next,
   type Step,
 } from "../src/booking-flow.js";
+import { nextWatch } from "../src/calendly-watch.js";
 import type { BawState, BookingConfig } from "../src/types.js";
 
 const NOW = Date.parse("2030-03-14T12:00:00Z");
 const env: FlowEnv = {
   now: NOW,
-  timeouts: { config: 100, ready: 2000, slow: 500, afterLoad: 300, checkout: 400, confirm: 6000 },
+  timeouts: {
+    config: 100,
+    ready: 2000,
+    slow: 500,
+    afterLoad: 300,
+    checkout: 400,
+    confirm: 6000,
+    watch: 9000,
+    watchEvery: 250,
+  },
 };
 
-/** The whole flow: `next`, with the events after checkout judged by `nextAfterCheckout` first. */
+/** The whole flow: `next`, with the events after checkout and of the watch judged by `nextAfterCheckout` and `nextWatch` first. */
 const step = (flow: Flow, event: FlowEvent, e: FlowEnv = env): Step =>
-  nextAfterCheckout(flow, event, e) ?? next(flow, event, e);
+  nextAfterCheckout(flow, event, e) ?? nextWatch(flow, event, e) ?? next(flow, event, e);
 
 /** Runs events one after another from `flow`; returns the last step. */
 function run(flow: Flow, ...events: FlowEvent[]): Step {
@@ -301,6 +311,101 @@ describe("booking-flow: calendar", () => {
     expect(s[0].attempt?.attemptId).to.equal("att_1");
     expect(s[0].calendar).to.equal("waiting");
     expect(types(s)).to.deep.equal(["timer", "timer"]);
+  });
+});
+
+describe("booking-flow: Open in Calendly (booking in Calendly's own page)", () => {
+  const timedOut = () => step(at.calendar(), { type: "timer", name: "ready" })[0];
+  const opened = () => step(timedOut(), { type: "open-calendly" });
+  const waiting = { type: "outcome" as const, answer: { status: "waiting", expiresAt: hold } };
+  const uris = {
+    eventUri: "https://api.calendly.com/scheduled_events/EV2",
+    inviteeUri: "https://api.calendly.com/scheduled_events/EV2/invitees/INV2",
+  };
+  const booked = { type: "outcome" as const, answer: { status: "booked", ...uris } };
+
+  it("watches the attempt from the calendar's error: bounded by the watch timer, read every watchEvery", () => {
+    const s = opened();
+    expect(s[0].state).to.equal("calendar");
+    expect(s[0].calendar).to.equal("elsewhere");
+    expect(s[0].error).to.equal(undefined);
+    expect(s[1]).to.deep.equal([
+      { type: "cancel" },
+      { type: "timer", name: "watch", ms: 9000 },
+      { type: "timer", name: "watch-poll", ms: 250 },
+    ]);
+    const poll = step(s[0], { type: "timer", name: "watch-poll" });
+    expect(poll[1]).to.deep.equal([{ type: "fetch-outcome", attemptId: "att_1" }]);
+    const again = step(poll[0], waiting);
+    expect(again[0]).to.equal(poll[0]);
+    expect(again[1], "the next read after watchEvery, not at once").to.deep.equal([
+      { type: "timer", name: "watch-poll", ms: 250 },
+    ]);
+  });
+
+  it("goes on to checkout in this tab once the booking appears, and stops watching", () => {
+    const s = step(opened()[0], booked);
+    expect(s[0].state).to.equal("creating-checkout");
+    const slot = { attemptId: "att_1", ...uris };
+    expect(s[0].slot).to.deep.equal(slot);
+    expect(s[1]).to.deep.equal([
+      { type: "cancel" },
+      { type: "slot-scheduled", detail: { ...slot, eventUuid: "EV2", inviteeUuid: "INV2" } },
+      { type: "create-booking", slot },
+    ]);
+    expect(step(s[0], { type: "timer", name: "watch" })[0], "a late watch timer changes nothing").to.equal(s[0]);
+    expect(step(s[0], booked)[1], "a late outcome books nothing twice").to.deep.equal([]);
+    expect(
+      step(step(s[0], { type: "created", answer: created })[0], { type: "timer", name: "watch" })[0].state,
+    ).to.equal("redirecting");
+  });
+
+  it("stops after the watch timer with watch_timeout; Retry watches again", () => {
+    const s = step(opened()[0], { type: "timer", name: "watch" });
+    expect(s[0].state).to.equal("error");
+    expect(s[0].error).to.include({ code: "watch_timeout", during: "calendar", retryable: true });
+    expect(types(s)).to.deep.equal(["cancel", "error"]);
+    const retried = step(s[0], { type: "retry" });
+    expect(retried[0].calendar).to.equal("elsewhere");
+    expect(types(retried)).to.deep.equal(["cancel", "timer", "timer"]);
+  });
+
+  it("a failed read while watching resumes the watch on Retry, and by itself when back online", () => {
+    const lost = step(step(opened()[0], { type: "connection", online: false })[0], failed("network"))[0];
+    expect(lost.error).to.include({ code: "network", during: "calendar" });
+    const back = step(lost, { type: "connection", online: true });
+    expect(back[0].state).to.equal("calendar");
+    expect(back[0].calendar, "watching again, not the failed frame").to.equal("elsewhere");
+    expect(back[0].online).to.equal(true);
+    expect(types(back)).to.deep.equal(["cancel", "timer", "timer"]);
+    const limited = step(opened()[0], failed("rate_limited", true, 2))[0];
+    expect(step(limited, { type: "retry" })[0], "not while Retry-After lasts").to.equal(limited);
+    const counted = run(limited, { type: "timer", name: "countdown" }, { type: "timer", name: "countdown" })[0];
+    expect(step(counted, { type: "retry" })[0].calendar).to.equal("elsewhere");
+    const frameFailed = step(at.calendar(), { type: "timer", name: "ready" })[0];
+    expect(step(frameFailed, { type: "retry" })[0].calendar, "a failed frame still retries the frame").to.equal(
+      "waiting",
+    );
+  });
+
+  it("an expired attempt ends without Retry; a malformed outcome is bad_answer", () => {
+    const expired = step(opened()[0], { type: "outcome", answer: { status: "expired" } });
+    expect(expired[0].error).to.include({ code: "attempt_expired", retryable: false });
+    for (const answer of [null, {}, { status: "booked" }, { status: "booked", eventUri: "", inviteeUri: "x" }, "x"]) {
+      expect(step(opened()[0], { type: "outcome", answer })[0].error?.code, JSON.stringify(answer)).to.equal(
+        "bad_answer",
+      );
+    }
+  });
+
+  it("means nothing outside the calendar's error, and outcomes mean nothing unless watching", () => {
+    const loadFailed = step(started, failed("timeout"))[0];
+    expect(step(loadFailed, { type: "open-calendly" })[0]).to.equal(loadFailed);
+    const ready = at.ready();
+    expect(step(ready, { type: "open-calendly" })[0]).to.equal(ready);
+    expect(step(ready, booked)[0]).to.equal(ready);
+    expect(step(ready, { type: "timer", name: "watch-poll" })[1]).to.deep.equal([]);
+    expect(step(opened()[0], scheduled())[1], "no frame is shown while watching").to.deep.equal([]);
   });
 });
 

@@ -131,6 +131,83 @@ describe("loading → calendar", () => {
     expect(events(el, "baw-error")).to.have.length(2);
   });
 
+  it("after Open in Calendly, watches the attempt and goes on to checkout in this tab once it is booked", async () => {
+    const eventUri = "https://api.calendly.com/scheduled_events/EVT_TAB";
+    const inviteeUri = `${eventUri}/invitees/INV_TAB`;
+    const outcome = "GET /v1/booking-attempts/att_w/outcome";
+    const api = await new MockApi().setup(
+      bookable({
+        "POST /v1/booking-attempts": attempt("att_w", { silent: "1" }),
+        [outcome]: [
+          { body: { status: "waiting", expiresAt: new Date(Date.now() + 3600_000).toISOString() } },
+          { body: { status: "waiting", expiresAt: new Date(Date.now() + 3600_000).toISOString() } },
+          { body: { status: "booked", eventUri, inviteeUri } },
+        ],
+        "POST /v1/bookings": created("bk_tab"),
+      }),
+    );
+    const targets: string[] = [];
+    const el = mount(attrs(api), (e) => {
+      e.timeouts = { ready: 300, watchEvery: 50 };
+      e.navigate = (url) => {
+        targets.push(url);
+        return true;
+      };
+    });
+    await waitForState(el, "error");
+    const open = [...el.shadowRoot!.querySelectorAll("a")].find((a) => a.textContent === "Open in Calendly")!;
+    open.addEventListener("click", (e) => e.preventDefault()); // no real tab in this test
+    open.click();
+    await waitForState(el, "calendar");
+    expect(text(el)).to.contain("Pick your time in the Calendly tab. Once it's booked, payment continues here.");
+    expect(frame(el), "no frame while the visitor books in the other tab").to.equal(null);
+
+    await waitForState(el, "redirecting");
+    expect(await api.requests("GET", "/v1/booking-attempts/att_w/outcome")).to.have.length(3);
+    const [post] = await api.requests("POST", "/v1/bookings");
+    expect(post.body).to.deep.equal({ attemptId: "att_w", eventUri, inviteeUri });
+    expect(targets).to.deep.equal(["https://checkout.example/c/pay/cs_bk_tab"]);
+    expect(events(el, "baw-slot-scheduled")[0].detail).to.deep.include({ attemptId: "att_w", inviteeUuid: "INV_TAB" });
+    expect(events(el, "baw-state-change").map((e) => e.detail.state)).to.deep.equal([
+      "loading",
+      "calendar",
+      "error",
+      "calendar",
+      "creating-checkout",
+      "redirecting",
+    ]);
+  });
+
+  it("stops watching after a while with a clear message, and Retry watches again", async () => {
+    const api = await new MockApi().setup(
+      bookable({
+        "POST /v1/booking-attempts": attempt("att_t", { silent: "1" }),
+        "GET /v1/booking-attempts/att_t/outcome": {
+          body: { status: "waiting", expiresAt: new Date(Date.now() + 3600_000).toISOString() },
+        },
+      }),
+    );
+    const el = mount(attrs(api), (e) => {
+      e.timeouts = { ready: 300, watch: 400, watchEvery: 100 };
+    });
+    await waitForState(el, "error");
+    const open = [...el.shadowRoot!.querySelectorAll("a")].find((a) => a.textContent === "Open in Calendly")!;
+    open.addEventListener("click", (e) => e.preventDefault());
+    open.click();
+    await waitForState(el, "calendar");
+    await waitForState(el, "error");
+    expect(events(el, "baw-error")[1].detail).to.deep.include({ code: "watch_timeout", retryable: true });
+    expect(text(el)).to.contain("No booking arrived from the Calendly tab.");
+    const reads = async () => (await api.requests("GET", "/v1/booking-attempts/att_t/outcome")).length;
+    const atEnd = await reads();
+    await new Promise((r) => setTimeout(r, 350)); // more than three read intervals
+    expect(await reads(), "no reads once the watch has ended").to.equal(atEnd);
+    const retry = [...el.shadowRoot!.querySelectorAll("button")].find((b) => b.textContent === "Retry")!;
+    retry.click();
+    await waitForState(el, "calendar");
+    expect(frame(el), "watching again, not the frame").to.equal(null);
+  });
+
   it("lists several session types, and books the one picked", async () => {
     const api = await new MockApi().setup(
       bookable({

@@ -80,3 +80,32 @@ export async function createAttempt(ctx: DomainContext, input: AttemptInput): Pr
   if (input.customer?.email) url.searchParams.set("email", input.customer.email);
   return { attemptId: id, calendlyUrl: url.toString(), expiresAt: expiresAt.toISOString() };
 }
+
+/** What became of an attempt, as its holder may learn it: no names, no e-mail, no prices. */
+export type AttemptOutcome =
+  | { status: "waiting"; expiresAt: string }
+  | { status: "booked"; eventUri: string; inviteeUri: string }
+  | { status: "expired" };
+
+/**
+ * The outcome of an attempt issued to `siteId`: once its slot is booked (by the widget's report or
+ * by Calendly's invitee.created webhook), the URIs to report with `POST /v1/bookings`, which opens
+ * Checkout. Another site's attempt is as unknown as one never issued.
+ */
+export async function attemptOutcome(ctx: DomainContext, attemptId: string, siteId: string): Promise<AttemptOutcome> {
+  const attempt = await ctx.prisma.bookingAttempt.findUnique({
+    where: { id: attemptId },
+    select: {
+      siteId: true,
+      expiresAt: true,
+      booking: { select: { calendlyEventUri: true, calendlyInviteeUri: true } },
+    },
+  });
+  if (!attempt || attempt.siteId !== siteId) {
+    throw notFound("attempt_not_found", "attemptId: no booking attempt with this id was issued to you");
+  }
+  const { booking } = attempt;
+  if (booking) return { status: "booked", eventUri: booking.calendlyEventUri, inviteeUri: booking.calendlyInviteeUri };
+  if (attempt.expiresAt.getTime() < Date.now()) return { status: "expired" };
+  return { status: "waiting", expiresAt: attempt.expiresAt.toISOString() };
+}

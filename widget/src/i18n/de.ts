@@ -18,6 +18,7 @@ const de: Strings = {
   calendarTitle: "Zeit mit {name} wählen",
   calendarLoading: "Der Kalender wird geladen…",
   calendarSlow: "Das dauert länger als sonst…",
+  calendarElsewhere: "Wähle deine Zeit im Calendly-Tab. Sobald sie gebucht ist, geht es hier mit der Zahlung weiter.",
   creating: "Zeit gebucht. Zahlung wird vorbereitet…",
   redirecting: "Sichere Bezahlung wird geöffnet…",
   blocked: "Die Bezahlung kann in diesem Rahmen nicht geöffnet werden.",
@@ -47,6 +48,9 @@ const de: Strings = {
   booking_cancelled: "Diese Buchung wurde storniert.",
   unknown: "Unerwarteter Fehler.",
   builder_not_found: "Diesen Builder gibt es hier nicht.",
+  watch_timeout:
+    "Aus dem Calendly-Tab kam keine Buchung. Wenn du dort gebucht hast, geht es mit „Erneut versuchen“ zur Zahlung.",
+  attempt_expired: "Dieser Buchungsversuch ist abgelaufen. Bitte beginne von vorn.",
   calendar_unavailable: "Der Kalender ist gerade nicht erreichbar.",
   bad_answer: "Der Buchungsdienst hat unlesbar geantwortet.",
   rate_limited: "Gerade zu viele Anfragen. Bitte warte einen Moment.",

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 
+import type { enWatch } from "../calendly-watch.js";
 import type { enAfterCheckout } from "./en-after-checkout.js";
 
 /** English strings of everything up to checkout. `{name}` is the builder's name. */
@@ -44,5 +45,5 @@ export const en = {
 /** The strings of everything up to checkout (always in the bundle). */
 export type CoreStrings = typeof en;
 
-/** Every string of the element (keys as in `en.ts` and `en-after-checkout.ts`). */
-export type Strings = CoreStrings & typeof enAfterCheckout;
+/** Every string of the element (keys as in `en.ts`, `en-after-checkout.ts` and `calendly-watch.ts`). */
+export type Strings = CoreStrings & typeof enAfterCheckout & typeof enWatch;
