@@ -1,14 +1,67 @@
-// The marketplace's builder catalogue. It is the service's own seed list (the same module the
-// service seeds its database from), so the pages can never drift from what the API knows.
-// Bookability is still decided by the service: the widget asks it for every builder.
-import { builderSeeds } from "@baw/service";
+// The marketplace's builder catalogue, read from the service's partner API with the demo's own
+// key (builders:read), as any marketplace would: a builder added through the API or the admin
+// CLI appears here at the next page view. Bookability is decided by the service.
 
-export type Builder = (typeof builderSeeds)[number];
+export interface SessionType {
+  id: string;
+  name: string;
+  durationMinutes: number;
+  price: { amount: number; currency: string };
+  active: boolean;
+}
 
-export const builders: readonly Builder[] = builderSeeds;
+export interface Builder {
+  id: string;
+  slug: string;
+  name: string;
+  headline: string;
+  bio: string;
+  isDemo: boolean;
+  active: boolean;
+  state: "bookable" | "demo" | "unavailable";
+  reason?: string;
+  sessionTypes: SessionType[];
+}
 
-export function findBuilder(slug: string): Builder | undefined {
-  return builders.find((b) => b.slug === slug);
+/** The service did not answer the catalogue request (stopped, restarting, or failing). */
+export class CatalogueUnavailable extends Error {
+  override name = "CatalogueUnavailable";
+}
+
+export interface Catalogue {
+  list(): Promise<Builder[]>;
+  /** The builder with this slug, or undefined when there is none. */
+  find(slug: string): Promise<Builder | undefined>;
+}
+
+export function catalogueClient(serviceUrl: () => string, partnerKey: () => string | undefined): Catalogue {
+  const get = async (path: string): Promise<Response> => {
+    const key = partnerKey();
+    if (!key) throw new CatalogueUnavailable("the booking service is not running");
+    let res: Response;
+    try {
+      res = await fetch(`${serviceUrl()}${path}`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (error) {
+      throw new CatalogueUnavailable(`the booking service did not answer (${(error as Error).message})`);
+    }
+    if (res.status !== 200 && res.status !== 404) {
+      throw new CatalogueUnavailable(`the booking service answered ${res.status} to ${path}`);
+    }
+    return res;
+  };
+  return {
+    async list() {
+      const res = await get("/v1/partner/builders");
+      return ((await res.json()) as { data: Builder[] }).data;
+    },
+    async find(slug) {
+      const res = await get(`/v1/partner/builders/${encodeURIComponent(slug)}`);
+      return res.status === 404 ? undefined : ((await res.json()) as Builder);
+    },
+  };
 }
 
 /** "Ada Fernández" → "AF"; "Liam" → "L". */
