@@ -34,7 +34,14 @@ export interface Catalogue {
   find(slug: string): Promise<Builder | undefined>;
 }
 
+/**
+ * Reads the catalogue from the service. While the service does not answer (stopped, restarting,
+ * or rate-limiting the marketplace's key) the last answers are served, so the pages (and the
+ * element on them, which reports the outage itself) still render; with none yet, it throws.
+ */
 export function catalogueClient(serviceUrl: () => string, partnerKey: () => string | undefined): Catalogue {
+  let lastList: Builder[] | undefined;
+  const lastBySlug = new Map<string, Builder>();
   const get = async (path: string): Promise<Response> => {
     const key = partnerKey();
     if (!key) throw new CatalogueUnavailable("the booking service is not running");
@@ -52,15 +59,42 @@ export function catalogueClient(serviceUrl: () => string, partnerKey: () => stri
     }
     return res;
   };
+  const orLast = async <T>(read: () => Promise<T>, last: () => T | undefined): Promise<T> => {
+    try {
+      return await read();
+    } catch (error) {
+      const stale = last();
+      if (error instanceof CatalogueUnavailable && stale !== undefined) return stale;
+      throw error;
+    }
+  };
   return {
-    async list() {
-      const res = await get("/v1/partner/builders");
-      return ((await res.json()) as { data: Builder[] }).data;
-    },
-    async find(slug) {
-      const res = await get(`/v1/partner/builders/${encodeURIComponent(slug)}`);
-      return res.status === 404 ? undefined : ((await res.json()) as Builder);
-    },
+    list: () =>
+      orLast(
+        async () => {
+          const res = await get("/v1/partner/builders");
+          const builders = ((await res.json()) as { data: Builder[] }).data;
+          lastList = builders;
+          lastBySlug.clear();
+          for (const b of builders) lastBySlug.set(b.slug, b);
+          return builders;
+        },
+        () => lastList,
+      ),
+    find: (slug) =>
+      orLast(
+        async () => {
+          const res = await get(`/v1/partner/builders/${encodeURIComponent(slug)}`);
+          if (res.status === 404) {
+            lastBySlug.delete(slug);
+            return undefined;
+          }
+          const builder = (await res.json()) as Builder;
+          lastBySlug.set(slug, builder);
+          return builder;
+        },
+        () => lastBySlug.get(slug),
+      ),
   };
 }
 

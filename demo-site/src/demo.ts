@@ -376,6 +376,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     config = next;
     app = instance;
     database = db;
+    // A first read, which the pages fall back on while the service stops or limits the marketplace's
+    // key; a failure here only means the pages read it live.
+    await catalogue.list().catch(() => undefined);
   };
 
   const stopService = async () => {
