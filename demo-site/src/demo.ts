@@ -14,14 +14,18 @@ import {
   buildApp,
   type Config,
   type Database,
+  issuePartnerKey,
+  listPartnerKeys,
   loadConfig,
   openDatabase,
   repoRoot,
+  revokePartnerKey,
   type SiteSeed,
-  seedDatabase,
+  seedDemoIfEmpty,
+  seedSites,
   serveAdminChannel,
 } from "@baw/service";
-import { findBuilder } from "./catalog.js";
+import { type Builder, CatalogueUnavailable, catalogueClient } from "./catalog.js";
 import { closeServer, createSiteServer, listen, type Reply, type Router } from "./http.js";
 import {
   blockedPage,
@@ -37,6 +41,7 @@ import {
   type PageEnv,
   profilePage,
   sandboxedHostPage,
+  unavailablePage,
 } from "./pages.js";
 
 // The service's `db` decoration is declared in a module its public types don't pull in; spell it out.
@@ -137,6 +142,21 @@ function hostForUrl(host: string, publicHost: string): string {
 }
 
 /** Also allows 127.0.0.1 when the demo is reached through localhost (and the other way round). */
+const CATALOGUE_KEY_NAME = "Demo marketplace (reads the catalogue)";
+
+/** A fresh builders:read key for the marketplace's pages; the previous start's keys are revoked. */
+async function issueCatalogueKey(db: Database): Promise<string> {
+  for (const old of await listPartnerKeys(db.prisma)) {
+    if (old.name === CATALOGUE_KEY_NAME && !old.revokedAt) await revokePartnerKey(db.prisma, old.prefix);
+  }
+  const { key } = await issuePartnerKey(db.prisma, {
+    name: CATALOGUE_KEY_NAME,
+    scopes: ["builders:read"],
+    returnUrlAllowlist: [],
+  });
+  return key;
+}
+
 function originVariants(origin: string): string[] {
   const u = new URL(origin);
   const alias = u.hostname === "localhost" ? "127.0.0.1" : u.hostname === "127.0.0.1" ? "localhost" : undefined;
@@ -206,17 +226,37 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     return headers;
   };
   const page = (body: string): Reply => ({ kind: "html", body });
+  /** The demo's own partner key for reading the catalogue; issued at each start of the service. */
+  let catalogueKey: string | undefined;
+  const catalogue = catalogueClient(
+    () => `http://${hostForUrl(config.host, "127.0.0.1")}:${servicePort}`,
+    () => (app ? catalogueKey : undefined),
+  );
+  /** A page built from the catalogue; a 503 page while the service does not answer. */
+  const fromCatalogue = async (env: PageEnv, render: () => Promise<Reply | undefined>): Promise<Reply | undefined> => {
+    try {
+      return await render();
+    } catch (error) {
+      if (error instanceof CatalogueUnavailable) return { kind: "html", status: 503, body: unavailablePage(env) };
+      throw error;
+    }
+  };
+  const withBuilder = (builder: Builder | undefined, render: (b: Builder) => string): Reply | undefined =>
+    builder ? page(render(builder)) : undefined;
   const hasReturn = (url: URL) => url.searchParams.has("baw_booking") || url.searchParams.has("session_id");
 
-  const marketplaceRouter: Router = (url) => {
+  const marketplaceRouter: Router = async (url) => {
     const env = pageEnv(SITE_KEYS.marketplace);
     const p = url.pathname;
-    if (p === "/" || p === "/index.html") return page(homePage(env));
+    if (p === "/" || p === "/index.html") {
+      return fromCatalogue(env, async () => page(homePage(env, await catalogue.list())));
+    }
     if (p === "/embeds") return page(embedsPage(env));
     if (p === "/embed/sandboxed") return page(sandboxedHostPage(env));
     if (p === "/embed/frame") {
-      const b = findBuilder(url.searchParams.get("builder") ?? "liam");
-      return b ? page(framePage(env, b)) : undefined;
+      const slug = url.searchParams.get("builder") ?? "liam";
+      if (!/^[a-z0-9-]+$/.test(slug)) return undefined;
+      return fromCatalogue(env, async () => withBuilder(await catalogue.find(slug), (b) => framePage(env, b)));
     }
     if (p === "/booking/confirmed") {
       if (!hasReturn(url)) return { kind: "redirect", location: "/" };
@@ -229,14 +269,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     if (p === "/booking/cancelled")
       return hasReturn(url) ? page(cancelledPage(env)) : { kind: "redirect", location: "/" };
     const m = /^\/builders\/([a-z0-9-]+)(\/book)?\/?$/.exec(p);
-    const b = m ? findBuilder(m[1]!) : undefined;
-    if (b) return page(m![2] ? bookingPage(env, b) : profilePage(env, b));
-    return undefined;
+    if (!m) return undefined;
+    return fromCatalogue(env, async () =>
+      withBuilder(await catalogue.find(m[1]!), (b) => (m[2] ? bookingPage(env, b) : profilePage(env, b))),
+    );
   };
 
-  const builderSiteRouter: Router = (url) => {
+  const builderSiteRouter: Router = async (url) => {
     const env = pageEnv(SITE_KEYS.builderSite);
-    if (url.pathname === "/" || url.pathname === "/index.html") return page(builderSiteHome(env, findBuilder("liam")!));
+    if (url.pathname === "/" || url.pathname === "/index.html") {
+      return fromCatalogue(env, async () => withBuilder(await catalogue.find("liam"), (b) => builderSiteHome(env, b)));
+    }
     if (url.pathname === "/booked")
       return hasReturn(url) ? page(builderSiteReturn(env)) : { kind: "redirect", location: "/" };
     return undefined;
@@ -310,12 +353,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       instance = (await buildApp({
         config: next,
         db,
-        seed: false,
         sweeper: options.sweeper,
         logger: options.logger,
       })) as App;
       await instance.ready();
-      await seedDatabase(db.prisma, { liamEventUrl: next.calendly.liamEventUrl, sites: siteSeeds() });
+      await seedSites(db.prisma, siteSeeds());
+      // The demo's builders go into an empty catalogue only: edits made since survive restarts.
+      if (await seedDemoIfEmpty(db.prisma)) options.onStep?.("Seeded the demo's six builders");
+      catalogueKey = await issueCatalogueKey(db);
       await instance.listen({ host: next.host, port: next.port });
     } catch (error) {
       await instance?.close().catch(() => {});
@@ -331,6 +376,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     config = next;
     app = instance;
     database = db;
+    // A first read, which the pages fall back on while the service stops or limits the marketplace's
+    // key; a failure here only means the pages read it live.
+    await catalogue.list().catch(() => undefined);
   };
 
   const stopService = async () => {

@@ -8,7 +8,7 @@ export type Reply =
   | { kind: "html"; body: string; status?: number; headers?: Record<string, string> }
   | { kind: "redirect"; location: string; status?: 302 | 303 };
 
-export type Router = (url: URL, req: IncomingMessage) => Reply | undefined;
+export type Router = (url: URL, req: IncomingMessage) => Reply | undefined | Promise<Reply | undefined>;
 
 export interface StaticMount {
   /** URL prefix, e.g. "/assets/" (with `file`: the exact path). */
@@ -107,7 +107,7 @@ async function handle(options: SiteServerOptions, req: IncomingMessage, res: Ser
   for (const mount of options.mounts) {
     if (url.pathname.startsWith(mount.prefix) && (await serveStatic(mount, url.pathname, res, head))) return;
   }
-  const reply = options.router(url, req);
+  const reply = await options.router(url, req);
   if (reply?.kind === "redirect") {
     res.writeHead(reply.status ?? 302, { ...BASE_HEADERS, location: reply.location });
     res.end();

@@ -1,7 +1,7 @@
 // Server-rendered pages of the three demo origins: the marketplace, a builder's own site, and
 // a site whose origin is not on the allowlist. Behaviour lives in /assets/app.js; the booking
 // itself is the <baw-book-builder> element.
-import { type Builder, builders, formatDuration, formatPrice, hueOf, initials } from "./catalog.js";
+import { type Builder, formatDuration, formatPrice, hueOf, initials } from "./catalog.js";
 import { html, type Markup, raw } from "./html.js";
 
 /** What a page needs to know about the running demo. */
@@ -40,15 +40,22 @@ const logo = html`<svg class="logo-mark" viewBox="0 0 32 32" aria-hidden="true">
   <path d="M9 21.5 14 10.5h4l5 11h-3.6l-1-2.4h-4.9l-1 2.4Zm5.6-5.3h2.8L16 12.6Z" fill="#fff" />
 </svg>`;
 
+/** The builder's first session type on offer, formatted for the page. */
 function sessionOf(b: Builder) {
-  const st = b.sessionTypes[0]!;
-  return { ...st, price: formatPrice(st.priceAmount, st.currency), duration: formatDuration(st.durationMinutes) };
+  const st = b.sessionTypes.find((s) => s.active);
+  if (!st) return { name: "No sessions on offer yet", price: "", duration: "" };
+  return {
+    name: st.name,
+    price: formatPrice(st.price.amount, st.price.currency),
+    duration: formatDuration(st.durationMinutes),
+  };
 }
 
 function badge(b: Builder): Markup {
-  return b.isDemo
-    ? html`<span class="badge badge-demo" title="Example profile: not bookable">Demo</span>`
-    : html`<span class="badge badge-live">Taking bookings</span>`;
+  if (b.isDemo) return html`<span class="badge badge-demo" title="Example profile: not bookable">Demo</span>`;
+  return b.state === "bookable"
+    ? html`<span class="badge badge-live">Taking bookings</span>`
+    : html`<span class="badge badge-demo" title="${b.reason ?? ""}">Not taking bookings</span>`;
 }
 
 export function bookingElement(
@@ -172,8 +179,10 @@ function builderCard(b: Builder): Markup {
   </li>`;
 }
 
-export function homePage(env: PageEnv): string {
-  const liam = builders.find((b) => !b.isDemo)!;
+export function homePage(env: PageEnv, builders: readonly Builder[]): string {
+  // The hero features the first builder taking bookings.
+  const liam = builders.find((b) => b.state === "bookable") ?? builders.find((b) => !b.isDemo) ?? builders[0];
+  if (!liam) return emptyCataloguePage(env);
   return market(
     env,
     { title: "Book a builder", nav: "builders" },
@@ -435,6 +444,30 @@ export function framePage(env: PageEnv, b: Builder): string {
     env,
     { title: `Book ${b.name}`, widget: true, theme: "frame", banner: false },
     html`<div class="frame-body">${bookingElement(env, b.slug)}</div>`,
+  );
+}
+
+function emptyCataloguePage(env: PageEnv): string {
+  return market(
+    env,
+    { title: "Book a builder", nav: "builders" },
+    html`<div class="wrap page narrow">
+      <h1 class="page-title">No builders yet</h1>
+      <p class="lede">Builders added through the partner API or <code>npm run admin -- builders create</code> appear here.</p>
+    </div>`,
+  );
+}
+
+/** The booking service did not answer: the catalogue cannot be shown. */
+export function unavailablePage(env: PageEnv): string {
+  return market(
+    env,
+    { title: "Builders unavailable" },
+    html`<div class="wrap page narrow">
+      <h1 class="page-title">Builders are unavailable right now</h1>
+      <p class="lede">The booking service is not answering. Please try again in a moment.</p>
+      <a class="button" href="/">Try again</a>
+    </div>`,
   );
 }
 

@@ -38,8 +38,6 @@ export interface AppOptions {
   db?: Database;
   /** Provider clients to use instead of the configured ones (tests). */
   providers?: Providers;
-  /** Seed the demo builders at start-up. */
-  seed?: boolean;
   /**
    * Logger settings merged over the service's own (level, redaction, serializers): tests pass a
    * stream to capture logs. `false` turns logging off.
@@ -94,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate("config", config);
   await app.register(errorHandler);
   await app.register(metrics, { token: config.metricsToken });
-  await app.register(database, { config, db: options.db, seed: options.seed });
+  await app.register(database, { config, db: options.db });
   await app.register(providers, { config, providers: options.providers });
   await app.register(securityHeaders);
   await app.register(cors);

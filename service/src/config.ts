@@ -85,7 +85,6 @@ const EnvSchema = z
       .or(z.literal("").transform(() => undefined)),
     CALENDLY_TOKEN: optionalString,
     CALENDLY_WEBHOOK_SIGNING_KEY: optionalString,
-    CALENDLY_EVENT_URL: httpUrl.optional().or(z.literal("").transform(() => undefined)),
     CALENDLY_API_BASE: httpUrl.default("https://api.calendly.com"),
     STRIPE_API_BASE: z
       .string()
@@ -197,7 +196,6 @@ export interface Config {
     webhookSigningKey: string;
     apiBase: string;
     origin: string;
-    liamEventUrl?: string;
   };
   /** How long an unpaid booking holds its slot. */
   holdSeconds: number;
@@ -282,7 +280,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
       ),
       apiBase: env.CALENDLY_API_BASE,
       origin: new URL(env.CALENDLY_ORIGIN).origin,
-      liamEventUrl: env.CALENDLY_EVENT_URL,
     },
     holdSeconds,
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,

@@ -21,7 +21,7 @@ async function main() {
   const db = await openDatabase(config.database);
   // An embedded database takes `npm run admin` commands through this process, its one owner.
   await serveAdminChannel(db, config);
-  const app = await buildApp({ config, db, seed: true }).catch(async (error: unknown) => {
+  const app = await buildApp({ config, db }).catch(async (error: unknown) => {
     await db.close();
     throw error;
   });

@@ -253,6 +253,125 @@ t.test("sites, partner keys: create, list, revoke", async (t) => {
   }
 });
 
+t.test("builders and session types: create, price, update, list, refused flags, seed-demo", async (t) => {
+  const created = await adminInProcess(
+    "builders",
+    "create",
+    "--slug",
+    "grace-hopper",
+    "--name",
+    "Grace Hopper",
+    "--calendly-event-url",
+    "https://calendly.com/grace/compilers",
+    "--refund-policy",
+    "cutoff",
+    "--refund-cutoff-hours",
+    "12",
+  );
+  t.equal(created.code, 0, created.stderr);
+  t.match(
+    created.stdout,
+    /grace-hopper {2}Grace Hopper {2}\[unavailable: Grace Hopper has no session types on offer\.\]/,
+  );
+  t.match(created.stdout, /refund policy: CUTOFF \(12 h before the start\)/);
+
+  const added = await adminInProcess(
+    "session-types",
+    "add",
+    "grace-hopper",
+    "--name",
+    "Compiler clinic",
+    "--duration",
+    "30",
+    "--price",
+    "7500",
+    "--currency",
+    "GBP",
+  );
+  t.equal(added.code, 0, added.stderr);
+  const id = /([0-9a-f-]{36}) {2}Compiler clinic, 30 min, 7500 gbp/.exec(added.stdout)?.[1];
+  t.ok(id, "prints the session type with its id and price");
+
+  const repriced = await adminInProcess(
+    "session-types",
+    "update",
+    "grace-hopper",
+    id!,
+    "--price",
+    "9000",
+    "--currency",
+    "gbp",
+  );
+  t.equal(repriced.code, 0, repriced.stderr);
+  t.match(repriced.stdout, /9000 gbp/);
+
+  const off = await adminInProcess("builders", "update", "grace-hopper", "--inactive");
+  t.equal(off.code, 0, off.stderr);
+  t.match(off.stdout, /\[unavailable: Grace Hopper is not taking bookings right now\.\]/);
+  const on = await adminInProcess("builders", "update", "grace-hopper", "--active", "--no-calendly-event-url");
+  t.match(on.stdout, /\[unavailable: Grace Hopper has not connected a calendar yet\.\]/);
+  const attached = await adminInProcess(
+    "builders",
+    "update",
+    "grace-hopper",
+    "--calendly-event-url",
+    "https://calendly.com/grace/compilers",
+  );
+  t.match(attached.stdout, /grace-hopper {2}Grace Hopper {2}\[bookable\]/);
+
+  const list = await adminInProcess("builders", "list", "--json");
+  t.equal(list.code, 0, list.stderr);
+  const [grace] = JSON.parse(list.stdout) as { slug: string; sessionTypes: { price: { amount: number } }[] }[];
+  t.equal(grace?.slug, "grace-hopper");
+  t.equal(grace?.sessionTypes[0]?.price.amount, 9000, "the new price is stored");
+
+  const refused: [string[], number, RegExp][] = [
+    [["builders", "create", "--slug", "Bad Slug", "--name", "B"], 2, /^admin: --slug: must be lower-case/],
+    [["builders", "create", "--slug", "no-name"], 2, /^admin: --name: is required/],
+    [["builders", "update", "grace-hopper", "--refund-cutoff-hours", "soon"], 2, /^admin: --refund-cutoff-hours: /],
+    [["builders", "update", "grace-hopper", "--active", "--inactive"], 2, /^admin: --inactive: contradicts --active/],
+    [
+      ["session-types", "add", "grace-hopper", "--name", "S", "--duration", "30", "--price=-5", "--currency", "usd"],
+      2,
+      /^admin: --price: must not be negative/,
+    ],
+    [
+      ["session-types", "add", "grace-hopper", "--name", "S", "--duration", "30", "--price", "5", "--currency", "zzz"],
+      2,
+      /^admin: --currency: must be an ISO 4217/,
+    ],
+    [
+      ["session-types", "update", "grace-hopper", id!, "--price", "5"],
+      2,
+      /^admin: --currency: is required with --price/,
+    ],
+    [["session-types", "update", "grace-hopper", "not-an-id", "--name", "S"], 2, /^admin: <session-type-id>: /],
+    [
+      ["builders", "create", "--slug", "grace-hopper", "--name", "Again"],
+      1,
+      /^admin: slug: a builder with the slug "grace-hopper" already exists/,
+    ],
+    [["builders", "update", "nobody", "--name", "N"], 1, /^admin: builder: no builder "nobody" exists/],
+  ];
+  for (const [args, code, message] of refused) {
+    const run = await adminInProcess(...args);
+    t.equal(run.code, code, `${args.join(" ")}: exit ${code}`);
+    t.match(run.stderr, message, args.join(" "));
+  }
+
+  const seeded = await adminInProcess("seed-demo");
+  t.equal(seeded.code, 0, seeded.stderr);
+  const all = JSON.parse((await adminInProcess("builders", "list", "--json")).stdout) as { slug: string }[];
+  t.ok(
+    all.some((b) => b.slug === "liam"),
+    "seed-demo writes the demo's builders",
+  );
+  t.ok(
+    all.some((b) => b.slug === "grace-hopper"),
+    "and leaves the others alone",
+  );
+});
+
 t.test("a site verifying customer tokens through a JWKS names the audience and issuer", async (t) => {
   const run = await adminInProcess(
     "sites",
@@ -376,23 +495,29 @@ t.test("npm run admin beside a running service: the service takes the write at o
     });
     service.on("exit", (code) => reject(new Error(`the service exited (${code}): ${text}`)));
   });
-  const created = await new Promise<Run>((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/cli/admin.ts", ...siteArgs("Beside the service")],
-      { cwd: serviceDir, env: serviceEnv, timeout: 110_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  const admin = (args: string[]) =>
+    new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "src/cli/admin.ts", ...args],
+        { cwd: serviceDir, env: serviceEnv, timeout: 110_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const created = await admin(siteArgs("Beside the service"));
   t.equal(created.code, 0, created.stderr);
   const key = /\b(pk_test_[0-9A-Za-z]{24})\b/.exec(created.stdout)?.[1] ?? "";
-  const res = await fetch(`${url}/v1/builders/liam/booking-config`, {
+  // The service seeds no catalogue of its own: the builder comes from the CLI, through the service.
+  const builder = await admin(["builders", "create", "--slug", "ada-lovelace", "--name", "Ada Lovelace"]);
+  t.equal(builder.code, 0, builder.stderr);
+  const res = await fetch(`${url}/v1/builders/ada-lovelace/booking-config`, {
     headers: { "x-baw-site-key": key, origin: "https://owned.example" },
   });
-  t.equal(res.status, 200, "the running service knows the new site key");
+  t.equal(res.status, 200, "the running service knows the new site key and the new builder");
   service.kill("SIGTERM");
   await exited;
   const db = await openDatabase(loadConfig(serviceEnv).database);
   t.ok(await db.prisma.site.findUnique({ where: { publishableKey: key } }), "and keeps it after it stops");
+  t.ok(await db.prisma.builder.findUnique({ where: { slug: "ada-lovelace" } }), "the builder too");
   await db.close();
 });

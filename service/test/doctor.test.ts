@@ -20,6 +20,7 @@ import {
 import { type Config, loadConfig } from "../src/config.js";
 import { type Database, openDatabase } from "../src/db/database.js";
 import { seedDatabase } from "../src/db/seed.js";
+import { updateBuilder } from "../src/domain/catalogue/builders.js";
 import { type CalendlyClient, createCalendlyClient } from "../src/providers/calendly.js";
 import { createStripeClient } from "../src/providers/stripe.js";
 import { type FakeCalendly, type FakeEventTypeConfig, startFakeCalendly } from "../src/sandbox/fake-calendly/index.js";
@@ -104,7 +105,6 @@ async function world(t: Test, options: WorldOptions = {}): Promise<World> {
       CALENDLY_WEBHOOK_SIGNING_KEY: calendlyKey,
       CALENDLY_API_BASE: calendly.apiBase,
       CALENDLY_ORIGIN: calendly.url,
-      CALENDLY_EVENT_URL: liamEventUrl,
     });
   }
   if (mode === "live") Object.assign(env, { PUBLIC_URL, BOOKING_TOKEN_SECRET: "b".repeat(40) });
@@ -122,10 +122,9 @@ async function world(t: Test, options: WorldOptions = {}): Promise<World> {
   );
   t.teardown(() => db.close());
   if (options.migrate ?? true) {
-    await seedDatabase(db.prisma, {
-      ...(sandboxCalendly ? {} : { liamEventUrl }),
-      sites: [site],
-    });
+    await seedDatabase(db.prisma, { sites: [site] });
+    // The operator attaches the account's event URL to its builder (admin CLI or partner API).
+    if (!sandboxCalendly) await updateBuilder(db.prisma, "liam", { calendlyEventUrl: liamEventUrl });
   }
   const calendlyClient = createCalendlyClient({
     apiBase: calendly.apiBase,
@@ -358,11 +357,7 @@ t.test("a database that was never migrated", async (t) => {
   const w = await world(t, { migrate: false });
   const results = await runDoctor(w.input);
   failsWith(t, results, /migration\(s\) not applied/);
-  t.match(
-    lines(results),
-    /info Liam|pass Liam \(CALENDLY_EVENT_URL\)/,
-    "the event URL is still checked from the environment",
-  );
+  t.match(lines(results), /info builder event URLs not checked/, "the builders' event URLs live in the database");
 });
 
 t.test("an unreachable database", async (t) => {
@@ -470,11 +465,36 @@ t.test("a partner key that may write bookings but has nowhere to return", async 
   t.match(hit.fix, /partner-keys revoke AbCd1234/);
 });
 
-t.test("missing PUBLIC_URL and CALENDLY_EVENT_URL with real credentials", async (t) => {
-  const w = await world(t, { env: { PUBLIC_URL: "", CALENDLY_EVENT_URL: "" } });
+t.test("missing PUBLIC_URL with real credentials", async (t) => {
+  const w = await world(t, { env: { PUBLIC_URL: "" } });
   const results = await runDoctor(w.input);
   failsWith(t, results, /PUBLIC_URL is not set/, "Configuration");
-  failsWith(t, results, /CALENDLY_EVENT_URL is not set/, "Configuration");
+});
+
+t.test("a builder without an event URL, and one on another origin", async (t) => {
+  const w = await world(t);
+  const db = w.input.db!;
+  await updateBuilder(db.prisma, "liam", { calendlyEventUrl: null });
+  let results = await runDoctor(w.input);
+  const warned = warnings(results).find((c) => /builder Liam \(liam\) has no Calendly event URL/.test(c.message));
+  t.ok(warned, lines(results));
+  t.match(warned?.fix, /npm run admin -- builders update liam --calendly-event-url <url>/);
+
+  await updateBuilder(db.prisma, "liam", { calendlyEventUrl: "https://elsewhere.example/liam/build-session" });
+  results = await runDoctor(w.input);
+  const hit = failsWith(
+    t,
+    results,
+    /builder Liam \(liam\): event URL https:\/\/elsewhere\.example\/.* is not on CALENDLY_ORIGIN/,
+  );
+  t.match(hit.fix, /builders update liam --calendly-event-url/);
+
+  await db.prisma.builder.updateMany({ data: { bookingEnabled: false } });
+  results = await runDoctor(w.input);
+  t.ok(
+    warnings(results).some((c) => /no active builder in the catalogue/.test(c.message)),
+    "an empty catalogue is a warning",
+  );
 });
 
 t.test("the running service, probed at PUBLIC_URL/ready", async (t) => {

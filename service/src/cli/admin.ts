@@ -1,4 +1,4 @@
-// `npm run admin -- <command>`: manage embedding sites and partner keys in the configured
+// `npm run admin -- <command>`: manage the catalogue, embedding sites and partner keys in the configured
 // database (DATABASE_URL, else the embedded PGlite at PGLITE_DIR). While a service runs on that
 // PGlite directory, the service carries the command out (admin-channel.ts): a second process
 // opening the directory would write into a copy that is lost.
@@ -9,6 +9,22 @@ import { z } from "zod";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { currentOwner, EmbeddedDatabaseInUse } from "../db/embedded-owner.js";
+import { seedDemoBuilders } from "../db/seed.js";
+import {
+  addSessionType,
+  type BuilderView,
+  createBuilder,
+  listBuilders,
+  type SessionTypeView,
+  updateBuilder,
+  updateSessionType,
+} from "../domain/catalogue/builders.js";
+import {
+  BuilderCreateSchema,
+  BuilderUpdateSchema,
+  SessionTypeCreateSchema,
+  SessionTypeUpdateSchema,
+} from "../domain/catalogue/inputs.js";
 import {
   issuePartnerKey,
   listPartnerKeys,
@@ -19,9 +35,21 @@ import {
   revokePartnerKey,
 } from "../domain/partner-keys.js";
 import type { Site } from "../generated/prisma/client.js";
+import { AppError } from "../lib/errors.js";
 import { sendToOwner } from "./admin-channel.js";
 
 export const HELP = `Usage: npm run admin -- <command> [flags]
+
+Builders and their session types (<builder> is a slug or an id):
+  builders create --slug SLUG --name NAME [--headline TEXT] [--bio TEXT] [--contact-email EMAIL]
+                  [--avatar-url URL] [--calendly-event-url URL]
+                  [--refund-policy FULL|NONE|CUTOFF] [--refund-cutoff-hours HOURS] [--inactive]
+  builders list [--json]
+  builders update <builder> [the create flags] [--active | --inactive] [--no-calendly-event-url]
+  session-types add <builder> --name NAME --duration MINUTES --price AMOUNT --currency CODE [--inactive]
+  session-types update <builder> <session-type-id> [--name NAME] [--duration MINUTES]
+                  [--price AMOUNT --currency CODE] [--active | --inactive]
+  seed-demo       (re)write the demo marketplace's six builders
 
 Sites (embedding pages; a publishable key names the origins that may use the widget):
   sites create --name NAME --origin ORIGIN [--origin …] --return-url URL [--return-url …]
@@ -39,6 +67,9 @@ Partner keys (server-to-server secret keys):
   partner-keys revoke <prefix>
 
 Flags:
+  --calendly-event-url
+                  the builder's Calendly event page, e.g. https://calendly.com/<user>/<event>
+  --price         integer minor units (cents): 15000 with --currency usd is $150.00; 0 is free
   --origin        a bare origin, scheme://host[:port] with no path, e.g. https://shop.example
   --return-url    an http(s) page checkout may return to; a site's must be on one of its origins.
                   Repeat the flag for several. On update, the given list replaces the old one.
@@ -53,7 +84,7 @@ Flags:
 
 The database is the service's: DATABASE_URL, else PGlite at PGLITE_DIR. A service running on
 that PGlite directory carries the command out itself (only one process may open it).
-Running services pick up site changes within 15 s.
+Running services pick up site changes within 15 s, and catalogue changes at once.
 Partner secrets are shown once, at creation; only their hash is stored.
 Exit codes: 0 done, 1 failed, 2 bad usage.`;
 
@@ -252,7 +283,38 @@ const PrefixSchema = z.string().transform((raw, ctx) => {
 type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 
 const multi = { type: "string", multiple: true } as const;
+const builderOptions = {
+  slug: { type: "string" },
+  name: { type: "string" },
+  headline: { type: "string" },
+  bio: { type: "string" },
+  "contact-email": { type: "string" },
+  "avatar-url": { type: "string" },
+  "calendly-event-url": { type: "string" },
+  "refund-policy": { type: "string" },
+  "refund-cutoff-hours": { type: "string" },
+  inactive: { type: "boolean" },
+} as const;
+const sessionTypeOptions = {
+  name: { type: "string" },
+  duration: { type: "string" },
+  price: { type: "string" },
+  currency: { type: "string" },
+  inactive: { type: "boolean" },
+} as const;
 const commands: Record<string, { options: OptionSpec; positionals: string[] }> = {
+  "builders create": { options: builderOptions, positionals: [] },
+  "builders list": { options: { json: { type: "boolean" } }, positionals: [] },
+  "builders update": {
+    options: { ...builderOptions, active: { type: "boolean" }, "no-calendly-event-url": { type: "boolean" } },
+    positionals: ["builder"],
+  },
+  "session-types add": { options: sessionTypeOptions, positionals: ["builder"] },
+  "session-types update": {
+    options: { ...sessionTypeOptions, active: { type: "boolean" } },
+    positionals: ["builder", "session-type-id"],
+  },
+  "seed-demo": { options: {}, positionals: [] },
   "sites create": {
     options: {
       name: { type: "string" },
@@ -297,7 +359,8 @@ interface Parsed {
 
 function parseCommand(argv: string[]): Parsed | "help" {
   if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) return "help";
-  const [group, action, ...rest] = argv;
+  const single = commands[argv[0]!] !== undefined;
+  const [group, action, ...rest]: (string | undefined)[] = single ? [argv[0], undefined, ...argv.slice(1)] : argv;
   const command = `${group} ${action ?? ""}`.trim();
   const spec = commands[command];
   if (!spec) {
@@ -313,7 +376,7 @@ function parseCommand(argv: string[]): Parsed | "help" {
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
-      args: rest,
+      args: rest as string[],
       options: spec.options,
       strict: true,
       allowPositionals: true,
@@ -344,6 +407,107 @@ function parseCommand(argv: string[]): Parsed | "help" {
     throw new UsageError(`<${spec.positionals[positionals.length]}>: is required ("${command} ${wanted}")`);
   }
   return { command, flags: values, positionals };
+}
+
+// ---- catalogue flags ----------------------------------------------------------------------
+
+/** Flag names for the catalogue's fields, so a refused field is named as the flag the caller typed. */
+const catalogueFlags: Record<string, string> = {
+  slug: "--slug",
+  name: "--name",
+  headline: "--headline",
+  bio: "--bio",
+  contactEmail: "--contact-email",
+  avatarUrl: "--avatar-url",
+  calendlyEventUrl: "--calendly-event-url",
+  refundPolicy: "--refund-policy",
+  refundCutoffHours: "--refund-cutoff-hours",
+  active: "--active",
+  durationMinutes: "--duration",
+  price: "--price",
+  amount: "--price",
+  currency: "--currency",
+  builder: "<builder>",
+};
+
+/** An integer flag as a number; anything else stays a string for the schema to refuse by name. */
+function integer(value: string | undefined): number | string | undefined {
+  return value !== undefined && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+}
+
+function activeFlag(flags: Flags): boolean | undefined {
+  if (flags.active && flags.inactive) throw new UsageError("--inactive: contradicts --active");
+  return flags.active ? true : flags.inactive ? false : undefined;
+}
+
+function builderBody(flags: Flags, creating: boolean) {
+  if (flags["calendly-event-url"] !== undefined && flags["no-calendly-event-url"]) {
+    throw new UsageError("--no-calendly-event-url: contradicts --calendly-event-url");
+  }
+  const str = (key: string) => flags[key] as string | undefined;
+  const active = activeFlag(flags);
+  return {
+    slug: str("slug"),
+    name: str("name"),
+    headline: str("headline"),
+    bio: str("bio"),
+    contactEmail: str("contact-email"),
+    avatarUrl: str("avatar-url"),
+    calendlyEventUrl: flags["no-calendly-event-url"] ? null : str("calendly-event-url"),
+    refundPolicy: str("refund-policy")?.toUpperCase(),
+    refundCutoffHours: integer(str("refund-cutoff-hours")),
+    active: creating ? (active ?? true) : active,
+  };
+}
+
+function sessionTypeBody(flags: Flags, creating: boolean) {
+  const price = flags.price as string | undefined;
+  const currency = flags.currency as string | undefined;
+  if (!creating && (price === undefined) !== (currency === undefined)) {
+    throw new UsageError(
+      price === undefined ? "--price: is required with --currency" : "--currency: is required with --price",
+    );
+  }
+  return {
+    name: flags.name as string | undefined,
+    durationMinutes: integer(flags.duration as string | undefined),
+    price: price === undefined && currency === undefined ? undefined : { amount: integer(price), currency },
+    active: activeFlag(flags),
+  };
+}
+
+/** Validates with the partner API's own schema; the first refused field is named as its flag. */
+function validateCatalogue<T>(schema: z.ZodType<T>, body: Record<string, unknown>): T {
+  const defined = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+  const parsed = schema.safeParse(defined);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = [...issue.path].reverse().find((p) => typeof p === "string");
+  const flag = field ? (catalogueFlags[field] ?? `--${field}`) : undefined;
+  const message =
+    issue.code === "invalid_type" && issue.input === undefined
+      ? "is required"
+      : issue.code === "unrecognized_keys"
+        ? issue.message
+        : issue.message.replace(/^Invalid input: /, "");
+  throw new UsageError(flag ? `${flag}: ${message}` : message);
+}
+
+function describeSessionType(s: SessionTypeView): string {
+  const price = s.price.amount === 0 ? "free" : `${s.price.amount} ${s.price.currency}`;
+  return `  ${s.id}  ${s.name}, ${s.durationMinutes} min, ${price}${s.active ? "" : " [inactive]"}`;
+}
+
+function describeBuilder(b: BuilderView): string[] {
+  const refund =
+    b.refundPolicy === "CUTOFF" ? `CUTOFF (${b.refundCutoffHours ?? 24} h before the start)` : b.refundPolicy;
+  return [
+    `${b.slug}  ${b.name}  [${b.state}${b.reason ? `: ${b.reason}` : ""}]`,
+    `  id:            ${b.id}`,
+    `  Calendly:      ${b.calendlyEventUrl ?? "(no event URL)"}`,
+    `  refund policy: ${refund}`,
+    ...(b.sessionTypes.length ? b.sessionTypes.map(describeSessionType) : ["  (no session types)"]),
+  ];
 }
 
 // ---- commands -----------------------------------------------------------------------------
@@ -388,6 +552,56 @@ function describeKey(key: PartnerKeySummary): string[] {
 async function run(parsed: Parsed, io: AdminIo, open: () => Promise<{ db: Database; config: Config }>): Promise<void> {
   const { command, flags, positionals } = parsed;
   switch (command) {
+    case "builders create": {
+      const input = validateCatalogue(BuilderCreateSchema, builderBody(flags, true));
+      const { db } = await open();
+      const builder = await createBuilder(db.prisma, input);
+      io.out(`Created builder "${builder.name}":`);
+      for (const line of describeBuilder(builder)) io.out(line);
+      return;
+    }
+    case "builders list": {
+      const { db } = await open();
+      const builders = await listBuilders(db.prisma);
+      if (flags.json) return io.out(JSON.stringify(builders, null, 2));
+      if (builders.length === 0) return io.out("No builders yet. Create one with: builders create --help");
+      for (const builder of builders) for (const line of describeBuilder(builder)) io.out(line);
+      return;
+    }
+    case "builders update": {
+      const input = validateCatalogue(BuilderUpdateSchema, builderBody(flags, false));
+      const { db } = await open();
+      const builder = await updateBuilder(db.prisma, positionals[0]!.trim(), input);
+      io.out(`Updated builder "${builder.name}":`);
+      for (const line of describeBuilder(builder)) io.out(line);
+      return;
+    }
+    case "session-types add": {
+      const input = validateCatalogue(SessionTypeCreateSchema, sessionTypeBody(flags, true));
+      const { db } = await open();
+      const sessionType = await addSessionType(db.prisma, positionals[0]!.trim(), input);
+      io.out(`Added session type "${sessionType.name}":`);
+      io.out(describeSessionType(sessionType));
+      return;
+    }
+    case "session-types update": {
+      const id = positionals[1]!.trim();
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+        throw new UsageError(`<session-type-id>: "${id}" is not a session type id (UUID, as builders list shows)`);
+      }
+      const input = validateCatalogue(SessionTypeUpdateSchema, sessionTypeBody(flags, false));
+      const { db } = await open();
+      const sessionType = await updateSessionType(db.prisma, positionals[0]!.trim(), id, input);
+      io.out(`Updated session type "${sessionType.name}":`);
+      io.out(describeSessionType(sessionType));
+      return;
+    }
+    case "seed-demo": {
+      const { db } = await open();
+      await seedDemoBuilders(db.prisma);
+      io.out("Wrote the demo's six builders (profiles and session types reset; other builders untouched).");
+      return;
+    }
     case "sites create": {
       const input = validate(SiteCreateSchema, flags);
       const { db, config } = await open();
@@ -539,6 +753,11 @@ export async function runAdmin(
       return 2;
     }
     if (error instanceof AdminFailure) {
+      io.err(`admin: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof AppError) {
+      // The catalogue's own refusals (no such builder, slug taken) name their field already.
       io.err(`admin: ${error.message}`);
       return 1;
     }

@@ -185,20 +185,6 @@ function configurationChecks(r: Report, input: DoctorInput, base: string | undef
       r.pass(`PUBLIC_URL is ${config.publicUrl}; webhooks go to ${base}/webhooks/stripe and ${base}/webhooks/calendly`);
     }
   }
-  if (!config.calendly.sandbox) {
-    if (!config.calendly.liamEventUrl) {
-      r.fail(
-        "CALENDLY_EVENT_URL is not set: Liam keeps the sandbox's Calendly identity, so every real booking would fail verification",
-        "set CALENDLY_EVENT_URL to Liam's event page, e.g. https://calendly.com/<user>/<event>",
-      );
-    } else if (new URL(config.calendly.liamEventUrl).origin !== config.calendly.origin) {
-      r.fail(
-        `CALENDLY_EVENT_URL ${config.calendly.liamEventUrl} is not on CALENDLY_ORIGIN ${config.calendly.origin}: ` +
-          "the widget would ignore the page's messages and never leave its loading state",
-        "use an event URL on https://calendly.com, or set CALENDLY_ORIGIN to the origin the event pages are served from",
-      );
-    }
-  }
   if (anyLive && config.bookingTokenSecret === developmentBookingTokenSecret) {
     r.fail(
       "BOOKING_TOKEN_SECRET is not set: booking tokens are signed with the public development secret",
@@ -472,37 +458,34 @@ async function calendlyChecks(
     r.fail(`cannot list ${me.name}'s event types (${errorText(error)})`, "check the token's permissions");
   }
   if (types) {
-    const targets: { name: string; url: string; storedTypeUri: string | null; stored: boolean }[] = [];
+    const targets: { name: string; url: string; storedTypeUri: string | null }[] = [];
     if (dbReady && input.db) {
       const builders = await input.db.prisma.builder.findMany({
         where: { isDemo: false, bookingEnabled: true },
         orderBy: { slug: "asc" },
       });
+      if (builders.length === 0) {
+        r.warn(
+          "no active builder in the catalogue: nothing can be booked",
+          "create one with `npm run admin -- builders create --help` or POST /v1/partner/builders",
+        );
+      }
       for (const b of builders) {
-        const fromEnv = b.slug === "liam" ? config.calendly.liamEventUrl : undefined;
-        const url = fromEnv ?? b.calendlyEventUrl;
-        if (!url) {
-          r.warn(
-            `builder ${b.name} (${b.slug}) has no Calendly event URL and shows as unavailable`,
-            b.slug === "liam" ? "set CALENDLY_EVENT_URL" : "set Builder.calendlyEventUrl for this builder",
+        const fix = `npm run admin -- builders update ${b.slug} --calendly-event-url <url>`;
+        if (!b.calendlyEventUrl) {
+          r.warn(`builder ${b.name} (${b.slug}) has no Calendly event URL and shows as unavailable`, fix);
+          continue;
+        }
+        if (!sandbox && new URL(b.calendlyEventUrl).origin !== config.calendly.origin) {
+          r.fail(
+            `builder ${b.name} (${b.slug}): event URL ${b.calendlyEventUrl} is not on CALENDLY_ORIGIN ${config.calendly.origin}: ` +
+              "the widget would ignore the page's messages and never leave its loading state",
+            `${fix} with an event URL on ${config.calendly.origin}, or set CALENDLY_ORIGIN to the origin the event pages are served from`,
           );
           continue;
         }
-        const stored = !fromEnv || fromEnv === b.calendlyEventUrl;
-        targets.push({
-          name: `${b.name} (${b.slug})`,
-          url,
-          storedTypeUri: stored ? b.calendlyEventTypeUri : null,
-          stored,
-        });
+        targets.push({ name: `${b.name} (${b.slug})`, url: b.calendlyEventUrl, storedTypeUri: b.calendlyEventTypeUri });
       }
-    } else if (config.calendly.liamEventUrl) {
-      targets.push({
-        name: "Liam (CALENDLY_EVENT_URL)",
-        url: config.calendly.liamEventUrl,
-        storedTypeUri: null,
-        stored: false,
-      });
     } else {
       r.info(`builder event URLs not checked: ${dbNotReady(input)}`);
     }
@@ -525,7 +508,7 @@ async function calendlyChecks(
       } else if (t.storedTypeUri && uuidFromUri(t.storedTypeUri) !== uuidFromUri(match.uri)) {
         r.fail(
           `${t.name}: the stored event type ${t.storedTypeUri} is not the one at ${t.url} (${match.uri}); bookings would fail verification`,
-          "clear Builder.calendlyEventTypeUri and calendlyUserUri for this builder; the service looks them up again",
+          "set the event URL again (`npm run admin -- builders update <slug> --calendly-event-url <url>`); the service looks the event type up again",
         );
       } else {
         r.pass(`${t.name}: ${t.url} is ${me.name}'s event type "${match.name}"`);

@@ -49,7 +49,6 @@ const CONFIG_FIXES: Record<string, string> = {
   CALENDLY_TOKEN: "set CALENDLY_TOKEN and CALENDLY_WEBHOOK_SIGNING_KEY together, or neither for the sandbox",
   CALENDLY_WEBHOOK_SIGNING_KEY:
     "set CALENDLY_WEBHOOK_SIGNING_KEY to the signing_key you create the webhook subscription with (or neither Calendly variable for the sandbox)",
-  CALENDLY_EVENT_URL: "set CALENDLY_EVENT_URL to an event page, e.g. https://calendly.com/<user>/<event>",
   CALENDLY_API_BASE: "unset CALENDLY_API_BASE (default https://api.calendly.com)",
   CALENDLY_ORIGIN: "unset CALENDLY_ORIGIN (default https://calendly.com)",
   HOLD_MINUTES: "set HOLD_MINUTES between 31 and 1440 (Stripe Checkout lives 30 min to 24 h)",

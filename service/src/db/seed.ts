@@ -1,7 +1,10 @@
-// Idempotent seed: Liam (real and bookable) and five demo builders. Safe to run at every start.
+// The demo marketplace's catalogue: Liam (bookable in the sandbox) and five demo profiles. The
+// service never runs this at start-up; the demo seeds an empty database with it, and
+// `npm run admin -- seed-demo` (re)writes it on purpose. Elsewhere the catalogue is data, edited
+// through the partner API and the admin CLI (domain/catalogue).
 import type { PrismaClient } from "../generated/prisma/client.js";
 
-/** Fixed Calendly identities for Liam, shared with the sandbox's fake Calendly. */
+/** The sandbox's sample Calendly identity, which the demo gives Liam. */
 export const liamCalendly = {
   userUuid: "7c1a4f0e-2b8d-4c55-9f3e-1d2a6b7c8e90",
   userSlug: "liam-buildappswith",
@@ -10,7 +13,7 @@ export const liamCalendly = {
   email: "liam@buildappswith.com",
 } as const;
 
-export const defaultLiamEventUrl = `https://calendly.com/${liamCalendly.userSlug}/${liamCalendly.eventSlug}`;
+const liamEventUrl = `https://calendly.com/${liamCalendly.userSlug}/${liamCalendly.eventSlug}`;
 
 export interface BuilderSeed {
   slug: string;
@@ -85,24 +88,18 @@ export interface SiteSeed {
 }
 
 export interface SeedOptions {
-  /** Liam's real event URL (CALENDLY_EVENT_URL); the default is his sandbox identity. */
-  liamEventUrl?: string;
   sites?: SiteSeed[];
 }
 
-export async function seedDatabase(prisma: PrismaClient, options: SeedOptions = {}): Promise<void> {
-  const liamEventUrl = options.liamEventUrl ?? defaultLiamEventUrl;
-  const usesSandboxIdentity = liamEventUrl === defaultLiamEventUrl;
+/** Writes the demo's six builders (profiles and session types), creating or resetting each. */
+export async function seedDemoBuilders(prisma: PrismaClient): Promise<void> {
   for (const seed of builderSeeds) {
     const calendly =
       seed.slug === "liam"
         ? {
             calendlyEventUrl: liamEventUrl,
-            // With a real event URL the URIs are looked up from Calendly's API on first use.
-            calendlyUserUri: usesSandboxIdentity ? `https://api.calendly.com/users/${liamCalendly.userUuid}` : null,
-            calendlyEventTypeUri: usesSandboxIdentity
-              ? `https://api.calendly.com/event_types/${liamCalendly.eventTypeUuid}`
-              : null,
+            calendlyUserUri: `https://api.calendly.com/users/${liamCalendly.userUuid}`,
+            calendlyEventTypeUri: `https://api.calendly.com/event_types/${liamCalendly.eventTypeUuid}`,
           }
         : {};
     const data = {
@@ -110,6 +107,7 @@ export async function seedDatabase(prisma: PrismaClient, options: SeedOptions = 
       headline: seed.headline,
       bio: seed.bio,
       isDemo: seed.isDemo,
+      bookingEnabled: true,
       contactEmail: seed.contactEmail ?? null,
       avatarUrl: seed.avatarUrl ?? null,
       ...calendly,
@@ -123,14 +121,25 @@ export async function seedDatabase(prisma: PrismaClient, options: SeedOptions = 
       for (const [index, st] of seed.sessionTypes.entries()) {
         const existing = await tx.sessionType.findFirst({ where: { builderId: builder.id, name: st.name } });
         if (existing) {
-          await tx.sessionType.update({ where: { id: existing.id }, data: { ...st, position: index } });
+          await tx.sessionType.update({ where: { id: existing.id }, data: { ...st, active: true, position: index } });
         } else {
           await tx.sessionType.create({ data: { ...st, position: index, builderId: builder.id } });
         }
       }
     });
   }
-  for (const site of options.sites ?? []) {
+}
+
+/** Seeds the demo's builders only into a catalogue that has none, so edits made since are kept. */
+export async function seedDemoIfEmpty(prisma: PrismaClient): Promise<boolean> {
+  if ((await prisma.builder.count()) > 0) return false;
+  await seedDemoBuilders(prisma);
+  return true;
+}
+
+/** Creates or updates embedding sites by publishable key. */
+export async function seedSites(prisma: PrismaClient, sites: SiteSeed[]): Promise<void> {
+  for (const site of sites) {
     const data = {
       name: site.name,
       allowedOrigins: site.allowedOrigins,
@@ -144,4 +153,10 @@ export async function seedDatabase(prisma: PrismaClient, options: SeedOptions = 
       update: data,
     });
   }
+}
+
+/** The demo's builders and the given sites (tests, and `admin seed-demo`). */
+export async function seedDatabase(prisma: PrismaClient, options: SeedOptions = {}): Promise<void> {
+  await seedDemoBuilders(prisma);
+  await seedSites(prisma, options.sites ?? []);
 }

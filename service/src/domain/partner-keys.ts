@@ -6,7 +6,7 @@ import type { PartnerKey, PrismaClient } from "../generated/prisma/client.js";
 import { unauthorized } from "../lib/errors.js";
 import { matchesHash, sha256 } from "../lib/ids.js";
 
-export const PARTNER_SCOPES = ["builders:read", "bookings:read", "bookings:write"] as const;
+export const PARTNER_SCOPES = ["builders:read", "builders:write", "bookings:read", "bookings:write"] as const;
 export type PartnerScope = (typeof PARTNER_SCOPES)[number];
 export const PartnerScopeSchema = z.enum(PARTNER_SCOPES);
 

@@ -3,7 +3,6 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { Config } from "../config.js";
 import { type Database, openDatabase } from "../db/database.js";
-import { seedDatabase } from "../db/seed.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -15,7 +14,6 @@ export interface DatabasePluginOptions {
   config: Config;
   /** An already-open database (tests); it is not closed with the app. */
   db?: Database;
-  seed?: boolean;
 }
 
 async function database(fastify: FastifyInstance, opts: DatabasePluginOptions) {
@@ -23,7 +21,6 @@ async function database(fastify: FastifyInstance, opts: DatabasePluginOptions) {
   if (db.migrations?.applied.length) {
     fastify.log.info({ migrations: db.migrations.applied }, "applied database migrations");
   }
-  if (opts.seed) await seedDatabase(db.prisma, { liamEventUrl: opts.config.calendly.liamEventUrl });
   fastify.decorate("db", db);
   if (!opts.db) fastify.addHook("onClose", async () => db.close());
 }

@@ -34,7 +34,7 @@ export type BookingConfig = z.infer<typeof BookingConfigSchema>;
 export const BuilderRefSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, "must be a builder id or slug (letters, digits, - and _)")
-  .describe("Builder id or slug, e.g. liam");
+  .describe("Builder id or slug, e.g. ada-lovelace");
 
 /** If-None-Match matches a list of tags, weakly (RFC 9110 §13.1.2). */
 function noneMatch(header: string | undefined, etag: string): boolean {

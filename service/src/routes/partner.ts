@@ -3,15 +3,18 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { createAttempt } from "../domain/attempts.js";
-import { builderWhere, decideBookability } from "../domain/bookability.js";
 import { createBooking } from "../domain/bookings.js";
 import { domainContext } from "../domain/context.js";
+import { getPartnerBooking, listPartnerBookings } from "../domain/partner-bookings.js";
 import { chooseReturnUrl } from "../domain/return-urls.js";
-import { BookingStatus, type Prisma } from "../generated/prisma/client.js";
-import { badRequest, notFound } from "../lib/errors.js";
+import { BookingStatus } from "../generated/prisma/client.js";
 import partnerAuth, { authenticatePartner, partnerKeyOf } from "../plugins/partner-auth.js";
 import { ErrorSchema, errorResponses, MoneySchema, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
+import partnerBuilders from "./partner-builders.js";
+
+export type { PartnerBooking } from "../domain/partner-bookings.js";
+export type { PartnerBuilder } from "./partner-builders.js";
 
 const security = [{ partnerKey: [] }];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,27 +23,10 @@ const isoDateTime = z.iso.datetime({ offset: true });
 
 // ---- examples shared by the schemas -------------------------------------------------------
 
-const exampleBuilder = {
-  id: "0b8f6c1e-4d2a-4f8e-9c3b-5a7d1e2f3a4b",
-  slug: "liam",
-  name: "Liam",
-  headline: "Founder of Build Apps With — ship your first AI-powered app",
-  isDemo: false,
-  state: "bookable",
-  sessionTypes: [
-    {
-      id: "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-      name: "1:1 build session",
-      durationMinutes: 60,
-      price: { amount: 15000, currency: "usd" },
-    },
-  ],
-};
-
 const exampleBooking = {
   id: "2f4e6a8c-1b3d-4f5a-9c7e-0d2b4f6a8c1e",
   status: "CONFIRMED",
-  builder: { id: exampleBuilder.id, slug: "liam", name: "Liam" },
+  builder: { id: "0b8f6c1e-4d2a-4f8e-9c3b-5a7d1e2f3a4b", slug: "ada-lovelace", name: "Ada Lovelace" },
   sessionType: { id: "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", name: "1:1 build session", durationMinutes: 60 },
   startTime: "2026-03-02T15:00:00.000Z",
   endTime: "2026-03-02T16:00:00.000Z",
@@ -72,25 +58,6 @@ const exampleBooking = {
 };
 
 // ---- schemas ------------------------------------------------------------------------------
-
-export const PartnerBuilderSchema = z
-  .object({
-    id: z.string(),
-    slug: z.string(),
-    name: z.string(),
-    headline: z.string(),
-    isDemo: z.boolean(),
-    state: z.enum(["bookable", "demo", "unavailable"]),
-    reason: z.string().optional().describe("Why the builder cannot be booked, when it cannot"),
-    sessionTypes: z.array(
-      z.object({ id: z.string(), name: z.string(), durationMinutes: z.number().int(), price: MoneySchema }),
-    ),
-  })
-  .meta({ id: "PartnerBuilder", examples: [exampleBuilder] });
-
-const PartnerBuilderListSchema = z
-  .object({ data: z.array(PartnerBuilderSchema) })
-  .meta({ examples: [{ data: [exampleBuilder] }] });
 
 const PartnerBookingObject = z.object({
   id: z.string(),
@@ -167,7 +134,7 @@ const AttemptCreatedSchema = z
     examples: [
       {
         attemptId: "att_Qm9va2luZ0F0dGVtcHQx",
-        calendlyUrl: "https://calendly.com/liam-buildappswith/build-session?utm_content=att_Qm9va2luZ0F0dGVtcHQx",
+        calendlyUrl: "https://calendly.com/ada-lovelace/architecture-review?utm_content=att_Qm9va2luZ0F0dGVtcHQx",
         expiresAt: "2026-02-20T12:04:11.532Z",
       },
     ],
@@ -231,123 +198,12 @@ const ListQuerySchema = z
   })
   .strict();
 
-// ---- cursor -------------------------------------------------------------------------------
-
-interface Cursor {
-  createdAt: Date;
-  id: string;
-}
-
-export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify({ createdAt: c.createdAt.toISOString(), id: c.id })).toString("base64url");
-}
-
-export function decodeCursor(raw: string): Cursor {
-  const invalid = () => badRequest("cursor", "is not a cursor this API issued; pass nextCursor from the previous page");
-  if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw invalid();
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-  } catch {
-    throw invalid();
-  }
-  const parsed = z
-    .object({ createdAt: isoDateTime, id: z.string().regex(UUID) })
-    .strict()
-    .safeParse(value);
-  if (!parsed.success) throw invalid();
-  return { createdAt: new Date(parsed.data.createdAt), id: parsed.data.id };
-}
-
-// ---- mapping ------------------------------------------------------------------------------
-
-const bookingInclude = {
-  builder: { select: { id: true, slug: true, name: true } },
-  sessionType: { select: { id: true, name: true, durationMinutes: true, priceAmount: true, currency: true } },
-  history: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
-  payments: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
-} satisfies Prisma.BookingInclude;
-
-type LoadedBooking = Prisma.BookingGetPayload<{ include: typeof bookingInclude }>;
-export type PartnerBooking = z.infer<typeof PartnerBookingSchema>;
-export type PartnerBuilder = z.infer<typeof PartnerBuilderSchema>;
-
-const CAPTURED = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);
-
-export function toPartnerBooking(b: LoadedBooking): PartnerBooking {
-  const latestPayment = b.payments.at(-1);
-  return {
-    id: b.id,
-    status: b.status,
-    builder: { id: b.builder.id, slug: b.builder.slug, name: b.builder.name },
-    sessionType: { id: b.sessionType.id, name: b.sessionType.name, durationMinutes: b.sessionType.durationMinutes },
-    startTime: b.startTime.toISOString(),
-    endTime: b.endTime.toISOString(),
-    inviteeName: b.inviteeName,
-    inviteeEmail: b.inviteeEmail,
-    price: latestPayment
-      ? { amount: latestPayment.amount, currency: latestPayment.currency }
-      : { amount: b.sessionType.priceAmount, currency: b.sessionType.currency },
-    amountPaid: b.payments.filter((p) => CAPTURED.has(p.status)).reduce((sum, p) => sum + p.amountCaptured, 0),
-    holdExpiresAt: b.holdExpiresAt?.toISOString() ?? null,
-    createdAt: b.createdAt.toISOString(),
-    history: b.history.map((h) => ({ from: h.from, to: h.to, cause: h.cause, at: h.createdAt.toISOString() })),
-    payments: b.payments.map((p) => ({
-      id: p.id,
-      status: p.status,
-      amount: p.amount,
-      currency: p.currency,
-      amountRefunded: p.amountRefunded,
-      checkoutSessionId: p.checkoutSessionId,
-    })),
-  };
-}
-
 // ---- routes -------------------------------------------------------------------------------
 
 const partner: FastifyPluginAsyncZod = async (fastify) => {
   await fastify.register(partnerAuth);
 
-  fastify.get(
-    "/v1/partner/builders",
-    {
-      onRequest: authenticatePartner("builders:read"),
-      schema: {
-        tags: ["partner"],
-        summary: "Every builder, whether it can be booked, and its session types",
-        description:
-          "Requires the `builders:read` scope. Demo builders are listed with state `demo` and cannot be booked.",
-        security,
-        response: { 200: PartnerBuilderListSchema, ...errorResponses },
-      },
-    },
-    async () => {
-      const builders = await fastify.db.prisma.builder.findMany({
-        include: { sessionTypes: true },
-        orderBy: [{ isDemo: "asc" }, { name: "asc" }, { id: "asc" }],
-      });
-      return {
-        data: builders.map((builder) => {
-          const decision = decideBookability(builder);
-          return {
-            id: builder.id,
-            slug: builder.slug,
-            name: builder.name,
-            headline: builder.headline,
-            isDemo: builder.isDemo,
-            state: decision.state,
-            ...(decision.reason ? { reason: decision.reason } : {}),
-            sessionTypes: decision.sessionTypes.map((s) => ({
-              id: s.id,
-              name: s.name,
-              durationMinutes: s.durationMinutes,
-              price: { amount: s.priceAmount, currency: s.currency },
-            })),
-          };
-        }),
-      };
-    },
-  );
+  await fastify.register(partnerBuilders);
 
   fastify.get(
     "/v1/partner/bookings",
@@ -364,37 +220,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: PartnerBookingListSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const q = request.query;
-      const where: Prisma.BookingWhereInput[] = [];
-      if (q.builder) {
-        const builder = await fastify.db.prisma.builder.findUnique({
-          where: builderWhere(q.builder),
-          select: { id: true },
-        });
-        if (!builder) throw notFound("builder_not_found", `builder: no builder "${q.builder}" exists`);
-        where.push({ builderId: builder.id });
-      }
-      if (q.status) where.push({ status: { in: q.status } });
-      if (q.from) where.push({ startTime: { gte: new Date(q.from) } });
-      if (q.to) where.push({ startTime: { lt: new Date(q.to) } });
-      if (q.cursor) {
-        const c = decodeCursor(q.cursor);
-        where.push({ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] });
-      }
-      const rows = await fastify.db.prisma.booking.findMany({
-        where: { AND: where },
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        take: q.limit + 1,
-        include: bookingInclude,
-      });
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
-      return {
-        data: page.map(toPartnerBooking),
-        nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
-      };
-    },
+    async (request) => listPartnerBookings(fastify.db.prisma, request.query),
   );
 
   fastify.get(
@@ -410,14 +236,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: PartnerBookingResponseSchema, ...errorResponses, 404: ErrorSchema },
       },
     },
-    async (request) => {
-      const booking = await fastify.db.prisma.booking.findUnique({
-        where: { id: request.params.id },
-        include: bookingInclude,
-      });
-      if (!booking) throw notFound("booking_not_found", `id: no booking "${request.params.id}" exists`);
-      return toPartnerBooking(booking);
-    },
+    async (request) => getPartnerBooking(fastify.db.prisma, request.params.id),
   );
 
   fastify.post(

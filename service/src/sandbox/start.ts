@@ -6,17 +6,31 @@ import { liamCalendly } from "../db/seed.js";
 import { type FakeCalendly, type FakeEventTypeConfig, startFakeCalendly } from "./fake-calendly/index.js";
 import { type FakeStripe, startFakeStripe } from "./fake-stripe/index.js";
 
-/** Liam's Calendly event type, with the identity the seed gives him. */
+const sampleUser = {
+  userUuid: liamCalendly.userUuid,
+  userSlug: liamCalendly.userSlug,
+  userName: "Liam",
+  userEmail: liamCalendly.email,
+};
+
+/**
+ * The sample Calendly account's event types: the one the demo gives Liam, and a spare one an
+ * operator can attach to a builder of their own (`…/liam-buildappswith/intro-call`).
+ */
 export const sandboxEventTypes: FakeEventTypeConfig[] = [
   {
-    userUuid: liamCalendly.userUuid,
-    userSlug: liamCalendly.userSlug,
-    userName: "Liam",
-    userEmail: liamCalendly.email,
+    ...sampleUser,
     eventTypeUuid: liamCalendly.eventTypeUuid,
     slug: liamCalendly.eventSlug,
     name: "1:1 build session",
     durationMinutes: 60,
+  },
+  {
+    ...sampleUser,
+    eventTypeUuid: "5d2c8a41-7e3b-4f96-b1a0-6c9e4d2f8b17",
+    slug: "intro-call",
+    name: "Intro call",
+    durationMinutes: 30,
   },
 ];
 
