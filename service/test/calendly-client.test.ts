@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { type FakeCalendly, startFakeCalendly } from "@baw/sandbox";
 import t from "tap";
 import {
   type CalendlyClientOptions,
@@ -6,7 +7,6 @@ import {
   createCalendlyClient,
   uuidFromUri,
 } from "../src/providers/calendly.js";
-import { type FakeCalendly, startFakeCalendly } from "../src/sandbox/fake-calendly/index.js";
 
 const TOKEN = "sandbox-token";
 const HOST_UUID = "0b8f2c3e-0000-4000-8000-000000000001";

@@ -55,8 +55,8 @@ export interface DoctorInput {
   stripe: DoctorStripe;
   /** Base URL Stripe and Calendly deliver webhooks to. Default: PUBLIC_URL, or http://127.0.0.1:PORT in sandbox mode. */
   publicUrl?: string;
-  /** Where the in-process fakes listen, when they stand in for the providers (for the report only). */
-  sandbox?: { stripeUrl?: string; calendlyUrl?: string };
+  /** Where the sandbox's fakes run, and which the doctor started itself (for the report only). */
+  sandbox?: { stripeUrl?: string; calendlyUrl?: string; own?: { stripe: boolean; calendly: boolean } };
   /** Probes `<publicUrl>/ready`; null skips the probe. Default: the global fetch. */
   fetch?: typeof fetch | null;
   /** Checks REDIS_URL with a PING; null skips it. Default: ioredis. */
@@ -129,6 +129,11 @@ export function webhookBase(config: Config, publicUrl?: string): string | undefi
   return undefined;
 }
 
+/** "the doctor's own fake at …" or "the fake at …". */
+function sandboxFake(own: boolean | undefined, url: string | undefined): string {
+  return `${own ? "the doctor's own fake" : "the fake"}${url ? ` at ${url}` : ""}`;
+}
+
 function dbNotReady(input: DoctorInput): string {
   return input.db ? "the database is not migrated" : "the database was not opened";
 }
@@ -146,12 +151,12 @@ function configurationChecks(r: Report, input: DoctorInput, base: string | undef
   );
   if (config.stripe.sandbox && config.calendly.sandbox) {
     r.info(
-      "sandbox mode: no Stripe or Calendly credentials are set, so in-process fakes stand in for both; " +
+      "sandbox mode: no Stripe or Calendly credentials are set, so the sandbox's fakes stand in for both; " +
         "no real bookings are made and no money moves",
     );
   } else if (anySandbox) {
     const simulated = config.stripe.sandbox ? "Stripe" : "Calendly";
-    r.info(`partly sandbox mode: ${simulated} is simulated by an in-process fake, the other provider is real`);
+    r.info(`partly sandbox mode: ${simulated} is simulated by the sandbox's fake, the other provider is real`);
   }
   if (config.env === "production" && anySandbox) {
     const missing = [
@@ -444,7 +449,7 @@ async function calendlyChecks(
   const { config, calendly } = input;
   const sandbox = config.calendly.sandbox;
   const where = sandbox
-    ? `sandbox Calendly (in-process fake${input.sandbox?.calendlyUrl ? ` at ${input.sandbox.calendlyUrl}` : ""})`
+    ? `sandbox Calendly (${sandboxFake(input.sandbox?.own?.calendly, input.sandbox?.calendlyUrl)})`
     : `Calendly API at ${calendly.apiBase}`;
   let me: CalendlyUser;
   try {
@@ -639,7 +644,7 @@ async function stripeChecks(r: Report, input: DoctorInput, base: string | undefi
   const live = /^(sk|rk)_live_/.test(key);
   const mode = live ? "live" : "test";
   const where = sandbox
-    ? `sandbox Stripe (in-process fake${input.sandbox?.stripeUrl ? ` at ${input.sandbox.stripeUrl}` : ""})`
+    ? `sandbox Stripe (${sandboxFake(input.sandbox?.own?.stripe, input.sandbox?.stripeUrl)})`
     : "Stripe";
 
   if (live && config.calendly.sandbox) {
