@@ -6,8 +6,10 @@
 // - Retries 429 (waiting X-RateLimit-Reset seconds, capped; beyond the cap it gives up at once),
 //   5xx, network errors and timeouts with jittered exponential backoff. Never retries other 4xx.
 // - Errors are `CalendlyError` with a `kind`; Calendly's error body is `{title, message, details?}`.
-// - `cancelEvent` treats "already canceled" (403) as success, so it is idempotent and safe to retry,
-//   and reports "Event in the past" (403: the meeting started, nothing is left to release) as done.
+// - `cancelEvent` treats a 403 on an event that is already canceled as success, so it is
+//   idempotent and safe to retry, and reports a 403 on an event that has started (nothing is left
+//   to release) as done. Which it is comes from the event itself, read after the 403: Calendly's
+//   error body carries no code, only prose.
 import {
   CALENDLY_API_BASE,
   type CalendlyUser,
@@ -405,11 +407,11 @@ export function createCalendlyClient(options: CalendlyClientOptions): CalendlyCl
         const cancellation = await getResource<Cancellation>(spec);
         return { alreadyCanceled: false, inThePast: false, cancellation };
       } catch (error) {
-        if (error instanceof CalendlyError && error.status === 403) {
-          const said = `${error.message} ${error.title}`;
-          if (/already (been )?cancel/i.test(said))
-            return { alreadyCanceled: true, inThePast: false, cancellation: null };
-          if (/in the past/i.test(said)) return { alreadyCanceled: false, inThePast: true, cancellation: null };
+        if (!(error instanceof CalendlyError && error.status === 403)) throw error;
+        const event = await getResource<ScheduledEvent>({ method: "GET", path: `/scheduled_events/${id}` });
+        if (event.status === "canceled") return { alreadyCanceled: true, inThePast: false, cancellation: null };
+        if (Date.parse(event.start_time) <= Date.now()) {
+          return { alreadyCanceled: false, inThePast: true, cancellation: null };
         }
         throw error;
       }
