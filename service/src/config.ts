@@ -2,6 +2,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { CALENDLY_API_BASE, CALENDLY_SCHEDULING_ORIGIN } from "./providers/calendly-types.js";
 
 /** The repository root (service/src/config.ts and service/dist/config.js are both two levels down). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -289,8 +290,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
         sandboxSecrets.calendlyWebhookSigningKey,
         calendlySandbox,
       ),
-      apiBase: env.CALENDLY_API_BASE ?? "https://api.calendly.com",
-      origin: new URL(env.CALENDLY_ORIGIN ?? "https://calendly.com").origin,
+      apiBase: env.CALENDLY_API_BASE ?? CALENDLY_API_BASE,
+      origin: new URL(env.CALENDLY_ORIGIN ?? CALENDLY_SCHEDULING_ORIGIN).origin,
       liamEventUrl: env.CALENDLY_EVENT_URL,
     },
     holdSeconds,

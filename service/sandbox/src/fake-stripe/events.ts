@@ -21,8 +21,6 @@ export const ENABLED_EVENTS = [
 /** Attempts kept for inspection; a long-running sandbox keeps only the newest. */
 const MAX_RECORDED_ATTEMPTS = 10_000;
 
-export type EnabledEventType = (typeof ENABLED_EVENTS)[number];
-
 export interface DeliveryAttempt {
   eventId: string;
   eventType: string;
