@@ -39,6 +39,12 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv, eventTypes?: FakeE
       problems.push(`SANDBOX_EVENT_TYPES: cannot read ${file} (${error instanceof Error ? error.message : error})`);
     }
   }
+  if (!types && !file) {
+    problems.push(
+      "SANDBOX_EVENT_TYPES is required: a JSON file with an array of the fake Calendly's event types " +
+        "({userUuid, userSlug, userName, userEmail, eventTypeUuid, slug, name, durationMinutes})",
+    );
+  }
   const hold = env.SANDBOX_HOLD_SECONDS?.trim();
   const holdSeconds = hold ? Number(hold) : undefined;
   if (holdSeconds !== undefined && !(Number.isInteger(holdSeconds) && holdSeconds >= 5)) {
