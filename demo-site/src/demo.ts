@@ -1,5 +1,6 @@
 // The whole demo in one process: the booking service (in-process, sandboxed unless real
-// credentials are set), its demo sites, and three web origins:
+// credentials are set), the sandbox's fakes beside it (started here and handed to the service as
+// URLs, as any sandboxed set-up runs them), its demo sites, and three web origins:
 // - the marketplace (default http://localhost:8080), which also serves the widget bundle;
 // - a builder's own site (http://localhost:8081) with its own site key;
 // - a page on an origin no site allows (http://localhost:8082).
@@ -9,6 +10,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FakeCalendly, FakeStripe } from "@baw/sandbox";
 import {
   type AppOptions,
   buildApp,
@@ -24,6 +26,7 @@ import {
   seedDemoIfEmpty,
   seedSites,
   serveAdminChannel,
+  startLocalSandbox,
 } from "@baw/service";
 import { type Builder, CatalogueUnavailable, catalogueClient } from "./catalog.js";
 import { closeServer, createSiteServer, listen, type Reply, type Router } from "./http.js";
@@ -55,7 +58,7 @@ export const SITE_KEYS = {
 
 /** Defaults of `npm start`: stable ports, so every URL stays the same between runs. */
 export const DEFAULT_ENV = {
-  // The demo runs on the local fakes unless PROVIDER_MODE=live is set.
+  // The demo runs on the sandbox's fakes unless PROVIDER_MODE=live is set.
   PROVIDER_MODE: "sandbox",
   PORT: "3000",
   SANDBOX_CALENDLY_PORT: "3100",
@@ -118,6 +121,8 @@ export interface Demo {
   readonly serviceRunning: boolean;
   /** True when Calendly or Stripe is simulated. */
   readonly sandbox: boolean;
+  /** The fakes the demo started (none for a provider with credentials or a base URL of its own). */
+  readonly fakes: { stripe?: FakeStripe; calendly?: FakeCalendly };
   /** Closes the service (and its database); the web origins stay up. */
   stopService(): Promise<void>;
   /** Starts the service again on the same ports and database. */
@@ -165,7 +170,20 @@ function originVariants(origin: string): string[] {
 
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const env: NodeJS.ProcessEnv = { ...DEFAULT_ENV, ...(options.env ?? process.env) };
-  let config = loadConfig(env);
+  // Started once: the fakes keep their state while the service is stopped and started again.
+  const sandbox = await startLocalSandbox(env, {
+    ports: {
+      stripe: port(env.SANDBOX_STRIPE_PORT, "SANDBOX_STRIPE_PORT"),
+      calendly: port(env.SANDBOX_CALENDLY_PORT, "SANDBOX_CALENDLY_PORT"),
+    },
+  });
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    await sandbox?.close();
+    throw error;
+  }
   const bindHost = options.host ?? env.DEMO_HOST ?? "127.0.0.1";
   const publicHost = options.publicHost ?? env.DEMO_PUBLIC_HOST ?? "localhost";
   const wantPorts: DemoPorts = {
@@ -182,7 +200,6 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   /** The service's database: opened before the app, closed after it. */
   let database: Database | undefined;
   let servicePort = config.port;
-  let sandboxPorts = { ...config.sandboxPorts };
   let calendlyOrigin = config.calendly.origin;
   const origins = { marketplace: "", builderSite: "", blocked: "" };
 
@@ -331,12 +348,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   const startService = async () => {
     if (app) throw new Error("the service is already running");
-    const next = loadConfig({
-      ...env,
-      PORT: String(servicePort),
-      SANDBOX_STRIPE_PORT: String(sandboxPorts.stripe),
-      SANDBOX_CALENDLY_PORT: String(sandboxPorts.calendly),
-    });
+    const next = loadConfig({ ...env, PORT: String(servicePort) });
     // Opened here rather than by the app's database plugin: a first start creates and migrates the
     // database, which on a busy machine takes longer than Fastify allows a plugin to start.
     options.onStep?.(
@@ -368,10 +380,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       throw error;
     }
     servicePort = (instance.server.address() as AddressInfo).port;
-    sandboxPorts = {
-      stripe: instance.providers.sandbox.stripe?.port ?? sandboxPorts.stripe,
-      calendly: instance.providers.sandbox.calendly?.port ?? sandboxPorts.calendly,
-    };
+    sandbox?.deliverTo(`http://127.0.0.1:${servicePort}`);
     calendlyOrigin = instance.providers.calendlyOrigin;
     config = next;
     app = instance;
@@ -400,7 +409,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     origins.blocked = `http://${publicHost}:${bound.blocked}`;
     await startService();
   } catch (error) {
-    await Promise.all(Object.values(servers).map(closeServer));
+    await Promise.all([...Object.values(servers).map(closeServer), sandbox?.close()]);
     throw error;
   }
 
@@ -419,8 +428,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         api: apiBase(),
         apiDocs: `${apiBase()}/docs`,
         widget: widgetSrc(),
-        sandboxCalendly: app?.providers.sandbox.calendly?.url,
-        sandboxStripe: app?.providers.sandbox.stripe?.url,
+        sandboxCalendly: sandbox?.calendly?.url,
+        sandboxStripe: sandbox?.stripe?.url,
       };
     },
     keys: SITE_KEYS,
@@ -438,11 +447,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     get sandbox() {
       return config.stripe.sandbox || config.calendly.sandbox;
     },
+    fakes: { stripe: sandbox?.stripe, calendly: sandbox?.calendly },
     stopService,
     startService,
     close() {
       closing ??= (async () => {
         await Promise.all([stopService(), ...Object.values(servers).map(closeServer)]);
+        await sandbox?.close();
       })();
       return closing;
     },

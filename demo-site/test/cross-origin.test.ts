@@ -51,7 +51,7 @@ await t.test("the builder's own site, on another origin, books and pays", async 
     corsHeaders.every((h) => h === demo.origins.builderSite),
     `CORS allowed exactly the builder's origin (${demo.origins.builderSite})`,
   );
-  const session = demo.app.providers.sandbox.stripe!.sessions.at(-1)!;
+  const session = demo.fakes.stripe!.sessions.at(-1)!;
   t.ok(
     session.success_url?.startsWith(`${demo.origins.builderSite}/booked?`),
     "checkout returns to the builder's site",
@@ -70,7 +70,7 @@ await t.test("the builder's own site, on another origin, books and pays", async 
 });
 
 await t.test("an origin that is not allowed is refused with a clear message", async (t) => {
-  const calendlyBefore = demo.app.providers.sandbox.calendly!.requests.length;
+  const calendlyBefore = demo.fakes.calendly!.requests.length;
   await page.goto(demo.urls.blocked);
   await waitForState(page, "error");
   const text = await widgetText(page);
@@ -81,7 +81,7 @@ await t.test("an origin that is not allowed is refused with a clear message", as
   );
   t.equal(await widget(page).locator("iframe").count(), 0, "no calendar");
   t.equal(await widget(page).getByRole("button", { name: "Retry" }).count(), 0, "no pointless retry");
-  t.equal(demo.app.providers.sandbox.calendly!.requests.length, calendlyBefore, "Calendly was never involved");
+  t.equal(demo.fakes.calendly!.requests.length, calendlyBefore, "Calendly was never involved");
   t.equal(await page.locator("#sandbox-banner:not([hidden])").count(), 0, "no sandbox banner on a foreign site");
   await s.shot("refused");
 });

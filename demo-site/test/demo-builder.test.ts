@@ -7,7 +7,7 @@ const demo = await startTestDemo(t);
 const browser = await launchBrowser(t);
 const s = await openSession(t, browser, "demo-builder");
 const { page } = s;
-const fakes = demo.app.providers.sandbox;
+const fakes = demo.fakes;
 const calendlyBefore = fakes.calendly!.requests.length;
 const stripeBefore = fakes.stripe!.requests.length;
 

@@ -23,7 +23,7 @@ const demo = await startTestDemo(t, { SANDBOX_HOLD_SECONDS: String(HOLD_SECONDS)
 const browser = await launchBrowser(t);
 const s = await openSession(t, browser, "hold-expiry");
 const { page } = s;
-const fakeCalendly = demo.app.providers.sandbox.calendly!;
+const fakeCalendly = demo.fakes.calendly!;
 
 let bookingId = "";
 await t.test("leaving checkout without paying lands on the cancel page, slot still held", async (t) => {

@@ -9,6 +9,7 @@
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dropAll } from "./lib/db.mjs";
+import { startBenchSandbox } from "./lib/site.mjs";
 import { growth } from "./sections/growth.mjs";
 import { memorySection } from "./sections/memory.mjs";
 import { profileSection } from "./sections/profile.mjs";
@@ -47,6 +48,7 @@ const section = async (name, fn) => {
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
 console.log(`baw booking service benchmarks — ${new Date().toISOString()} — ${machine}${quick ? " — QUICK" : ""}`);
 
+const sandbox = await startBenchSandbox();
 try {
   await section("read", () =>
     readPath({
@@ -80,6 +82,7 @@ try {
   process.exit(1);
 }
 await dropAll();
+await sandbox.close();
 console.log(`\nservice benchmarks took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 if (process.env.BENCH_JSON) await writeFile(process.env.BENCH_JSON, JSON.stringify({ machine, results }, null, 2));
 process.exit(0);

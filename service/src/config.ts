@@ -2,6 +2,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { CALENDLY_API_BASE, CALENDLY_SCHEDULING_ORIGIN } from "./providers/calendly-types.js";
 
 /** The repository root (service/src/config.ts and service/dist/config.js are both two levels down). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -85,7 +86,7 @@ const EnvSchema = z
       .or(z.literal("").transform(() => undefined)),
     CALENDLY_TOKEN: optionalString,
     CALENDLY_WEBHOOK_SIGNING_KEY: optionalString,
-    CALENDLY_API_BASE: httpUrl.default("https://api.calendly.com"),
+    CALENDLY_API_BASE: httpUrl.optional().or(z.literal("").transform(() => undefined)),
     STRIPE_API_BASE: z
       .string()
       .trim()
@@ -99,12 +100,10 @@ const EnvSchema = z
       }, "must be an http(s) origin without a path, e.g. http://127.0.0.1:4242")
       .optional()
       .or(z.literal("").transform(() => undefined)),
-    CALENDLY_ORIGIN: httpUrl.default("https://calendly.com"),
+    CALENDLY_ORIGIN: httpUrl.optional().or(z.literal("").transform(() => undefined)),
     HOLD_MINUTES: z.coerce.number().int().min(31).max(1440).default(35),
     SANDBOX_HOLD_SECONDS: z.coerce.number().int().min(5).max(86_400).optional(),
     SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-    SANDBOX_STRIPE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-    SANDBOX_CALENDLY_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     BOOKING_TOKEN_SECRET: z
       .string()
       .trim()
@@ -142,7 +141,7 @@ function providerProblems(env: Env): string[] {
       problems.push(
         env.PROVIDER_MODE
           ? `${name} is required with PROVIDER_MODE=live`
-          : `${name} is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox runs the local fakes)`,
+          : `${name} is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox uses the sandbox's fakes)`,
       );
     }
   } else {
@@ -153,6 +152,16 @@ function providerProblems(env: Env): string[] {
     pair("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY");
     pair("CALENDLY_TOKEN", "CALENDLY_WEBHOOK_SIGNING_KEY");
     pair("CALENDLY_WEBHOOK_SIGNING_KEY", "CALENDLY_TOKEN");
+    // A provider left to the sandbox is reached where the sandbox runs: the service never starts one.
+    const where = "where the sandbox runs (npm run sandbox prints it)";
+    if (!env.STRIPE_SECRET_KEY && !env.STRIPE_API_BASE) {
+      problems.push(`STRIPE_API_BASE is required with PROVIDER_MODE=sandbox and no Stripe key: ${where}`);
+    }
+    if (!env.CALENDLY_TOKEN) {
+      for (const name of ["CALENDLY_API_BASE", "CALENDLY_ORIGIN"] as const) {
+        if (!env[name]) problems.push(`${name} is required with PROVIDER_MODE=sandbox and no Calendly token: ${where}`);
+      }
+    }
   }
   if (env.NODE_ENV === "production" && env.PROVIDER_MODE === "sandbox") {
     problems.push("PROVIDER_MODE must be live in production: the sandbox takes no real payments");
@@ -177,7 +186,10 @@ export interface LoadConfigOptions {
 
 export interface Config {
   env: Env["NODE_ENV"];
-  /** sandbox: a provider without credentials is served by the local fakes; live: every provider is real. */
+  /**
+   * sandbox: a provider without credentials is one of the sandbox's fakes, reached at its
+   * configured base URL with the sandbox's keys; live: every provider is real.
+   */
   providerMode: "sandbox" | "live";
   host: string;
   port: number;
@@ -200,7 +212,6 @@ export interface Config {
   /** How long an unpaid booking holds its slot. */
   holdSeconds: number;
   sweepIntervalSeconds: number;
-  sandboxPorts: { stripe: number; calendly: number };
   /** Signs the capability tokens that let a visitor read their booking. */
   bookingTokenSecret: string;
   rateLimit: { max: number; windowSeconds: number };
@@ -224,7 +235,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Sandbox credentials: the local fakes accept exactly these. */
+/** Sandbox credentials: the sandbox's fakes (@baw/sandbox) accept exactly these by default. */
 export const sandboxSecrets = {
   stripeSecretKey: "sk_test_sandbox",
   stripeWebhookSecret: "whsec_sandbox",
@@ -267,8 +278,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
       sandbox: stripeSandbox,
       secretKey: orSandbox(env.STRIPE_SECRET_KEY, sandboxSecrets.stripeSecretKey, stripeSandbox),
       webhookSecret: orSandbox(env.STRIPE_WEBHOOK_SECRET, sandboxSecrets.stripeWebhookSecret, stripeSandbox),
-      // Only with real credentials: in sandbox mode the service starts its own fake Stripe.
-      apiBase: stripeSandbox ? undefined : env.STRIPE_API_BASE,
+      apiBase: env.STRIPE_API_BASE,
     },
     calendly: {
       sandbox: calendlySandbox,
@@ -278,12 +288,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
         sandboxSecrets.calendlyWebhookSigningKey,
         calendlySandbox,
       ),
-      apiBase: env.CALENDLY_API_BASE,
-      origin: new URL(env.CALENDLY_ORIGIN).origin,
+      apiBase: env.CALENDLY_API_BASE ?? CALENDLY_API_BASE,
+      origin: new URL(env.CALENDLY_ORIGIN ?? CALENDLY_SCHEDULING_ORIGIN).origin,
     },
     holdSeconds,
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
-    sandboxPorts: { stripe: env.SANDBOX_STRIPE_PORT, calendly: env.SANDBOX_CALENDLY_PORT },
     bookingTokenSecret: env.BOOKING_TOKEN_SECRET ?? developmentBookingTokenSecret,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     metricsToken: env.METRICS_TOKEN,

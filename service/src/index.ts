@@ -1,6 +1,7 @@
 // What other workspaces (the demo site, benchmarks) use to run the service in-process.
 export { type AppOptions, buildApp } from "./app.js";
 export { serveAdminChannel } from "./cli/admin-channel-server.js";
+export { type LocalSandboxOptions, sandboxEventTypes, startLocalSandbox } from "./cli/local-sandbox.js";
 export { type Config, ConfigError, loadConfig, repoRoot, sandboxSecrets } from "./config.js";
 export { type Database, openDatabase } from "./db/database.js";
 export {

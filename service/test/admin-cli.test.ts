@@ -5,11 +5,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startSandbox } from "@baw/sandbox";
 import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import t from "tap";
 import { main } from "../src/cli/admin.js";
 import { serveAdminChannel } from "../src/cli/admin-channel-server.js";
+import { sandboxEventTypes } from "../src/cli/local-sandbox.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/database.js";
 import { ownerFile } from "../src/db/embedded-owner.js";
@@ -32,6 +34,10 @@ t.before(async () => {
     PGLITE_DIR: path.join(dir, "db"),
     LOG_LEVEL: "silent",
     PROVIDER_MODE: "sandbox",
+    // Where a sandbox would run: the commands never call a provider (the running service gets a real one).
+    STRIPE_API_BASE: "http://127.0.0.1:4242",
+    CALENDLY_API_BASE: "http://127.0.0.1:4243/api",
+    CALENDLY_ORIGIN: "http://127.0.0.1:4243",
   };
 });
 t.teardown(async () => rm(dir, { recursive: true, force: true }));
@@ -468,14 +474,15 @@ t.test("a record left by a process that died does not hold the directory", async
 });
 
 t.test("npm run admin beside a running service: the service takes the write at once", async (t) => {
+  const sandbox = await startSandbox({ stripe: {}, calendly: { eventTypes: sandboxEventTypes } });
+  t.teardown(() => sandbox.close());
   const serviceEnv = {
     ...env,
+    ...sandbox.serviceEnv,
     PGLITE_DIR: path.join(dir, "running"),
     PORT: "0",
     LOG_LEVEL: "info",
     CONFIG_CACHE_SECONDS: "0",
-    SANDBOX_STRIPE_PORT: "0",
-    SANDBOX_CALENDLY_PORT: "0",
   };
   const service = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: serviceDir,

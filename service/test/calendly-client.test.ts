@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { type FakeCalendly, startFakeCalendly } from "@baw/sandbox";
 import t from "tap";
 import {
   type CalendlyClientOptions,
@@ -6,7 +7,6 @@ import {
   createCalendlyClient,
   uuidFromUri,
 } from "../src/providers/calendly.js";
-import { type FakeCalendly, startFakeCalendly } from "../src/sandbox/fake-calendly/index.js";
 
 const TOKEN = "sandbox-token";
 const HOST_UUID = "0b8f2c3e-0000-4000-8000-000000000001";
@@ -164,6 +164,44 @@ t.test("cancelEvent after the invitee canceled is success, not an error", async 
   const booked = await fake.schedule({ eventTypeUuid: EVENT_TYPE_UUID, name: "Mo", email: "mo@example.test" });
   await fake.cancel(booked.eventUri, { reason: "changed my mind" });
   t.same(await c.cancelEvent(booked.eventUri), { alreadyCanceled: true, inThePast: false, cancellation: null });
+});
+
+t.test("a 403 on cancellation is read from the event, whatever its wording", async (t) => {
+  // Calendly's 403 body is prose only: the client must not depend on its words.
+  const reworded: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (res.status !== 403) return res;
+    const body = JSON.stringify({ title: "Permission Denied", message: "You cannot do that" });
+    return new Response(body, { status: 403, headers: { "content-type": "application/json" } });
+  };
+  const { c } = client({ fetch: reworded });
+  const canceled = await fake.schedule({ eventTypeUuid: EVENT_TYPE_UUID, name: "Io", email: "io@example.test" });
+  await fake.cancel(canceled.eventUri, { reason: "changed my mind" });
+  t.same(await c.cancelEvent(canceled.eventUri), { alreadyCanceled: true, inThePast: false, cancellation: null });
+  const past = await fake.schedule({
+    eventTypeUuid: EVENT_TYPE_UUID,
+    name: "Al",
+    email: "al@example.test",
+    startTime: new Date(Date.now() - 3 * 60 * 60_000),
+  });
+  t.same(await c.cancelEvent(past.eventUri), { alreadyCanceled: false, inThePast: true, cancellation: null });
+
+  // A 403 on an event that is neither canceled nor started is a real refusal.
+  const refusing: typeof fetch = async (input, init) =>
+    init?.method === "POST"
+      ? new Response(JSON.stringify({ title: "Permission Denied", message: "Event is already canceled" }), {
+          status: 403,
+          headers: { "content-type": "application/json" },
+        })
+      : fetch(input, init);
+  const future = await fake.schedule({ eventTypeUuid: EVENT_TYPE_UUID, name: "Bo", email: "bo@example.test" });
+  const refused = await client({ fetch: refusing })
+    .c.cancelEvent(future.eventUri)
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  t.match(refused, { name: "CalendlyError", status: 403 }, "the refusal is passed on");
 });
 
 t.test("a bad token is unauthorized and not retried", async (t) => {

@@ -12,6 +12,12 @@ const credentials = {
   CALENDLY_WEBHOOK_SIGNING_KEY: "key",
 };
 const secret = { BOOKING_TOKEN_SECRET: "s".repeat(40) };
+/** Where a sandbox's fakes run (`npm run sandbox` prints these). */
+const sandboxUrls = {
+  STRIPE_API_BASE: "http://127.0.0.1:4242",
+  CALENDLY_API_BASE: "http://127.0.0.1:4243/api",
+  CALENDLY_ORIGIN: "http://127.0.0.1:4243",
+};
 
 function problems(env: NodeJS.ProcessEnv, options?: Parameters<typeof loadConfig>[1]): string[] {
   try {
@@ -23,12 +29,39 @@ function problems(env: NodeJS.ProcessEnv, options?: Parameters<typeof loadConfig
 }
 
 t.test("sandbox mode, chosen explicitly: PGlite, fakes for both providers, port 3000", async (t) => {
-  const c = loadConfig({ PROVIDER_MODE: "sandbox" });
+  const c = loadConfig({ PROVIDER_MODE: "sandbox", ...sandboxUrls });
   t.equal(c.providerMode, "sandbox");
   t.equal(c.port, 3000);
   t.equal(c.database.kind, "pglite");
   t.ok(c.stripe.sandbox && c.calendly.sandbox);
   t.equal(c.holdSeconds, 2100, "35 minutes: Stripe's 30-minute minimum plus room to retry");
+  t.equal(c.stripe.apiBase, sandboxUrls.STRIPE_API_BASE, "the service talks to the fakes where they run");
+  t.equal(c.calendly.apiBase, sandboxUrls.CALENDLY_API_BASE);
+  t.equal(c.calendly.origin, sandboxUrls.CALENDLY_ORIGIN);
+});
+
+t.test("the sandbox is never started by the service: its URLs are required, each by name", async (t) => {
+  t.match(problems({ PROVIDER_MODE: "sandbox" }), [
+    /^STRIPE_API_BASE is required with PROVIDER_MODE=sandbox and no Stripe key/,
+    /^CALENDLY_API_BASE is required with PROVIDER_MODE=sandbox and no Calendly token/,
+    /^CALENDLY_ORIGIN is required with PROVIDER_MODE=sandbox and no Calendly token/,
+  ]);
+  const { CALENDLY_ORIGIN: _origin, ...noOrigin } = sandboxUrls;
+  t.match(problems({ PROVIDER_MODE: "sandbox", ...noOrigin }), [/^CALENDLY_ORIGIN is required/]);
+  // A real Calendly account beside a sandboxed Stripe needs only the fake Stripe's URL.
+  t.same(
+    problems({
+      PROVIDER_MODE: "sandbox",
+      STRIPE_API_BASE: sandboxUrls.STRIPE_API_BASE,
+      CALENDLY_TOKEN: "eyJ.token",
+      CALENDLY_WEBHOOK_SIGNING_KEY: "key",
+      ...secret,
+    }),
+    [],
+  );
+  const live = loadConfig({ PROVIDER_MODE: "live", ...credentials, ...secret });
+  t.equal(live.calendly.apiBase, "https://api.calendly.com", "live Calendly by default");
+  t.equal(live.calendly.origin, "https://calendly.com");
 });
 
 t.test("live mode with every credential: no provider is simulated", async (t) => {
@@ -48,10 +81,10 @@ t.test("no credentials never quietly means the sandbox", async (t) => {
   t.same(
     problems({}),
     [
-      "STRIPE_SECRET_KEY is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox runs the local fakes)",
-      "STRIPE_WEBHOOK_SECRET is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox runs the local fakes)",
-      "CALENDLY_TOKEN is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox runs the local fakes)",
-      "CALENDLY_WEBHOOK_SIGNING_KEY is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox runs the local fakes)",
+      "STRIPE_SECRET_KEY is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox uses the sandbox's fakes)",
+      "STRIPE_WEBHOOK_SECRET is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox uses the sandbox's fakes)",
+      "CALENDLY_TOKEN is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox uses the sandbox's fakes)",
+      "CALENDLY_WEBHOOK_SIGNING_KEY is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox uses the sandbox's fakes)",
       "BOOKING_TOKEN_SECRET is required with real provider credentials",
     ],
     "unset means live, and live needs every credential",
@@ -59,10 +92,10 @@ t.test("no credentials never quietly means the sandbox", async (t) => {
   // A typo in one variable's name is enough to lose it: production names exactly what is missing.
   const { CALENDLY_TOKEN: _lost, ...typo } = credentials;
   t.same(problems({ NODE_ENV: "production", ...typo, CALENDLY_TOKNE: "eyJ.token", ...secret }), [
-    "CALENDLY_TOKEN is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox runs the local fakes)",
+    "CALENDLY_TOKEN is required: PROVIDER_MODE is unset, which means live (PROVIDER_MODE=sandbox uses the sandbox's fakes)",
   ]);
   t.same(problems({ NODE_ENV: "production", PROVIDER_MODE: "live", ...secret }).length, 4);
-  t.match(problems({ NODE_ENV: "production", PROVIDER_MODE: "sandbox", ...secret }), [
+  t.match(problems({ NODE_ENV: "production", PROVIDER_MODE: "sandbox", ...sandboxUrls, ...secret }), [
     /^PROVIDER_MODE must be live in production/,
   ]);
   t.match(problems({ PROVIDER_MODE: "fake" }), [/^PROVIDER_MODE must be sandbox or live/]);
@@ -77,6 +110,7 @@ t.test("any real credential needs a real booking-token secret, whatever NODE_ENV
       problems({
         NODE_ENV: nodeEnv,
         PROVIDER_MODE: "sandbox",
+        ...sandboxUrls,
         STRIPE_SECRET_KEY: "sk_live_abc",
         STRIPE_WEBHOOK_SECRET: "whsec_abc",
       }),
@@ -88,7 +122,11 @@ t.test("any real credential needs a real booking-token secret, whatever NODE_ENV
     loadConfig({ PROVIDER_MODE: "live", ...credentials, ...secret }).bookingTokenSecret,
     secret.BOOKING_TOKEN_SECRET,
   );
-  t.same(problems({ PROVIDER_MODE: "sandbox" }), [], "the all-fake sandbox may use the development secret");
+  t.same(
+    problems({ PROVIDER_MODE: "sandbox", ...sandboxUrls }),
+    [],
+    "the all-fake sandbox may use the development secret",
+  );
 });
 
 t.test("tools that never call a provider load the configuration without provider credentials", async (t) => {
@@ -99,7 +137,7 @@ t.test("tools that never call a provider load the configuration without provider
 });
 
 t.test("each problem is named by its variable", async (t) => {
-  const sandbox = { PROVIDER_MODE: "sandbox", ...secret };
+  const sandbox = { PROVIDER_MODE: "sandbox", ...sandboxUrls, ...secret };
   t.match(problems({ ...sandbox, STRIPE_SECRET_KEY: "sk_test_abc" }), [
     /^STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set/,
   ]);

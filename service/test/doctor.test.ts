@@ -6,6 +6,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import {
+  type FakeCalendly,
+  type FakeEventTypeConfig,
+  type FakeStripe,
+  startFakeCalendly,
+  startFakeStripe,
+} from "@baw/sandbox";
 import t, { type Test } from "tap";
 import { serveAdminChannel } from "../src/cli/admin-channel-server.js";
 import { doctorMain } from "../src/cli/doctor.js";
@@ -17,15 +24,13 @@ import {
   hasFailures,
   runDoctor,
 } from "../src/cli/doctor-checks.js";
+import { sandboxEventTypes } from "../src/cli/local-sandbox.js";
 import { type Config, loadConfig } from "../src/config.js";
 import { type Database, openDatabase } from "../src/db/database.js";
 import { seedDatabase } from "../src/db/seed.js";
 import { updateBuilder } from "../src/domain/catalogue/builders.js";
 import { type CalendlyClient, createCalendlyClient } from "../src/providers/calendly.js";
 import { createStripeClient } from "../src/providers/stripe.js";
-import { type FakeCalendly, type FakeEventTypeConfig, startFakeCalendly } from "../src/sandbox/fake-calendly/index.js";
-import { type FakeStripe, startFakeStripe } from "../src/sandbox/fake-stripe/index.js";
-import { sandboxEventTypes } from "../src/sandbox/start.js";
 import { migratedTemplate } from "./helpers/pglite-template.js";
 
 const run = promisify(execFile);
@@ -99,6 +104,9 @@ async function world(t: Test, options: WorldOptions = {}): Promise<World> {
   };
   if (mode === "live") env.BOOKING_TOKEN_SECRET = "b".repeat(40);
   if (!sandboxStripe) Object.assign(env, { STRIPE_SECRET_KEY: stripeKey, STRIPE_WEBHOOK_SECRET: stripeSecret });
+  // The service and the doctor reach a sandbox's fakes, like real providers, by their URLs.
+  Object.assign(env, { STRIPE_API_BASE: stripe.url });
+  if (sandboxCalendly) Object.assign(env, { CALENDLY_API_BASE: calendly.apiBase, CALENDLY_ORIGIN: calendly.url });
   if (!sandboxCalendly) {
     Object.assign(env, {
       CALENDLY_TOKEN: calendlyToken,
@@ -193,8 +201,8 @@ t.test("the sandbox default says so and checks the fakes", async (t) => {
   t.same(failures(results), [], lines(results));
   const text = lines(results);
   t.match(text, /info sandbox mode: no Stripe or Calendly credentials are set/);
-  t.match(text, /pass sandbox Calendly \(in-process fake at http:\/\/127.0.0.1:\d+\) accepts the token/);
-  t.match(text, /pass sandbox Stripe \(in-process fake at http:\/\/127.0.0.1:\d+\) accepts the test-mode key/);
+  t.match(text, /pass sandbox Calendly \(the fake at http:\/\/127.0.0.1:\d+\) accepts the token/);
+  t.match(text, /pass sandbox Stripe \(the fake at http:\/\/127.0.0.1:\d+\) accepts the test-mode key/);
   t.match(text, /pass Liam \(liam\): https:\/\/calendly.com\/liam-buildappswith\/build-session is Liam's event type/);
   t.match(text, /webhooks are expected at http:\/\/127.0.0.1:3000/);
 });
@@ -585,8 +593,8 @@ t.test("the CLI in sandbox mode, in-process: says so, checks the fakes, exits 0"
   const text = out.join("\n");
   t.equal(code, 0, text);
   t.match(text, /^baw booking doctor — SANDBOX MODE/);
-  t.match(text, /✔ sandbox Calendly \(in-process fake at http:\/\/127.0.0.1:\d+\) accepts the token/);
-  t.match(text, /✔ sandbox Stripe \(in-process fake at http:\/\/127.0.0.1:\d+\) accepts the test-mode key/);
+  t.match(text, /✔ sandbox Calendly \(the doctor's own fake at http:\/\/127.0.0.1:\d+\) accepts the token/);
+  t.match(text, /✔ sandbox Stripe \(the doctor's own fake at http:\/\/127.0.0.1:\d+\) accepts the test-mode key/);
   t.notMatch(text, /✖/);
 });
 
@@ -597,7 +605,7 @@ t.test("the CLI beside a process that has the PGlite directory open leaves it cl
   const service = await openDatabase({ kind: "pglite", dir });
   t.teardown(() => service.close());
   const env = { PGLITE_DIR: dir, PROVIDER_MODE: "sandbox" };
-  await serveAdminChannel(service, loadConfig(env));
+  await serveAdminChannel(service, loadConfig(env, { providers: false }));
   const out: string[] = [];
   await doctorMain({ env, out: (text) => out.push(text), fetch: null });
   t.match(

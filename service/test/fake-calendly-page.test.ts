@@ -1,7 +1,7 @@
 import vm from "node:vm";
+import { type FakeCalendly, startFakeCalendly } from "@baw/sandbox";
 import t from "tap";
 import { uuidFromUri } from "../src/providers/calendly.js";
-import { type FakeCalendly, startFakeCalendly } from "../src/sandbox/fake-calendly/index.js";
 
 const EVENT_TYPE_UUID = "7a3e9f10-0000-4000-8000-0000000000e1";
 let fake: FakeCalendly;

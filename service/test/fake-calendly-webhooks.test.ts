@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
+import { type FakeCalendly, startFakeCalendly } from "@baw/sandbox";
 import t from "tap";
 import { type CalendlyWebhookBody, createCalendlyClient, uuidFromUri } from "../src/providers/calendly.js";
 import { verifySignature } from "../src/providers/webhook-signature.js";
-import { type FakeCalendly, startFakeCalendly } from "../src/sandbox/fake-calendly/index.js";
 
 const TOKEN = "sandbox-token";
 const KEY = "calendly-webhook-signing-key";

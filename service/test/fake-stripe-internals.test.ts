@@ -1,11 +1,12 @@
 // Unit-level checks of the fake Stripe's pieces (form parsing, faults, hosted page) and of the
 // Stripe client factory's configuration and retry classification.
+
+import { startFakeStripe } from "@baw/sandbox";
+import { FaultQueue } from "@baw/sandbox/fake-stripe/faults";
+import { encodeForm, parseForm } from "@baw/sandbox/fake-stripe/form";
 import Stripe from "stripe";
 import t from "tap";
 import { createStripeClient, isRetryableStripeError, STRIPE_API_VERSION } from "../src/providers/stripe.js";
-import { FaultQueue } from "../src/sandbox/fake-stripe/faults.js";
-import { encodeForm, parseForm } from "../src/sandbox/fake-stripe/form.js";
-import { startFakeStripe } from "../src/sandbox/fake-stripe/index.js";
 
 t.test("parseForm reads Stripe's bracket notation into nested objects and arrays", async (t) => {
   const body =

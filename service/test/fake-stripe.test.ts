@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type FakeStripe, type FakeStripeOptions, startFakeStripe } from "@baw/sandbox";
 import Stripe from "stripe";
 import t from "tap";
 import { createStripeClient, isRetryableStripeError } from "../src/providers/stripe.js";
-import { type FakeStripe, type FakeStripeOptions, startFakeStripe } from "../src/sandbox/fake-stripe/index.js";
 
 const WEBHOOK_SECRET = "whsec_test_fake_stripe";
 // Stripe's published example objects, kept in the repository (see fixtures/stripe/README.md).

@@ -22,7 +22,7 @@ t.test("what counts as storable text", async (t) => {
   t.notOk(isStorableText("\ud83d"), "a high surrogate at the end");
 });
 
-t.test("every field the audit named, with each bad character", async (t) => {
+t.test("every free-text field of the public and partner APIs, with each bad character", async (t) => {
   const attempts = () => h.db.prisma.bookingAttempt.count();
   const before = await attempts();
   for (const [what, value] of Object.entries(bad)) {

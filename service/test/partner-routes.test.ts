@@ -1,10 +1,12 @@
 // The partner API over HTTP: authentication and scopes, builders, bookings with keyset
 // pagination, attempts and bookings created against the sandbox, and the OpenAPI document.
 import { randomUUID } from "node:crypto";
+import { type Sandbox, startSandbox } from "@baw/sandbox";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import t from "tap";
+import { sandboxEventTypes } from "../src/cli/local-sandbox.js";
 import { loadConfig } from "../src/config.js";
 import { type Database, openDatabase } from "../src/db/database.js";
 import { liamCalendly, seedDatabase } from "../src/db/seed.js";
@@ -22,12 +24,14 @@ import { migratedTemplate } from "./helpers/pglite-template.js";
 
 let app: FastifyInstance;
 let db: Database;
+let sandbox: Sandbox;
 const keys = {} as Record<"full" | "readOnly" | "revoked" | "other", { key: string; id: string; prefix: string }>;
 const RETURN_URL = "https://partner.example/booked";
 
 t.before(async () => {
+  sandbox = await startSandbox({ stripe: {}, calendly: { eventTypes: sandboxEventTypes } });
   const config = loadConfig({
-    PROVIDER_MODE: "sandbox",
+    ...sandbox.serviceEnv,
     PGLITE_DIR: "memory://",
     LOG_LEVEL: "silent",
     RATE_LIMIT_MAX: "100000",
@@ -59,9 +63,10 @@ t.before(async () => {
   await revokePartnerKey(db.prisma, keys.revoked.prefix);
 });
 t.teardown(async () => {
-  const stripe = app?.providers.sandbox.stripe;
+  const stripe = sandbox?.stripe;
   const ledger = stripe ? await settledLedger(db.prisma, stripe) : null;
   await app?.close();
+  await sandbox?.close();
   await db?.close();
   assertLedger(ledger);
 });
@@ -411,7 +416,7 @@ t.test("attempts and bookings through the sandbox", async (t) => {
     customerRef: "cust-1",
   });
 
-  const calendly = app.providers.sandbox.calendly;
+  const calendly = sandbox.calendly;
   t.ok(calendly, "the sandbox Calendly runs");
   if (!calendly) return;
   const scheduled = await calendly.schedule({

@@ -28,7 +28,12 @@ import {
 } from "./helpers/cluster.js";
 
 t.test("the provider settings the multi-process tests rely on", async (t) => {
-  const sandbox = { PROVIDER_MODE: "sandbox" };
+  const sandbox = {
+    PROVIDER_MODE: "sandbox",
+    STRIPE_API_BASE: "http://127.0.0.1:4250",
+    CALENDLY_API_BASE: "http://127.0.0.1:4251/api",
+    CALENDLY_ORIGIN: "http://127.0.0.1:4251",
+  };
   const live = {
     ...sandbox,
     BOOKING_TOKEN_SECRET: "b".repeat(40),
@@ -37,11 +42,7 @@ t.test("the provider settings the multi-process tests rely on", async (t) => {
     STRIPE_API_BASE: "http://127.0.0.1:4242",
   };
   t.equal(loadConfig(live).stripe.apiBase, "http://127.0.0.1:4242", "STRIPE_API_BASE points the real client elsewhere");
-  t.equal(
-    loadConfig({ ...sandbox, STRIPE_API_BASE: "http://127.0.0.1:4242" }).stripe.apiBase,
-    undefined,
-    "not for the sandbox's own fake",
-  );
+  t.equal(loadConfig(sandbox).stripe.apiBase, "http://127.0.0.1:4250", "and to the sandbox's fake, wherever it runs");
   t.throws(() => loadConfig({ ...live, STRIPE_API_BASE: "http://127.0.0.1:4242/v1" }), /STRIPE_API_BASE must be/);
   t.same(loadConfig(sandbox).timeouts, { webhookLockMs: 60_000, sideEffectClaimMs: 60_000 }, "lock and claim: 60 s");
   t.same(loadConfig({ ...sandbox, WEBHOOK_LOCK_TIMEOUT_MS: "1500", SIDE_EFFECT_CLAIM_TIMEOUT_MS: "3000" }).timeouts, {

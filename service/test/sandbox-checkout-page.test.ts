@@ -1,9 +1,9 @@
 // The sandbox Checkout page as a visitor reads it: the session's time and the hold in words, not raw timestamps.
 
 import { createHash } from "node:crypto";
+import { LOCAL_TIMES, renderCheckoutPage, SCRIPT_SOURCE } from "@baw/sandbox/fake-stripe/checkout-page";
+import type { SessionRecord } from "@baw/sandbox/fake-stripe/store";
 import t from "tap";
-import { LOCAL_TIMES, renderCheckoutPage, SCRIPT_SOURCE } from "../src/sandbox/fake-stripe/checkout-page.js";
-import type { SessionRecord } from "../src/sandbox/fake-stripe/store.js";
 
 const start = "2030-03-14T15:30:00.000Z";
 const expiresAt = Date.parse("2030-03-10T09:05:00Z") / 1000;

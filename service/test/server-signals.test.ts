@@ -6,7 +6,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startSandbox } from "@baw/sandbox";
 import t from "tap";
+import { sandboxEventTypes } from "../src/cli/local-sandbox.js";
 
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = mkdtempSync(path.join(tmpdir(), "baw-server-signals-"));
@@ -24,11 +26,13 @@ function canListen(port: number): Promise<boolean> {
 const signal = "SIGTERM";
 t.test("SIGTERM to npm start stops the service", async (t) => {
   const pglite = path.join(dataDir, signal);
+  const sandbox = await startSandbox({ stripe: {}, calendly: { eventTypes: sandboxEventTypes } });
+  t.teardown(() => sandbox.close());
   const npm = spawn("npm", ["start"], {
     cwd: serviceDir,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: "0", PGLITE_DIR: pglite, LOG_LEVEL: "info", PROVIDER_MODE: "sandbox" },
+    env: { ...process.env, ...sandbox.serviceEnv, PORT: "0", PGLITE_DIR: pglite, LOG_LEVEL: "info" },
   });
   t.teardown(() => {
     if (npm.exitCode === null && npm.signalCode === null) process.kill(-npm.pid!, "SIGKILL");

@@ -75,6 +75,10 @@ t.test("signatures: refused unless valid and fresh, and every delivery is logged
     ["a wrong secret", signatureHeader("whsec_wrong", body), "INVALID"],
     ["a garbled header", "t=abc,v1=zz", "INVALID"],
     ["older than 300 s", signatureHeader(secret, body, now() - 301), "STALE"],
+    ["more than 300 s ahead", signatureHeader(secret, body, now() + 301), "STALE"],
+    // Stripe checks the match before the age: an old signature of another secret is invalid, not stale.
+    ["old and of a wrong secret", signatureHeader("whsec_wrong", body, now() - 301), "INVALID"],
+    ["a signature without its time", `v1=${"0".repeat(64)}`, "INVALID"],
   ];
   for (const [what, header, result] of cases) {
     const res = await post(body, header);
@@ -87,6 +91,16 @@ t.test("signatures: refused unless valid and fresh, and every delivery is logged
   t.equal(tampered.statusCode, 400, "the signature covers the exact bytes");
   t.equal(await h.db.prisma.webhookDelivery.count(), before + cases.length + 1, "each rejection logged");
   t.equal(await h.db.prisma.webhookEvent.count({ where: { type: "customer.created" } }), 0, "none stored as an event");
+
+  // A valid signature over bytes that are not JSON: the signature is recorded as valid, the body refused.
+  const notJson = "{not json";
+  const garbage = await post(notJson, signatureHeader(secret, notJson));
+  t.equal(garbage.statusCode, 400);
+  t.match(garbage.json(), { received: false, error: "invalid_body", message: "body: is not a Stripe event" });
+  t.match(await h.db.prisma.webhookDelivery.findFirstOrThrow({ orderBy: { receivedAt: "desc" } }), {
+    signature: "VALID",
+    responseStatus: 400,
+  });
 
   const fresh = await post(body, signatureHeader(secret, body, now() - 250));
   t.equal(fresh.statusCode, 200, "within the 300 s tolerance");

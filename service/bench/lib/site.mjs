@@ -13,8 +13,9 @@ export const widgetHeaders = {
 };
 
 /**
- * Environment shared by every service child: quiet sandbox, rate limit out of the way. Not
- * NODE_ENV=production, which refuses the sandbox; the service reads NODE_ENV only at start-up.
+ * Environment shared by every service child: quiet sandbox (its URLs added by startBenchSandbox),
+ * rate limit out of the way. Not NODE_ENV=production, which refuses the sandbox; the service
+ * reads NODE_ENV only at start-up.
  */
 export const serviceEnv = {
   NODE_ENV: "development",
@@ -26,3 +27,15 @@ export const serviceEnv = {
   REDIS_URL: "",
   DATABASE_URL: "",
 };
+
+/**
+ * The sandbox's fakes, in this process, shared by every service child of the run (as a sandboxed
+ * deployment runs them beside the service); their URLs go into serviceEnv.
+ */
+export async function startBenchSandbox() {
+  const { startSandbox } = await import("@baw/sandbox");
+  const { sandboxEventTypes } = await import("../../dist/cli/local-sandbox.js");
+  const sandbox = await startSandbox({ stripe: {}, calendly: { eventTypes: sandboxEventTypes } });
+  Object.assign(serviceEnv, sandbox.serviceEnv);
+  return sandbox;
+}

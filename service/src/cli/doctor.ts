@@ -2,9 +2,9 @@
 // Calendly, Stripe, sites, the running service) and prints a checklist. Every ✖ line names its
 // fix. Exit codes: 0 nothing wrong (warnings allowed), 1 something is wrong, 2 the doctor crashed.
 //
-// With no provider credentials (sandbox mode) it starts the same in-process fakes the service
-// starts, on free ports, and checks them instead of real accounts. It never writes to the
-// database or to a provider.
+// In sandbox mode it checks the sandbox's fakes at the configured base URLs (those of
+// `npm run sandbox`, say); when none are configured it starts its own, on free ports, and checks
+// those instead of real accounts. It never writes to the database or to a provider.
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { type Config, ConfigError, loadConfig } from "../config.js";
@@ -12,9 +12,6 @@ import { type Database, openDatabase } from "../db/database.js";
 import { currentOwner, EmbeddedDatabaseInUse, type OwnerRecord } from "../db/embedded-owner.js";
 import { createCalendlyClient } from "../providers/calendly.js";
 import { createStripeClient } from "../providers/stripe.js";
-import type { FakeCalendly } from "../sandbox/fake-calendly/index.js";
-import type { FakeStripe } from "../sandbox/fake-stripe/index.js";
-import { startSandbox } from "../sandbox/start.js";
 import {
   type CheckResult,
   type DoctorInput,
@@ -23,6 +20,7 @@ import {
   runDoctor,
   webhookBase,
 } from "./doctor-checks.js";
+import { startLocalSandbox } from "./local-sandbox.js";
 
 export interface DoctorIo {
   out(text: string): void;
@@ -49,13 +47,14 @@ const CONFIG_FIXES: Record<string, string> = {
   CALENDLY_TOKEN: "set CALENDLY_TOKEN and CALENDLY_WEBHOOK_SIGNING_KEY together, or neither for the sandbox",
   CALENDLY_WEBHOOK_SIGNING_KEY:
     "set CALENDLY_WEBHOOK_SIGNING_KEY to the signing_key you create the webhook subscription with (or neither Calendly variable for the sandbox)",
-  CALENDLY_API_BASE: "unset CALENDLY_API_BASE (default https://api.calendly.com)",
-  CALENDLY_ORIGIN: "unset CALENDLY_ORIGIN (default https://calendly.com)",
+  CALENDLY_API_BASE:
+    "unset CALENDLY_API_BASE (default https://api.calendly.com), or in the sandbox set it to the fake's (npm run sandbox prints it)",
+  CALENDLY_ORIGIN:
+    "unset CALENDLY_ORIGIN (default https://calendly.com), or in the sandbox set it to the fake's (npm run sandbox prints it)",
+  STRIPE_API_BASE: "in the sandbox, set STRIPE_API_BASE to the fake Stripe's URL (npm run sandbox prints it)",
   HOLD_MINUTES: "set HOLD_MINUTES between 31 and 1440 (Stripe Checkout lives 30 min to 24 h)",
   SANDBOX_HOLD_SECONDS: "unset SANDBOX_HOLD_SECONDS (it is for the sandbox only)",
   SWEEP_INTERVAL_SECONDS: "set SWEEP_INTERVAL_SECONDS between 1 and 3600",
-  SANDBOX_STRIPE_PORT: "set SANDBOX_STRIPE_PORT to a port number, or 0 for any free port",
-  SANDBOX_CALENDLY_PORT: "set SANDBOX_CALENDLY_PORT to a port number, or 0 for any free port",
   PROVIDER_MODE:
     "set PROVIDER_MODE=live with every credential, or PROVIDER_MODE=sandbox (never in production) for the local fakes",
   METRICS_TOKEN: "set METRICS_TOKEN to 32+ random characters, e.g. `openssl rand -hex 32`",
@@ -123,38 +122,32 @@ async function openForDoctor(config: Config): Promise<{ db?: Database; dbProblem
 
 /** Runs the doctor and resolves to the exit code. */
 export async function doctorMain(io: DoctorIo): Promise<number> {
+  const env = { ...io.env };
+  // Checks the sandbox the environment points at, or one of its own when it points at none.
+  const own = await startLocalSandbox(env, { autoExpire: false });
   let config: Config;
   try {
-    config = loadConfig(io.env);
+    config = loadConfig(env);
   } catch (error) {
+    await own?.close();
     if (!(error instanceof ConfigError)) throw error;
     io.out(formatReport(configProblems(error), "baw booking doctor: the environment is invalid"));
     return 1;
   }
   const sandbox = config.stripe.sandbox && config.calendly.sandbox;
   const base = webhookBase(config);
-  let fakeStripe: FakeStripe | undefined;
-  let fakeCalendly: FakeCalendly | undefined;
   let db: Database | undefined;
   try {
-    // The same fakes the service starts (plugins/providers.ts), on free ports so a running
-    // service keeps its own; they deliver to where the service's fakes would.
-    if (config.providerMode === "sandbox") {
-      ({ stripe: fakeStripe, calendly: fakeCalendly } = await startSandbox(config, {
-        ports: { stripe: 0, calendly: 0 },
-        autoExpire: false,
-      }));
-    }
-    if (base) fakeStripe?.setWebhookUrl(`${base}/webhooks/stripe`);
-    if (base) fakeCalendly?.setWebhookUrl(`${base}/webhooks/calendly`);
+    // The doctor's own fakes deliver to where the service expects its sandbox's webhooks.
+    if (base) own?.deliverTo(base);
     const stripe = createStripeClient({
       secretKey: config.stripe.secretKey,
-      apiBase: fakeStripe?.url ?? config.stripe.apiBase,
+      apiBase: config.stripe.apiBase,
       maxNetworkRetries: 1,
       timeoutMs: 10_000,
     });
     const calendly = createCalendlyClient({
-      apiBase: fakeCalendly?.apiBase ?? config.calendly.apiBase,
+      apiBase: config.calendly.apiBase,
       token: config.calendly.token,
       maxRetries: 1,
       timeoutMs: 8000,
@@ -167,17 +160,21 @@ export async function doctorMain(io: DoctorIo): Promise<number> {
       dbProblem: opened.dbProblem,
       calendly,
       stripe,
-      sandbox: { stripeUrl: fakeStripe?.url, calendlyUrl: fakeCalendly?.url },
+      sandbox: {
+        own: { stripe: Boolean(own?.stripe), calendly: Boolean(own?.calendly) },
+        stripeUrl: config.stripe.sandbox ? config.stripe.apiBase : undefined,
+        calendlyUrl: config.calendly.sandbox ? config.calendly.origin : undefined,
+      },
       fetch: io.fetch,
     });
     const title = sandbox
-      ? "baw booking doctor — SANDBOX MODE: Stripe and Calendly are simulated; checking the in-process fakes, not real accounts"
+      ? "baw booking doctor — SANDBOX MODE: Stripe and Calendly are simulated; checking the sandbox's fakes, not real accounts"
       : `baw booking doctor — ${config.env}`;
     io.out(formatReport(results, title));
     return hasFailures(results) ? 1 : 0;
   } finally {
     await db?.close().catch(() => {});
-    await Promise.all([fakeStripe?.close(), fakeCalendly?.close()]);
+    await own?.close();
   }
 }
 

@@ -1,14 +1,12 @@
-// The Stripe and Calendly clients. In PROVIDER_MODE=sandbox the local fakes are started
-// in-process for the providers without credentials, and the same real clients talk to them.
+// The Stripe and Calendly clients, built from base URLs and keys only. In PROVIDER_MODE=sandbox
+// those point at the sandbox's fakes (@baw/sandbox), which whoever wants them starts beside the
+// service; this module, like everything the production entry point loads, never imports them.
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type Stripe from "stripe";
 import type { Config } from "../config.js";
 import { type CalendlyClient, createCalendlyClient } from "../providers/calendly.js";
 import { createStripeClient } from "../providers/stripe.js";
-import type { FakeCalendly } from "../sandbox/fake-calendly/index.js";
-import type { FakeStripe } from "../sandbox/fake-stripe/index.js";
-import { type Sandbox, startSandbox } from "../sandbox/start.js";
 
 export interface Providers {
   stripe: Stripe;
@@ -17,7 +15,6 @@ export interface Providers {
   calendlyOrigin: string;
   /** Maps a builder's Calendly event URL to the one a visitor should load. */
   schedulingUrl(eventUrl: string): string;
-  sandbox: { stripe?: FakeStripe; calendly?: FakeCalendly };
   /** True when any provider is simulated. */
   isSandbox: boolean;
 }
@@ -34,48 +31,29 @@ export interface ProvidersOptions {
   providers?: Providers;
 }
 
-async function providers(fastify: FastifyInstance, opts: ProvidersOptions) {
-  if (opts.providers) {
-    fastify.decorate("providers", opts.providers);
-    return;
-  }
-  const { config } = opts;
-  const sandbox: Sandbox = config.providerMode === "sandbox" ? await startSandbox(config) : {};
-  const fakeCalendly = sandbox.calendly;
-  const built: Providers = {
-    stripe: createStripeClient({
-      secretKey: config.stripe.secretKey,
-      apiBase: sandbox.stripe?.url ?? config.stripe.apiBase,
-    }),
-    calendly: createCalendlyClient({
-      apiBase: fakeCalendly?.apiBase ?? config.calendly.apiBase,
-      token: config.calendly.token,
-    }),
-    calendlyOrigin: fakeCalendly?.url ?? config.calendly.origin,
-    schedulingUrl: (eventUrl) => {
-      if (!fakeCalendly) return eventUrl;
-      const u = new URL(eventUrl);
-      return `${fakeCalendly.url}${u.pathname}`;
-    },
-    sandbox,
-    isSandbox: Boolean(sandbox.stripe || sandbox.calendly),
+function createProviders(config: Config): Providers {
+  const { stripe, calendly } = config;
+  return {
+    stripe: createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.apiBase }),
+    calendly: createCalendlyClient({ apiBase: calendly.apiBase, token: calendly.token }),
+    calendlyOrigin: calendly.origin,
+    // The builders' event URLs are on calendly.com; the sandbox serves the same paths at its own origin.
+    schedulingUrl: (eventUrl) => (calendly.sandbox ? `${calendly.origin}${new URL(eventUrl).pathname}` : eventUrl),
+    isSandbox: stripe.sandbox || calendly.sandbox,
   };
-  if (built.isSandbox) {
+}
+
+async function providers(fastify: FastifyInstance, opts: ProvidersOptions) {
+  const built = opts.providers ?? createProviders(opts.config);
+  if (!opts.providers && built.isSandbox) {
     fastify.log.warn(
-      { stripe: sandbox.stripe?.url ?? "live", calendly: fakeCalendly?.url ?? "live" },
+      {
+        stripe: opts.config.stripe.sandbox ? opts.config.stripe.apiBase : "live",
+        calendly: opts.config.calendly.sandbox ? opts.config.calendly.apiBase : "live",
+      },
       "SANDBOX MODE: simulated providers, no real bookings or money",
     );
   }
-  fastify.addHook("onListen", async () => {
-    const address = fastify.server.address();
-    if (!address || typeof address === "string") return;
-    const base = `http://127.0.0.1:${address.port}`;
-    sandbox.stripe?.setWebhookUrl(`${base}/webhooks/stripe`);
-    sandbox.calendly?.setWebhookUrl(`${base}/webhooks/calendly`);
-  });
-  fastify.addHook("onClose", async () => {
-    await Promise.all([sandbox.stripe?.close(), sandbox.calendly?.close()]);
-  });
   fastify.decorate("providers", built);
 }
 

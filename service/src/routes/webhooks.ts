@@ -1,7 +1,7 @@
 // Signed webhook endpoints. The body is kept raw (a Buffer) because signatures cover the
 // exact bytes; the parser is scoped to this plugin.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import type Stripe from "stripe";
+import Stripe from "stripe";
 import { z } from "zod";
 import { domainContext } from "../domain/context.js";
 import { calendlyEventId, calendlyHandler } from "../domain/webhooks/calendly-events.js";
@@ -10,7 +10,12 @@ import { ingest } from "../domain/webhooks/ingest.js";
 import { RejectedDeliveries } from "../domain/webhooks/rejected-deliveries.js";
 import { stripeHandler } from "../domain/webhooks/stripe-events.js";
 import type { SignatureResult, WebhookProvider } from "../generated/prisma/client.js";
-import { signatureTimestamp, verifySignature, withinTolerance } from "../providers/webhook-signature.js";
+import {
+  type SignatureCheck,
+  signatureTimestamp,
+  verifySignature,
+  withinTolerance,
+} from "../providers/webhook-signature.js";
 import { ErrorSchema } from "../schemas/common.js";
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -46,11 +51,10 @@ const webhookSchema = (provider: string, header: string) => ({
   },
 });
 
-function stripeSignatureResult(error: unknown): SignatureResult {
-  const message = error instanceof Error ? error.message : "";
-  if (/tolerance/i.test(message)) return "STALE";
-  if (/No stripe-signature header|Unable to extract timestamp/i.test(message)) return "MISSING";
-  return "INVALID";
+/** How a refused signature is recorded: missing, stale, or invalid (malformed or not matching). */
+function signatureResult(check: SignatureCheck): SignatureResult {
+  if (check.ok) return "VALID";
+  return check.reason === "missing" ? "MISSING" : check.reason === "stale" ? "STALE" : "INVALID";
 }
 
 const webhooks: FastifyPluginAsync = async (fastify) => {
@@ -95,36 +99,43 @@ const webhooks: FastifyPluginAsync = async (fastify) => {
     const ctx = domainContext(fastify, request.log);
     const raw = request.body as Buffer;
     const header = request.headers["stripe-signature"];
-    let event: Stripe.Event;
-    try {
-      event = fastify.providers.stripe.webhooks.constructEvent(
-        raw,
-        typeof header === "string" ? header : "",
-        fastify.config.stripe.webhookSecret,
-        STRIPE_TOLERANCE_SECONDS,
-      );
-      // Stripe's library bounds a signature's age only: bound its time from the future too.
-      const signedAt = signatureTimestamp(typeof header === "string" ? header : undefined) ?? 0;
-      if (!withinTolerance(signedAt, STRIPE_TOLERANCE_SECONDS, Math.floor(Date.now() / 1000))) {
-        throw new Error("Timestamp outside the tolerance zone (in the future)");
-      }
-    } catch (error) {
-      const signature = stripeSignatureResult(error);
-      return refuse(
+    const signed = typeof header === "string" ? header : undefined;
+    const { webhookSecret } = fastify.config.stripe;
+    const refuseSignature = (signature: SignatureResult) =>
+      refuse(
         request,
         reply,
         { provider: "STRIPE", signature, error: `signature ${signature.toLowerCase()}` },
         { error: "signature_invalid", message: `Stripe-Signature: ${signature.toLowerCase()}` },
       );
-    }
-    if (!StripeEventSchema.safeParse(event).success) {
-      return refuse(
+    const notAnEvent = () =>
+      refuse(
         request,
         reply,
         { provider: "STRIPE", signature: "VALID", error: "body is not a Stripe event" },
         { error: "invalid_body", message: "body: is not a Stripe event" },
       );
+    let event: Stripe.Event;
+    try {
+      event = fastify.providers.stripe.webhooks.constructEvent(
+        raw,
+        signed ?? "",
+        webhookSecret,
+        STRIPE_TOLERANCE_SECONDS,
+      );
+    } catch (error) {
+      // Anything else comes after the signature was accepted: a body that is not JSON.
+      if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) return notAnEvent();
+      // The library's errors differ only in their text; the reason is read from the header itself.
+      const check = verifySignature(signed, raw, webhookSecret, STRIPE_TOLERANCE_SECONDS);
+      return refuseSignature(check.ok ? "INVALID" : signatureResult(check));
     }
+    // Stripe's library bounds a signature's age only: bound its time from the future too.
+    const signedAt = signatureTimestamp(signed) ?? 0;
+    if (!withinTolerance(signedAt, STRIPE_TOLERANCE_SECONDS, Math.floor(Date.now() / 1000))) {
+      return refuseSignature("STALE");
+    }
+    if (!StripeEventSchema.safeParse(event).success) return notAnEvent();
     const result = await ingest(
       ctx,
       { provider: "STRIPE", eventId: event.id, type: event.type, payload: event },
@@ -147,8 +158,7 @@ const webhooks: FastifyPluginAsync = async (fastify) => {
         CALENDLY_TOLERANCE_SECONDS,
       );
       if (!check.ok) {
-        const signature: SignatureResult =
-          check.reason === "missing" ? "MISSING" : check.reason === "stale" ? "STALE" : "INVALID";
+        const signature = signatureResult(check);
         return refuse(
           request,
           reply,

@@ -1,15 +1,17 @@
-// A running service for tests: sandbox fakes, a seeded database (PGlite in memory, or a
+// A running service for tests: the sandbox's fakes (started here, as any sandboxed set-up starts
+// them, and handed to the service as URLs), a seeded database (PGlite in memory, or a
 // fresh database on the real PostgreSQL), and a test site allowed on one origin.
+
+import { type FakeCalendly, type FakeStripe, type Sandbox, startSandbox } from "@baw/sandbox";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/app.js";
+import { sandboxEventTypes } from "../../src/cli/local-sandbox.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { type Database, openDatabase } from "../../src/db/database.js";
 import { liamCalendly, type SiteSeed, seedDatabase } from "../../src/db/seed.js";
 import type { DomainContext } from "../../src/domain/context.js";
 import { domainContext } from "../../src/domain/context.js";
 import { type CalendlyClientOptions, createCalendlyClient } from "../../src/providers/calendly.js";
-import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
-import type { FakeStripe } from "../../src/sandbox/fake-stripe/index.js";
 import { assertLedger, settledLedger } from "./ledger.js";
 import { migratedTemplate } from "./pglite-template.js";
 import { type FreshDatabase, freshDatabase } from "./postgres.js";
@@ -61,15 +63,27 @@ export interface TestAppOptions {
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   let fresh: FreshDatabase | undefined;
+  const shared = options.shareWith;
+  // As the service computes its hold, so the fake Stripe accepts the sessions' expiry.
+  const hold = Number(options.env?.SANDBOX_HOLD_SECONDS ?? Number(options.env?.HOLD_MINUTES ?? 35) * 60);
+  const sandbox: Sandbox | undefined = shared
+    ? undefined
+    : await startSandbox({ stripe: { holdSeconds: hold }, calendly: { eventTypes: sandboxEventTypes } });
   const env: NodeJS.ProcessEnv = {
-    PROVIDER_MODE: "sandbox",
+    ...(sandbox
+      ? sandbox.serviceEnv
+      : {
+          PROVIDER_MODE: "sandbox",
+          STRIPE_API_BASE: shared!.stripe.url,
+          CALENDLY_API_BASE: shared!.calendly.apiBase,
+          CALENDLY_ORIGIN: shared!.calendly.url,
+        }),
     METRICS_TOKEN: testMetricsToken,
     LOG_LEVEL: "silent",
     MAX_EVENT_LOOP_DELAY_MS: "0",
     CONFIG_CACHE_SECONDS: "0",
     ...options.env,
   };
-  const shared = options.shareWith;
   if (shared) {
     if (shared.config.database.kind !== "postgres") throw new Error("shareWith needs a Postgres test app");
     env.DATABASE_URL = shared.config.database.url;
@@ -99,8 +113,9 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const url = typeof address === "object" && address ? `http://127.0.0.1:${address.port}` : "";
-  const stripe = app.providers.sandbox.stripe!;
-  const calendly = app.providers.sandbox.calendly!;
+  sandbox?.deliverTo(url);
+  const stripe = sandbox?.stripe ?? shared!.stripe;
+  const calendly = sandbox?.calendly ?? shared!.calendly;
   const defaultCalendlyClient = app.providers.calendly;
   const useCalendlyClient = (opts?: Partial<CalendlyClientOptions>) => {
     app.providers.calendly = opts
@@ -128,6 +143,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       const leftovers = setTimeout(() => app.server.closeAllConnections(), 1000);
       await closing;
       clearTimeout(leftovers);
+      await sandbox?.close();
       await recordPeopleOf(db, shared ? undefined : calendly);
       await db.close();
       await fresh?.drop();

@@ -4,11 +4,10 @@
 // refunded total, the payment's status follows from its amounts, and the booking's status
 // agrees with the money: never CONFIRMED with nothing kept, never ended with money kept.
 import { appendFileSync } from "node:fs";
+import type { FakeCalendly, FakeStripe } from "@baw/sandbox";
 import type Stripe from "stripe";
 import { statusForAmounts } from "../../src/domain/booking/payment-states.js";
 import type { PrismaClient } from "../../src/generated/prisma/client.js";
-import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
-import type { FakeStripe } from "../../src/sandbox/fake-stripe/index.js";
 
 export interface LedgerReport {
   /** One line per disagreement; empty when the ledgers agree. */

@@ -5,8 +5,8 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FakeCalendly } from "@baw/sandbox";
 import type { Database } from "../../src/db/database.js";
-import type { FakeCalendly } from "../../src/sandbox/fake-calendly/index.js";
 import { type PersonalData, recordPersonalData, runLogDir } from "./log-scan.js";
 
 /** Cleared before each run (test/suite-log-reset.ts, tap's `before` script). */

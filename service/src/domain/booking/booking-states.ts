@@ -19,11 +19,6 @@ export function canTransition(from: BookingStatus, to: BookingStatus): boolean {
   return allowedTransitions[from].includes(to);
 }
 
-/** The statuses from which `to` may be reached. */
-export function sourcesOf(to: BookingStatus): BookingStatus[] {
-  return (Object.keys(allowedTransitions) as BookingStatus[]).filter((from) => canTransition(from, to));
-}
-
 export interface TransitionResult {
   applied: boolean;
   from?: BookingStatus;

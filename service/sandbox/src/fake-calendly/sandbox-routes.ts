@@ -1,12 +1,12 @@
 // `/_sandbox/*`: what the fake's own pages call (and tests may call directly). Calendly's real
 // booking backend is private; these stand in for it. They need no token, like a booking page.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Tracking } from "../../providers/calendly.js";
-import { uuidFromUri } from "../../providers/calendly.js";
 import type { FakeActions } from "./actions.js";
 import { BodyError, readJsonObject, sendJson } from "./http.js";
 import { slotLabel } from "./scheduling-page.js";
 import { FakeCalendlyError, type ScheduleInput } from "./store.js";
+import type { Tracking } from "./wire.js";
+import { uuidFromUri } from "./wire.js";
 
 const TRACKING_KEYS = [
   "utm_campaign",

@@ -2,8 +2,9 @@
 // with `Calendly-Webhook-Signature: t=<unix>,v1=<hex HMAC-SHA256(key, "<t>.<body>")>`.
 // First attempts go out in the order events happened; failed ones are retried with a short
 // bounded backoff (the real Calendly retries for 24 h). Nothing here keeps the process alive.
-import type { CalendlyWebhookBody, CalendlyWebhookEventName } from "../../providers/calendly.js";
-import { signatureHeader } from "../../providers/webhook-signature.js";
+
+import { signatureHeader } from "../signature.js";
+import type { CalendlyWebhookBody, CalendlyWebhookEventName } from "./wire.js";
 
 export interface WebhookAttempt {
   at: string;

@@ -7,9 +7,10 @@
 // load, calendly.date_and_time_selected {} when a slot is picked, and calendly.event_scheduled
 // {event: {uri}, invitee: {uri}} once POST /_sandbox/schedule has created the booking.
 // Without `embed_domain` it posts nothing and is still a working booking page.
-import type { Tracking } from "../../providers/calendly.js";
+
 import { escapeHtml, jsonForScript } from "./http.js";
 import type { EventRecord, EventTypeRecord, HostRecord, InviteeRecord } from "./store.js";
+import type { Tracking } from "./wire.js";
 
 export const SLOTS_PER_PAGE = 6;
 

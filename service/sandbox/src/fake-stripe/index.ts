@@ -5,7 +5,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type Stripe from "stripe";
-import { STRIPE_API_VERSION } from "../../providers/stripe.js";
+import { STRIPE_API_VERSION } from "./api-version.js";
 import { Core, type PayOptions, type PayResult } from "./core.js";
 import { type DeliveryAttempt, type DeliveryResult, EventDeliverer } from "./events.js";
 import { FaultQueue } from "./faults.js";

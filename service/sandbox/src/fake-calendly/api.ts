@@ -4,11 +4,11 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { WebhookSubscription } from "../../providers/calendly.js";
-import { uuidFromUri } from "../../providers/calendly.js";
 import type { FakeActions } from "./actions.js";
 import { BodyError, type Headers, readJsonObject, sendJson } from "./http.js";
 import { calendlyTime, FakeCalendlyError } from "./store.js";
+import type { WebhookSubscription } from "./wire.js";
+import { uuidFromUri } from "./wire.js";
 
 export const API_PREFIX = "/api";
 

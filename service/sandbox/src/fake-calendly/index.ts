@@ -5,14 +5,15 @@
 //   `{title, message}` errors and X-RateLimit-* headers;
 // - the booking backend the pages call, `/_sandbox/schedule|cancel|reschedule|health`.
 // It sends signed `invitee.created` / `invitee.canceled` webhooks to `webhookUrl`.
-import type { Cancellation, Invitee, ScheduledEvent } from "../../providers/calendly.js";
-import { uuidFromUri } from "../../providers/calendly.js";
+
 import { FakeActions, type ScheduleResult } from "./actions.js";
 import { API_PREFIX, type ApiContext, newSubscriptionState, RateLimiter } from "./api.js";
 import { Faults } from "./faults.js";
 import { FakeServer, RESERVED_SLUGS, type RequestLogEntry } from "./server.js";
 import { type CancellationLogEntry, type FakeEventTypeConfig, FakeStore, type ScheduleInput } from "./store.js";
 import { type WebhookAttempt, type WebhookDelivery, WebhookDispatcher } from "./webhooks.js";
+import type { Cancellation, Invitee, ScheduledEvent } from "./wire.js";
+import { uuidFromUri } from "./wire.js";
 
 export type { ScheduleResult } from "./actions.js";
 export type { ActiveFault, FaultSpec } from "./faults.js";

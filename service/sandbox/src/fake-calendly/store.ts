@@ -10,8 +10,8 @@ import type {
   QuestionAndAnswer,
   ScheduledEvent,
   Tracking,
-} from "../../providers/calendly.js";
-import { uuidFromUri } from "../../providers/calendly.js";
+} from "./wire.js";
+import { uuidFromUri } from "./wire.js";
 
 export interface FakeEventTypeConfig {
   userUuid: string;

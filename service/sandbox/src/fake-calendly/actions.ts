@@ -1,11 +1,12 @@
 // What happens in the fake Calendly, in one place: the scheduling page's button, the API's
 // cancellation and the test helpers all go through these, so each mutation also sends the
 // webhook Calendly would send.
-import type { CalendlyWebhookBody, CalendlyWebhookEventName, Cancellation } from "../../providers/calendly.js";
-import { uuidFromUri } from "../../providers/calendly.js";
+
 import type { InviteeRecord, ScheduleInput } from "./store.js";
 import { calendlyTime, type FakeStore } from "./store.js";
 import type { WebhookDispatcher } from "./webhooks.js";
+import type { CalendlyWebhookBody, CalendlyWebhookEventName, Cancellation } from "./wire.js";
+import { uuidFromUri } from "./wire.js";
 
 export interface ScheduleResult {
   eventUri: string;
