@@ -1,10 +1,12 @@
 // The catalogue as data: builders and session types created and edited through the partner API
 // (scope builders:write), refused input named by field, and the demo seed that writes only into
 // an empty catalogue.
+import { type Sandbox, startSandbox } from "@baw/sandbox";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import t from "tap";
+import { sandboxEventTypes } from "../src/cli/local-sandbox.js";
 import { loadConfig } from "../src/config.js";
 import { type Database, openDatabase } from "../src/db/database.js";
 import { builderSeeds, seedDemoBuilders, seedDemoIfEmpty } from "../src/db/seed.js";
@@ -20,12 +22,14 @@ import { migratedTemplate } from "./helpers/pglite-template.js";
 
 let app: FastifyInstance;
 let db: Database;
+let sandbox: Sandbox;
 let writer = "";
 let reader = "";
 
 t.before(async () => {
+  sandbox = await startSandbox({ stripe: {}, calendly: { eventTypes: sandboxEventTypes } });
   const config = loadConfig({
-    PROVIDER_MODE: "sandbox",
+    ...sandbox.serviceEnv,
     PGLITE_DIR: "memory://",
     LOG_LEVEL: "silent",
     RATE_LIMIT_MAX: "100000",
@@ -49,6 +53,7 @@ t.before(async () => {
 t.teardown(async () => {
   await app?.close();
   await db?.close();
+  await sandbox?.close();
 });
 
 const send = (method: "GET" | "POST" | "PATCH", url: string, payload?: unknown, key = writer) =>
