@@ -2,15 +2,24 @@
 // baw_sk_…`) whose scopes each route checks. No CORS: browsers never call these routes.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import {
+  PartnerBookingAttemptResponseSchema,
+  PartnerBookingCreatedResponseSchema,
+  PartnerBookingListSchema,
+  PartnerBookingResponseSchema,
+  PartnerBuilderListSchema,
+} from "../contract/index.js";
 import { createAttempt } from "../domain/attempts.js";
-import { builderWhere, decideBookability } from "../domain/bookability.js";
+import { builderWhere } from "../domain/bookability.js";
+import { bookingViewInclude, toPartnerBooking } from "../domain/booking-view.js";
 import { createBooking } from "../domain/bookings.js";
+import { toPartnerBuilder } from "../domain/builder-view.js";
 import { domainContext } from "../domain/context.js";
 import { chooseReturnUrl } from "../domain/return-urls.js";
 import { BookingStatus, type Prisma } from "../generated/prisma/client.js";
 import { badRequest, notFound } from "../lib/errors.js";
 import partnerAuth, { authenticatePartner, partnerKeyOf } from "../plugins/partner-auth.js";
-import { ErrorSchema, errorResponses, MoneySchema, storable, text } from "../schemas/common.js";
+import { ErrorSchema, errorResponses, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
 
 const security = [{ partnerKey: [] }];
@@ -18,126 +27,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES = Object.values(BookingStatus) as [BookingStatus, ...BookingStatus[]];
 const isoDateTime = z.iso.datetime({ offset: true });
 
-// ---- examples shared by the schemas -------------------------------------------------------
-
-const exampleBuilder = {
-  id: "0b8f6c1e-4d2a-4f8e-9c3b-5a7d1e2f3a4b",
-  slug: "liam",
-  name: "Liam",
-  headline: "Founder of Build Apps With — ship your first AI-powered app",
-  isDemo: false,
-  state: "bookable",
-  sessionTypes: [
-    {
-      id: "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-      name: "1:1 build session",
-      durationMinutes: 60,
-      price: { amount: 15000, currency: "usd" },
-    },
-  ],
-};
-
-const exampleBooking = {
-  id: "2f4e6a8c-1b3d-4f5a-9c7e-0d2b4f6a8c1e",
-  status: "CONFIRMED",
-  builder: { id: exampleBuilder.id, slug: "liam", name: "Liam" },
-  sessionType: { id: "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", name: "1:1 build session", durationMinutes: 60 },
-  startTime: "2026-03-02T15:00:00.000Z",
-  endTime: "2026-03-02T16:00:00.000Z",
-  inviteeName: "Grace Hopper",
-  inviteeEmail: "grace@example.com",
-  price: { amount: 15000, currency: "usd" },
-  amountPaid: 15000,
-  holdExpiresAt: null,
-  createdAt: "2026-02-20T10:04:11.532Z",
-  history: [
-    {
-      from: null,
-      to: "PENDING_PAYMENT",
-      cause: "slot scheduled in Calendly; verified with Calendly's API",
-      at: "2026-02-20T10:04:11.532Z",
-    },
-    { from: "PENDING_PAYMENT", to: "CONFIRMED", cause: "checkout.session.completed", at: "2026-02-20T10:06:40.118Z" },
-  ],
-  payments: [
-    {
-      id: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
-      status: "PAID",
-      amount: 15000,
-      currency: "usd",
-      amountRefunded: 0,
-      checkoutSessionId: "cs_test_a1B2c3D4e5F6g7H8",
-    },
-  ],
-};
-
 // ---- schemas ------------------------------------------------------------------------------
-
-export const PartnerBuilderSchema = z
-  .object({
-    id: z.string(),
-    slug: z.string(),
-    name: z.string(),
-    headline: z.string(),
-    isDemo: z.boolean(),
-    state: z.enum(["bookable", "demo", "unavailable"]),
-    reason: z.string().optional().describe("Why the builder cannot be booked, when it cannot"),
-    sessionTypes: z.array(
-      z.object({ id: z.string(), name: z.string(), durationMinutes: z.number().int(), price: MoneySchema }),
-    ),
-  })
-  .meta({ id: "PartnerBuilder", examples: [exampleBuilder] });
-
-const PartnerBuilderListSchema = z
-  .object({ data: z.array(PartnerBuilderSchema) })
-  .meta({ examples: [{ data: [exampleBuilder] }] });
-
-const PartnerBookingObject = z.object({
-  id: z.string(),
-  status: z.enum(STATUSES),
-  builder: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
-  sessionType: z.object({ id: z.string(), name: z.string(), durationMinutes: z.number().int() }),
-  startTime: isoDateTime,
-  endTime: isoDateTime,
-  inviteeName: z.string(),
-  inviteeEmail: z.string(),
-  price: MoneySchema.describe("What the session costs (the amount charged at checkout)"),
-  amountPaid: z.number().int().describe("Captured so far, in minor units; refunds are in payments[].amountRefunded"),
-  holdExpiresAt: isoDateTime.nullable().describe("While PENDING_PAYMENT: when the unpaid slot is released"),
-  createdAt: isoDateTime,
-  history: z.array(
-    z.object({ from: z.enum(STATUSES).nullable(), to: z.enum(STATUSES), cause: z.string(), at: isoDateTime }),
-  ),
-  payments: z.array(
-    z.object({
-      id: z.string(),
-      status: z.string(),
-      amount: z.number().int(),
-      currency: z.string(),
-      amountRefunded: z.number().int(),
-      checkoutSessionId: z.string().nullable(),
-    }),
-  ),
-});
-
-export const PartnerBookingSchema = PartnerBookingObject.meta({ id: "PartnerBooking", examples: [exampleBooking] });
-/** The same shape inline, so the single-booking response carries its example in the document. */
-const PartnerBookingResponseSchema = PartnerBookingObject.meta({ examples: [exampleBooking] });
-
-const PartnerBookingListSchema = z
-  .object({
-    data: z.array(PartnerBookingSchema),
-    nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
-  })
-  .meta({
-    examples: [
-      {
-        data: [exampleBooking],
-        nextCursor:
-          "eyJjcmVhdGVkQXQiOiIyMDI2LTAyLTIwVDEwOjA0OjExLjUzMloiLCJpZCI6IjJmNGU2YThjLTFiM2QtNGY1YS05YzdlLTBkMmI0ZjZhOGMxZSJ9",
-      },
-    ],
-  });
 
 const AttemptBodySchema = z
   .object({
@@ -157,22 +47,6 @@ const AttemptBodySchema = z
   })
   .strict();
 
-const AttemptCreatedSchema = z
-  .object({
-    attemptId: z.string(),
-    calendlyUrl: z.string().describe("Show this Calendly page to the customer; it carries the attempt id"),
-    expiresAt: isoDateTime,
-  })
-  .meta({
-    examples: [
-      {
-        attemptId: "att_Qm9va2luZ0F0dGVtcHQx",
-        calendlyUrl: "https://calendly.com/liam-buildappswith/build-session?utm_content=att_Qm9va2luZ0F0dGVtcHQx",
-        expiresAt: "2026-02-20T12:04:11.532Z",
-      },
-    ],
-  });
-
 const CreateBookingBodySchema = z
   .object({
     attemptId: text().min(1).max(100).describe("attemptId from POST /v1/partner/booking-attempts"),
@@ -180,26 +54,6 @@ const CreateBookingBodySchema = z
     inviteeUri: storable(z.url().max(500)).describe("Calendly invitee URI from calendly.event_scheduled"),
   })
   .strict();
-
-const BookingCreatedSchema = z
-  .object({
-    bookingId: z.string(),
-    bookingToken: z.string().describe("Lets the customer's browser read this booking; treat as a secret"),
-    status: z.enum(STATUSES),
-    checkoutUrl: z.string().nullable().describe("Send the customer here to pay; null when nothing is due"),
-    holdExpiresAt: isoDateTime.nullable(),
-  })
-  .meta({
-    examples: [
-      {
-        bookingId: exampleBooking.id,
-        bookingToken: "bt_3q2-7wEvTHanYVwmQ5m6Yq0bS4nS8d1x1c8HqkGgk7c",
-        status: "PENDING_PAYMENT",
-        checkoutUrl: "https://checkout.stripe.com/c/pay/cs_test_a1B2c3D4e5F6g7H8",
-        holdExpiresAt: "2026-02-20T10:39:11.532Z",
-      },
-    ],
-  });
 
 const ListQuerySchema = z
   .object({
@@ -259,50 +113,6 @@ export function decodeCursor(raw: string): Cursor {
   return { createdAt: new Date(parsed.data.createdAt), id: parsed.data.id };
 }
 
-// ---- mapping ------------------------------------------------------------------------------
-
-const bookingInclude = {
-  builder: { select: { id: true, slug: true, name: true } },
-  sessionType: { select: { id: true, name: true, durationMinutes: true, priceAmount: true, currency: true } },
-  history: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
-  payments: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
-} satisfies Prisma.BookingInclude;
-
-type LoadedBooking = Prisma.BookingGetPayload<{ include: typeof bookingInclude }>;
-export type PartnerBooking = z.infer<typeof PartnerBookingSchema>;
-export type PartnerBuilder = z.infer<typeof PartnerBuilderSchema>;
-
-const CAPTURED = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);
-
-export function toPartnerBooking(b: LoadedBooking): PartnerBooking {
-  const latestPayment = b.payments.at(-1);
-  return {
-    id: b.id,
-    status: b.status,
-    builder: { id: b.builder.id, slug: b.builder.slug, name: b.builder.name },
-    sessionType: { id: b.sessionType.id, name: b.sessionType.name, durationMinutes: b.sessionType.durationMinutes },
-    startTime: b.startTime.toISOString(),
-    endTime: b.endTime.toISOString(),
-    inviteeName: b.inviteeName,
-    inviteeEmail: b.inviteeEmail,
-    price: latestPayment
-      ? { amount: latestPayment.amount, currency: latestPayment.currency }
-      : { amount: b.sessionType.priceAmount, currency: b.sessionType.currency },
-    amountPaid: b.payments.filter((p) => CAPTURED.has(p.status)).reduce((sum, p) => sum + p.amountCaptured, 0),
-    holdExpiresAt: b.holdExpiresAt?.toISOString() ?? null,
-    createdAt: b.createdAt.toISOString(),
-    history: b.history.map((h) => ({ from: h.from, to: h.to, cause: h.cause, at: h.createdAt.toISOString() })),
-    payments: b.payments.map((p) => ({
-      id: p.id,
-      status: p.status,
-      amount: p.amount,
-      currency: p.currency,
-      amountRefunded: p.amountRefunded,
-      checkoutSessionId: p.checkoutSessionId,
-    })),
-  };
-}
-
 // ---- routes -------------------------------------------------------------------------------
 
 const partner: FastifyPluginAsyncZod = async (fastify) => {
@@ -327,24 +137,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
         orderBy: [{ isDemo: "asc" }, { name: "asc" }, { id: "asc" }],
       });
       return {
-        data: builders.map((builder) => {
-          const decision = decideBookability(builder);
-          return {
-            id: builder.id,
-            slug: builder.slug,
-            name: builder.name,
-            headline: builder.headline,
-            isDemo: builder.isDemo,
-            state: decision.state,
-            ...(decision.reason ? { reason: decision.reason } : {}),
-            sessionTypes: decision.sessionTypes.map((s) => ({
-              id: s.id,
-              name: s.name,
-              durationMinutes: s.durationMinutes,
-              price: { amount: s.priceAmount, currency: s.currency },
-            })),
-          };
-        }),
+        data: builders.map(toPartnerBuilder),
       };
     },
   );
@@ -386,12 +179,12 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
         where: { AND: where },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: q.limit + 1,
-        include: bookingInclude,
+        include: bookingViewInclude,
       });
       const page = rows.slice(0, q.limit);
       const last = page.at(-1);
       return {
-        data: page.map(toPartnerBooking),
+        data: page.map((b) => toPartnerBooking(b, fastify.providers.isSandbox)),
         nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
       };
     },
@@ -413,10 +206,10 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
     async (request) => {
       const booking = await fastify.db.prisma.booking.findUnique({
         where: { id: request.params.id },
-        include: bookingInclude,
+        include: bookingViewInclude,
       });
       if (!booking) throw notFound("booking_not_found", `id: no booking "${request.params.id}" exists`);
-      return toPartnerBooking(booking);
+      return toPartnerBooking(booking, fastify.providers.isSandbox);
     },
   );
 
@@ -432,7 +225,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
           "Show `calendlyUrl` to the customer; when they schedule, call POST /v1/partner/bookings.",
         security,
         body: AttemptBodySchema,
-        response: { 201: AttemptCreatedSchema, ...errorResponses, 409: ErrorSchema, 422: ErrorSchema },
+        response: { 201: PartnerBookingAttemptResponseSchema, ...errorResponses, 409: ErrorSchema, 422: ErrorSchema },
       },
     },
     async (request, reply) => {
@@ -463,8 +256,8 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
         security,
         body: CreateBookingBodySchema,
         response: {
-          200: BookingCreatedSchema,
-          201: BookingCreatedSchema,
+          200: PartnerBookingCreatedResponseSchema,
+          201: PartnerBookingCreatedResponseSchema,
           ...errorResponses,
           409: ErrorSchema,
           422: ErrorSchema,
