@@ -7,7 +7,7 @@ export const BOOKING_STATES = ["bookable", "demo", "unavailable"] as const;
 
 export const SessionTypeSchema = z
   .object({
-    id: z.guid().describe("Pass as sessionTypeId when starting a booking"),
+    id: z.guid().describe("The session type's id: sessionTypeId when starting a booking"),
     name: z.string(),
     durationMinutes: z.number().int().positive(),
     price: MoneySchema.describe("The session type's current list price"),
