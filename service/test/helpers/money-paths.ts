@@ -14,6 +14,7 @@ import {
   type PendingBooking,
   pendingBooking,
   type TestApp,
+  testMetricsToken,
   waitFor,
   waitForStatus,
 } from "./app.js";
@@ -281,7 +282,10 @@ export function moneyPaths(t: Test, database: "pglite" | "postgres"): void {
         where: { startTime: new Date(slot), status: "CONFIRMED" },
       });
       t.equal(confirmedOnSlot, 1, "never two CONFIRMED bookings on one slot");
-      const metrics = await h.app.inject({ url: "/metrics" });
+      const metrics = await h.app.inject({
+        url: "/metrics",
+        headers: { authorization: `Bearer ${testMetricsToken}` },
+      });
       t.match(metrics.body, /baw_reschedule_conflicts_total 1/);
       // A redelivery changes nothing.
       const again = await h.app.inject({
