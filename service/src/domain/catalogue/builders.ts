@@ -100,21 +100,27 @@ function calendlyChange(url: string | null | undefined) {
   return { calendlyEventUrl: url, calendlyUserUri: null, calendlyEventTypeUri: null };
 }
 
+/** The stored builder's fields from a create or an update (an update leaves out what it does not change). */
+function builderFields<I extends BuilderUpdate>(input: I) {
+  return {
+    slug: input.slug,
+    name: input.name,
+    headline: input.headline,
+    bio: input.bio,
+    avatarUrl: input.avatarUrl,
+    contactEmail: input.contactEmail,
+    refundPolicy: input.refundPolicy,
+    refundCutoffHours: input.refundCutoffHours,
+    bookingEnabled: input.active,
+    ...calendlyChange(input.calendlyEventUrl),
+  };
+}
+
 export async function createBuilder(db: Db, input: BuilderCreate): Promise<BuilderView> {
   try {
     const builder = await db.builder.create({
-      data: {
-        slug: input.slug,
-        name: input.name,
-        headline: input.headline,
-        bio: input.bio,
-        avatarUrl: input.avatarUrl,
-        contactEmail: input.contactEmail,
-        refundPolicy: input.refundPolicy,
-        refundCutoffHours: input.refundCutoffHours,
-        bookingEnabled: input.active,
-        ...calendlyChange(input.calendlyEventUrl),
-      },
+      // The fields a create requires, as the narrower type the create input guarantees.
+      data: { ...builderFields(input), slug: input.slug, name: input.name, headline: input.headline },
       include: { sessionTypes: true },
     });
     return toBuilderView(builder);
@@ -129,18 +135,7 @@ export async function updateBuilder(db: Db, ref: string, input: BuilderUpdate): 
   try {
     const updated = await db.builder.update({
       where: { id: builder.id },
-      data: {
-        slug: input.slug,
-        name: input.name,
-        headline: input.headline,
-        bio: input.bio,
-        avatarUrl: input.avatarUrl,
-        contactEmail: input.contactEmail,
-        refundPolicy: input.refundPolicy,
-        refundCutoffHours: input.refundCutoffHours,
-        bookingEnabled: input.active,
-        ...calendlyChange(input.calendlyEventUrl),
-      },
+      data: builderFields(input),
       include: { sessionTypes: true },
     });
     return toBuilderView(updated);
