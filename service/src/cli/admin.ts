@@ -7,15 +7,14 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { type Config, ConfigError, loadConfig } from "../config.js";
+import type { PartnerBuilder, PartnerSessionType } from "../contract/index.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { currentOwner, EmbeddedDatabaseInUse } from "../db/embedded-owner.js";
 import { seedDemoBuilders } from "../db/seed.js";
 import {
   addSessionType,
-  type BuilderView,
   createBuilder,
   listBuilders,
-  type SessionTypeView,
   updateBuilder,
   updateSessionType,
 } from "../domain/catalogue/builders.js";
@@ -493,12 +492,12 @@ function validateCatalogue<T>(schema: z.ZodType<T>, body: Record<string, unknown
   throw new UsageError(flag ? `${flag}: ${message}` : message);
 }
 
-function describeSessionType(s: SessionTypeView): string {
+function describeSessionType(s: PartnerSessionType): string {
   const price = s.price.amount === 0 ? "free" : `${s.price.amount} ${s.price.currency}`;
   return `  ${s.id}  ${s.name}, ${s.durationMinutes} min, ${price}${s.active ? "" : " [inactive]"}`;
 }
 
-function describeBuilder(b: BuilderView): string[] {
+function describeBuilder(b: PartnerBuilder): string[] {
   const refund =
     b.refundPolicy === "CUTOFF" ? `CUTOFF (${b.refundCutoffHours ?? 24} h before the start)` : b.refundPolicy;
   return [
