@@ -41,7 +41,12 @@ describe("accessibility", () => {
       ["demo", { "GET /v1/builders/liam/booking-config": { body: config({ state: "demo" }) } }, "demo"],
       [
         "error",
-        { "GET /v1/builders/liam/booking-config": { status: 500, body: { error: "x", message: "Down." } } },
+        {
+          "GET /v1/builders/liam/booking-config": {
+            status: 500,
+            body: { statusCode: 500, error: "x", message: "Down." },
+          },
+        },
         "error",
       ],
       [
@@ -55,7 +60,7 @@ describe("accessibility", () => {
           "GET /v1/builders/liam/booking-config": {
             status: 429,
             headers: { "retry-after": "30" },
-            body: { error: "rate_limited", message: "", retryable: true },
+            body: { statusCode: 429, error: "rate_limited", message: "", retryable: true },
           },
         },
         "error",
@@ -99,7 +104,7 @@ describe("accessibility", () => {
     const api = await new MockApi().setup(
       bookable({
         "GET /v1/builders/liam/booking-config": [
-          { status: 503, body: { error: "busy", message: "Busy.", retryable: true } },
+          { status: 503, body: { statusCode: 503, error: "busy", message: "Busy.", retryable: true } },
           {
             body: config({
               sessionTypes: [

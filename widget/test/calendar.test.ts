@@ -323,7 +323,14 @@ describe("Calendly messages", () => {
     const wrongOrigin = `${location.origin}/test/fixtures/fake-calendly.html?utm_content=att_x`;
     const api = await new MockApi().setup(
       bookable({
-        "POST /v1/booking-attempts": { status: 201, body: { attemptId: "att_x", calendlyUrl: wrongOrigin } },
+        "POST /v1/booking-attempts": {
+          status: 201,
+          body: {
+            attemptId: "att_x",
+            calendlyUrl: wrongOrigin,
+            expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+          },
+        },
       }),
     );
     const el = mount(attrs(api), (e) => {

@@ -35,7 +35,10 @@ afterEach(() => {
   Object.defineProperty(Navigator.prototype, "onLine", onLine);
 });
 
-const attemptAt = (calendlyUrl: string) => ({ status: 201, body: { attemptId: "att_1", calendlyUrl } });
+const attemptAt = (calendlyUrl: string) => ({
+  status: 201,
+  body: { attemptId: "att_1", calendlyUrl, expiresAt: new Date(Date.now() + 3600_000).toISOString() },
+});
 
 describe("a failing Calendly", () => {
   it("keeps the frame hidden behind the element's own loading state until Calendly speaks", async () => {
