@@ -2,7 +2,7 @@
 // parse as the contract's schemas unchanged, the OpenAPI document's components are the contract's,
 // and the widget's generated declarations match it.
 import { readFileSync } from "node:fs";
-import t from "tap";
+import t, { type Test } from "tap";
 import { z } from "zod";
 import {
   BookingAttemptSchema,
@@ -27,7 +27,7 @@ const h = await buildTestApp();
 t.teardown(h.close);
 
 /** Parsing an answer gives it back unchanged: every field declared, of its declared type, none extra. */
-function roundTrip(t: Tap.Test, schema: z.ZodType, body: unknown, what: string) {
+function roundTrip(t: Test, schema: z.ZodType, body: unknown, what: string) {
   const parsed = schema.safeParse(body);
   t.ok(parsed.success, `${what} parses: ${parsed.success ? "" : z.prettifyError(parsed.error)}`);
   if (parsed.success) t.same(parsed.data, body, `${what} round-trips unchanged`);
@@ -114,7 +114,8 @@ t.test("the OpenAPI document's components are the contract's schemas", async (t)
   const named = new Set(Object.keys(documented).map((name) => name.replace(/Input$/, "")));
   t.same([...named].sort(), Object.keys(components).sort(), "one component per contract schema");
   for (const [name, schema] of Object.entries(components)) {
-    const expected = z.toJSONSchema(schema, { io: "output" }) as { $defs?: Record<string, typeof documented.x> };
+    type Json = { properties?: object; required?: string[]; $defs?: Record<string, Json> };
+    const expected = z.toJSONSchema(schema, { io: "output" }) as Json;
     const own = expected.$defs?.[name] ?? expected;
     t.same(Object.keys(documented[name]?.properties ?? {}), Object.keys(own.properties ?? {}), `${name}: fields`);
     t.same(documented[name]?.required, own.required, `${name}: required fields`);
