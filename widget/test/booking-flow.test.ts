@@ -11,9 +11,9 @@ import {
   type Step,
 } from "../src/booking-flow.js";
 import { nextWatch } from "../src/calendly-watch.js";
-import type { BawState, BookingConfig } from "../src/types.js";
+import type { BawState } from "../src/types.js";
+import { attempt, booking, config, created, hold, NOW, sessionType } from "./fixtures/flow-answers.js";
 
-const NOW = Date.parse("2030-03-14T12:00:00Z");
 const env: FlowEnv = {
   now: NOW,
   timeouts: {
@@ -41,52 +41,6 @@ function run(flow: Flow, ...events: FlowEvent[]): Step {
 
 const types = (s: Step) => s[1].map((e) => e.type);
 
-const sessionType = (id = "5e000000-0000-4000-8000-000000000060") => ({
-  id,
-  name: "Session",
-  durationMinutes: 60,
-  price: { amount: 6000, currency: "usd" },
-});
-const config = (over: Partial<BookingConfig> = {}): BookingConfig => ({
-  state: "bookable",
-  builder: { id: "1a000000-0000-4000-8000-000000000001", slug: "liam", name: "Liam", headline: "", avatarUrl: null },
-  sessionTypes: [sessionType()],
-  calendly: { url: "https://calendly.com/liam/60", origin: "https://calendly.com" },
-  requiresCustomer: false,
-  sandbox: true,
-  ...over,
-});
-const attempt = {
-  attemptId: "att_1",
-  calendlyUrl: "https://calendly.com/liam/60?utm_content=att_1",
-  expiresAt: new Date(NOW + 60 * 60_000).toISOString(),
-};
-const hold = new Date(NOW + 15 * 60_000).toISOString();
-const created = {
-  bookingId: "b0000000-0000-4000-8000-000000000001",
-  bookingToken: "tok",
-  status: "PENDING_PAYMENT",
-  checkoutUrl: "https://checkout.example/cs_1",
-  holdExpiresAt: hold,
-};
-const booking = (status: string, over: Record<string, unknown> = {}) => ({
-  id: "b0000000-0000-4000-8000-000000000001",
-  status,
-  builder: { id: "1a000000-0000-4000-8000-000000000001", name: "Liam", slug: "liam", headline: "", avatarUrl: null },
-  sessionType: { id: "5e000000-0000-4000-8000-000000000060", name: "Session", durationMinutes: 60 },
-  startTime: "2030-03-20T10:00:00Z",
-  endTime: "2030-03-20T11:00:00Z",
-  inviteeName: "Ada",
-  price: { amount: 6000, currency: "usd" },
-  timezone: null,
-  amountPaid: { amount: status === "CONFIRMED" ? 6000 : 0, currency: "usd" },
-  amountRefunded: { amount: 0, currency: "usd" },
-  holdExpiresAt: hold,
-  checkoutUrl: "https://checkout.example/cs_1",
-  history: [],
-  sandbox: true,
-  ...over,
-});
 const scheduled = (invitee = "INV1") => ({
   type: "calendly" as const,
   message: {

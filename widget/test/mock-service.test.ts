@@ -1,6 +1,7 @@
 // The mock service takes only answers the real service can give (its contract), so a fixture that
 // drifts from the service fails here rather than passing against a shape that no longer exists.
 import { expect } from "@esm-bundle/chai";
+import * as flow from "./fixtures/flow-answers.js";
 import { booking, config, created, MockApi, type Routes, sessionType } from "./helpers.js";
 
 async function refusal(routes: Routes): Promise<string> {
@@ -23,6 +24,18 @@ describe("the mock service holds fixtures to the contract", () => {
         [BOOKING]: { body: booking() },
       }),
     ).to.equal("accepted");
+  });
+
+  it("takes the flow tests' answers, in every status", async () => {
+    const routes: Routes = {
+      "GET /v1/builders/liam/booking-config": { body: flow.config() },
+      "POST /v1/booking-attempts": { status: 201, body: flow.attempt },
+      "POST /v1/bookings": { status: 201, body: flow.created },
+      [BOOKING]: ["PENDING_PAYMENT", "CONFIRMED", "EXPIRED", "FAILED", "CANCELLED", "REFUNDED"].map((status) => ({
+        body: flow.booking(status),
+      })),
+    };
+    expect(await refusal(routes)).to.equal("accepted");
   });
 
   it("refuses a booking whose amountPaid is not Money", async () => {
