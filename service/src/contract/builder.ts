@@ -10,7 +10,7 @@ export const REFUND_POLICIES = ["FULL", "NONE", "CUTOFF"] as const;
 /** A session type with everything a partner manages about it. */
 export const PartnerSessionTypeSchema = z
   .object({
-    id: z.guid().describe("Pass as sessionTypeId when starting a booking"),
+    id: z.guid().describe("The session type's id: sessionTypeId when starting a booking"),
     name: z.string(),
     durationMinutes: z.number().int().positive(),
     price: MoneySchema.describe(

@@ -11,7 +11,7 @@ export type Money = {
 export type BookingStatus = "PENDING_PAYMENT" | "CONFIRMED" | "EXPIRED" | "FAILED" | "CANCELLED" | "REFUNDED";
 
 export type SessionType = {
-  /** Pass as sessionTypeId when starting a booking */
+  /** The session type's id: sessionTypeId when starting a booking */
   id: string;
   name: string;
   durationMinutes: number;
@@ -73,7 +73,7 @@ export type Booking = {
     avatarUrl: string | null;
   };
   sessionType: {
-    /** Pass as sessionTypeId when starting a booking */
+    /** The session type's id: sessionTypeId when starting a booking */
     id: string;
     name: string;
     durationMinutes: number;
