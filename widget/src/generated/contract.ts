@@ -15,7 +15,7 @@ export type SessionType = {
   id: string;
   name: string;
   durationMinutes: number;
-  /** The session type's current list price */
+  /** The session type's current list price; a booking's own price is fixed by its checkout */
   price: Money;
 };
 
