@@ -42,8 +42,19 @@ t.test("each view is a projection of its model: same fields, same schemas", asyn
   for (const [key, field] of Object.entries(PartnerBuilderSchema.shape)) {
     t.equal(field, BuilderModelSchema.shape[key as keyof typeof BuilderModelSchema.shape], `PartnerBuilder.${key}`);
   }
-  for (const key of ["state", "reason", "sessionTypes"] as const) {
+  for (const key of ["state", "reason"] as const) {
     t.equal(BookingConfigSchema.shape[key], BuilderModelSchema.shape[key], `BookingConfig.${key}`);
+  }
+  // A visitor is offered active session types only, so theirs leave out `active` and nothing else.
+  const offered = BookingConfigSchema.shape.sessionTypes.element.shape;
+  const managed = BuilderModelSchema.shape.sessionTypes.element.shape;
+  t.same(
+    Object.keys(offered),
+    Object.keys(managed).filter((key) => key !== "active"),
+    "BookingConfig.sessionTypes",
+  );
+  for (const [key, field] of Object.entries(offered)) {
+    t.equal(field, managed[key as keyof typeof managed], `BookingConfig.sessionTypes[].${key}`);
   }
   t.equal(PublicBookingSchema.shape.builder, PartnerBookingSchema.shape.builder, "one builder summary in both views");
   t.notOk("inviteeEmail" in PublicBookingSchema.shape, "the visitor's view leaves the e-mail out");

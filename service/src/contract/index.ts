@@ -3,10 +3,12 @@
 // domain builds its views to them, and the widget's types are generated from them
 // (contract/typescript.ts).
 import type { z } from "zod";
+import { AttemptOutcomeSchema } from "./attempt.js";
 import { BookingAttemptSchema, BookingCreatedSchema, PartnerBookingSchema, PublicBookingSchema } from "./booking.js";
 import { BookingConfigSchema, PartnerBuilderSchema, PartnerSessionTypeSchema, SessionTypeSchema } from "./builder.js";
 import { BookingStatusSchema, ErrorSchema, MoneySchema } from "./common.js";
 
+export * from "./attempt.js";
 export * from "./booking.js";
 export * from "./builder.js";
 export * from "./common.js";
@@ -21,6 +23,7 @@ export const components = {
   BookingConfig: BookingConfigSchema,
   BookingAttempt: BookingAttemptSchema,
   BookingCreated: BookingCreatedSchema,
+  AttemptOutcome: AttemptOutcomeSchema,
   Booking: PublicBookingSchema,
   PartnerBuilder: PartnerBuilderSchema,
   PartnerBooking: PartnerBookingSchema,

@@ -14,6 +14,7 @@ export const WIDGET_TYPES = [
   "BookingAttempt",
   "BookingCreated",
   "Booking",
+  "AttemptOutcome",
 ] as const satisfies readonly (keyof typeof components)[];
 
 type JsonSchema = {

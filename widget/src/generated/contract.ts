@@ -104,3 +104,18 @@ export type Booking = {
   /** Whether the booking was made against the offline sandbox */
   sandbox: boolean;
 };
+
+export type AttemptOutcome = {
+  /** Nothing booked yet */
+  status: "waiting";
+  /** When the attempt stops being usable */
+  expiresAt: string;
+} | {
+  status: "booked";
+  /** Report both URIs with POST /v1/bookings to open Checkout */
+  eventUri: string;
+  inviteeUri: string;
+} | {
+  /** The attempt ran out with nothing booked */
+  status: "expired";
+};
