@@ -143,7 +143,7 @@ describe("loading → calendar", () => {
           { body: { status: "waiting", expiresAt: new Date(Date.now() + 3600_000).toISOString() } },
           { body: { status: "booked", eventUri, inviteeUri } },
         ],
-        "POST /v1/bookings": created("bk_tab"),
+        "POST /v1/bookings": created("b0000000-0000-4000-8000-00000000007a"),
       }),
     );
     const targets: string[] = [];
@@ -166,7 +166,7 @@ describe("loading → calendar", () => {
     expect(await api.requests("GET", "/v1/booking-attempts/att_w/outcome")).to.have.length(3);
     const [post] = await api.requests("POST", "/v1/bookings");
     expect(post.body).to.deep.equal({ attemptId: "att_w", eventUri, inviteeUri });
-    expect(targets).to.deep.equal(["https://checkout.example/c/pay/cs_bk_tab"]);
+    expect(targets).to.deep.equal(["https://checkout.example/c/pay/cs_b0000000-0000-4000-8000-00000000007a"]);
     expect(events(el, "baw-slot-scheduled")[0].detail).to.deep.include({ attemptId: "att_w", inviteeUuid: "INV_TAB" });
     expect(events(el, "baw-state-change").map((e) => e.detail.state)).to.deep.equal([
       "loading",
