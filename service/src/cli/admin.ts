@@ -390,9 +390,9 @@ function parseCommand(argv: string[]): Parsed | "help" {
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
       throw new UsageError(`${flag ?? "flag"}: unknown flag for "${command}" (see --help)`);
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      throw new UsageError(
-        `${flag ?? "flag"}: ${/argument missing/.test(message) ? "needs a value" : "takes no value"}`,
-      );
+      // A string flag given without a value, or a boolean flag given one: the flag's declared type says which.
+      const declared = spec.options?.[flag?.replace(/^-+/, "") ?? ""] as { type?: string } | undefined;
+      throw new UsageError(`${flag ?? "flag"}: ${declared?.type === "boolean" ? "takes no value" : "needs a value"}`);
     }
     throw new UsageError(message.split("\n")[0]!);
   }
