@@ -25,6 +25,7 @@ export const forbiddenShapes: readonly [string, RegExp][] = [
   ["a webhook signature", /v1=[0-9a-f]{16,}/i],
   ["a partner secret key", /baw_sk_[A-Za-z0-9]{4,}[._-][A-Za-z0-9]{8,}/],
   ["a booking token", /\bbt_[A-Za-z0-9_-]{20,}/],
+  ["a JWT (a Calendly OAuth token, a customer token)", /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\./],
 ];
 
 /** Scans log files line by line for every forbidden pattern. */
