@@ -114,6 +114,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const address = app.server.address();
   const url = typeof address === "object" && address ? `http://127.0.0.1:${address.port}` : "";
   sandbox?.deliverTo(url);
+  // The service's public base (OAuth redirect URI, webhook subscriptions) is where it listens.
+  config.publicUrl ??= url;
   const stripe = sandbox?.stripe ?? shared!.stripe;
   const calendly = sandbox?.calendly ?? shared!.calendly;
   const defaultCalendlyClient = app.providers.calendly;

@@ -75,6 +75,19 @@ export function recordPersonalData(dir: string, people: PersonalData[]): void {
   appendFileSync(personalDataFile(dir), lines);
 }
 
+const secretsFile = (dir: string) => path.join(dir, "secrets.txt");
+
+/** Records secrets a test saw (OAuth tokens the fake issued) that must not appear in any log line. */
+export function recordSecrets(dir: string, secrets: readonly string[]): void {
+  const lines = secrets
+    .filter((s) => s.length >= 12)
+    .map((s) => `${s}\n`)
+    .join("");
+  if (!lines) return;
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(secretsFile(dir), lines);
+}
+
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
@@ -90,7 +103,11 @@ export function scanRunLogs(dir: string, forbidden: readonly [string, string | R
     : [];
   const names = new Set(people.map((p) => p.name?.trim()).filter((n): n is string => Boolean(n)));
   const emails = new Set(people.map((p) => p.email?.trim()).filter((e): e is string => Boolean(e)));
+  const secrets = existsSync(secretsFile(dir))
+    ? new Set(readFileSync(secretsFile(dir), "utf8").split("\n").filter(Boolean))
+    : new Set<string>();
   const everyone: [string, string | RegExp][] = [
+    ...[...secrets].map((secret): [string, string] => ["a token a test recorded", secret]),
     // Whole words, so a short first name does not match inside another word.
     ...[...names].map((name): [string, RegExp] => [
       `the invitee name "${name}"`,
@@ -107,7 +124,7 @@ export function scanRunLogs(dir: string, forbidden: readonly [string, string | R
   for (const f of scan.findings.slice(0, 20)) {
     console.error(`${path.relative(dir, f.file)}:${f.line}: ${f.what}: …${f.excerpt}…`);
   }
-  const summary = `log scan: ${scan.lines} lines in ${scan.files} files, ${names.size} names and ${emails.size} e-mails looked for`;
+  const summary = `log scan: ${scan.lines} lines in ${scan.files} files, ${names.size} names, ${emails.size} e-mails and ${secrets.size} tokens looked for`;
   if (scan.findings.length > 0) {
     console.error(`${summary}: ${scan.findings.length} finding(s)`);
     return 1;

@@ -99,7 +99,8 @@ export async function markDisconnected(
 
 type RefreshOutcome = { token: string } | { disconnected: true };
 
-const inFlight = new Map<string, Promise<RefreshOutcome>>();
+/** Refreshes under way, per database (so two service instances in one process still contend on the lock). */
+const inFlight = new WeakMap<object, Map<string, Promise<RefreshOutcome>>>();
 
 /**
  * A usable access token for the builder, refreshed under the row lock when it is expiring or was
@@ -107,10 +108,16 @@ const inFlight = new Map<string, Promise<RefreshOutcome>>();
  * instances wait on the lock and then find the fresh token instead of refreshing again.
  */
 export function refreshAccessToken(ctx: DomainContext, builderId: string, rejected?: string): Promise<RefreshOutcome> {
-  const running = inFlight.get(builderId);
-  if (running) return running;
-  const started = refreshLocked(ctx, builderId, rejected).finally(() => inFlight.delete(builderId));
-  inFlight.set(builderId, started);
+  let running = inFlight.get(ctx.prisma);
+  if (!running) {
+    running = new Map();
+    inFlight.set(ctx.prisma, running);
+  }
+  const shared = running.get(builderId);
+  if (shared) return shared;
+  const map = running;
+  const started = refreshLocked(ctx, builderId, rejected).finally(() => map.delete(builderId));
+  map.set(builderId, started);
   return started;
 }
 
