@@ -77,6 +77,13 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
           STRIPE_API_BASE: shared!.stripe.url,
           CALENDLY_API_BASE: shared!.calendly.apiBase,
           CALENDLY_ORIGIN: shared!.calendly.url,
+          ...(shared!.config.calendly.oauth
+            ? {
+                CALENDLY_AUTH_BASE: shared!.config.calendly.oauth.authBase,
+                CALENDLY_OAUTH_CLIENT_ID: shared!.config.calendly.oauth.clientId,
+                CALENDLY_OAUTH_CLIENT_SECRET: shared!.config.calendly.oauth.clientSecret,
+              }
+            : {}),
         }),
     METRICS_TOKEN: testMetricsToken,
     LOG_LEVEL: "silent",
