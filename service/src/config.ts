@@ -142,7 +142,7 @@ export type Env = z.infer<typeof EnvSchema>;
 function providerProblems(env: Env): string[] {
   const problems: string[] = [];
   const live = (env.PROVIDER_MODE ?? "live") === "live";
-  const oauth = Boolean(env.CALENDLY_OAUTH_CLIENT_ID || env.CALENDLY_OAUTH_CLIENT_SECRET);
+  const oauth = Boolean(env.CALENDLY_OAUTH_CLIENT_ID && env.CALENDLY_OAUTH_CLIENT_SECRET);
   if (Boolean(env.CALENDLY_OAUTH_CLIENT_ID) !== Boolean(env.CALENDLY_OAUTH_CLIENT_SECRET)) {
     problems.push("CALENDLY_OAUTH_CLIENT_ID and CALENDLY_OAUTH_CLIENT_SECRET are set together or not at all");
   }
