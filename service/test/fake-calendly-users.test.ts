@@ -2,7 +2,7 @@
 // organization of their own; an OAuth token acts as the user who consented (Calendly's 403 for
 // other users' data and for a missing scope), each user has their own rate limit, and the fake
 // records whose token every API call carried. The personal access token keeps working unchanged.
-import { type Sandbox, sandboxSecrets, sandboxUsers, startSandbox } from "@baw/sandbox";
+import { type Sandbox, sandboxOptionsFromEnv, sandboxSecrets, sandboxUsers, startSandbox } from "@baw/sandbox";
 import t, { type Test } from "tap";
 import {
   ADA_EVENT_TYPE,
@@ -408,3 +408,17 @@ t.test(
     t.match(none, /at least one event type/, "the token owner is still required");
   },
 );
+
+t.test("SANDBOX_CALENDLY_REDIRECT_URIS: more redirect URIs for npm run sandbox", async (t) => {
+  const ok = sandboxOptionsFromEnv(
+    { SANDBOX_CALENDLY_REDIRECT_URIS: " http://localhost:3000/oauth/calendly/callback, https://b.example/cb " },
+    [],
+  );
+  t.same(ok.problems, []);
+  t.match(ok.options.calendly, {
+    oauthRedirectUris: ["http://localhost:3000/oauth/calendly/callback", "https://b.example/cb"],
+  });
+  const bad = sandboxOptionsFromEnv({ SANDBOX_CALENDLY_REDIRECT_URIS: "ftp://x,http://y/#z,nope" }, []);
+  t.equal(bad.problems.length, 3);
+  t.match(bad.problems[0], /SANDBOX_CALENDLY_REDIRECT_URIS: ftp:\/\/x/);
+});
