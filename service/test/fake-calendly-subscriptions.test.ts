@@ -61,9 +61,9 @@ async function receiver(t: Test): Promise<{ base: string; got: Received[]; answe
   return { base: `http://127.0.0.1:${port}`, got, answers };
 }
 
-async function world(t: Test) {
+async function world(t: Test, extra: Parameters<typeof startOAuthFake>[0] = {}) {
   const hook = await receiver(t);
-  const f = await startOAuthFake({ webhookUrl: `${hook.base}/global` });
+  const f = await startOAuthFake({ webhookUrl: `${hook.base}/global`, ...extra });
   t.teardown(() => f.close());
   const ada = f.user(ADA)!;
   const grace = f.user(GRACE)!;
@@ -280,6 +280,28 @@ t.test("failed deliveries to a subscription are retried", async (t) => {
   );
   t.equal(delivery.state, "delivered");
   t.equal(f.webhookSubscriptions[0]!.state, "active");
+  t.equal(f.webhookSubscriptions[0]!.retry_started_at, null, "retrying no more");
+
+  hook.answers.push(500, 500, 500);
+  await f.schedule({ eventTypeUuid: ADA_EVENT_TYPE, name: "Otto", email: "otto@example.test" });
+  await f.flushWebhooks();
+  t.match(f.webhookSubscriptions[0], { state: "active", retry_started_at: /Z$/ }, "retrying since the first failure");
+});
+
+t.test("disableFailingSubscriptions: every retry failing disables the subscription, as 24 hours do", async (t) => {
+  const { hook, f, ada, adaToken, subscribe } = await world(t, { disableFailingSubscriptions: true });
+  await subscribe(adaToken, ada, "/ada");
+  hook.answers.push(500, 502);
+  await f.schedule({ eventTypeUuid: ADA_EVENT_TYPE, name: "Ines", email: "ines@example.test" });
+  await f.flushWebhooks();
+  t.equal(f.webhookSubscriptions[0]!.state, "active", "a retry got through");
+  hook.answers.push(500, 500, 500);
+  await f.schedule({ eventTypeUuid: ADA_EVENT_TYPE, name: "Otto", email: "otto@example.test" });
+  await f.flushWebhooks();
+  t.equal(f.webhookSubscriptions[0]!.state, "disabled");
+  await f.schedule({ eventTypeUuid: ADA_EVENT_TYPE, name: "Pia", email: "pia@example.test" });
+  await f.flushWebhooks();
+  t.equal(hook.got.filter((g) => g.path === "/ada").length, 6, "3 attempts each time, nothing after it was disabled");
 });
 
 t.test("a personal access token's subscription is signed with its own signing_key", async (t) => {
