@@ -3,6 +3,7 @@
 // owning builder's token, refresh (expired, rejected, concurrent), disconnecting, the health
 // check, and no token in any answer or log line.
 import t from "tap";
+import { runDoctor } from "../src/cli/doctor-checks.js";
 import { checkConnections } from "../src/domain/calendly-connections/subscriptions.js";
 import { issuePartnerKey } from "../src/domain/partner-keys.js";
 import type { OAuthTokens } from "../src/providers/calendly-oauth.js";
@@ -426,6 +427,34 @@ t.test("DELETE disconnects: subscription deleted, tokens revoked, builder unavai
   });
   t.equal(again.statusCode, 404);
   t.match(again.json(), { error: "calendly_not_connected" });
+});
+
+t.test("the doctor reports each builder's connection", async (t) => {
+  const results = await runDoctor({
+    config: h.config,
+    db: h.db,
+    calendly: h.app.providers.calendly,
+    stripe: h.app.providers.stripe,
+    fetch: null,
+    pingRedis: null,
+  });
+  const calendly = results.filter((r) => r.section === "Calendly");
+  t.ok(
+    calendly.some((r) => r.status === "pass" && /redirect URI .*\/oauth\/calendly\/callback/.test(r.message)),
+    "names the redirect URI to register",
+  );
+  t.ok(
+    calendly.some(
+      (r) => r.status === "pass" && /connected as Ada Sandbox .*webhook subscription active/.test(r.message),
+    ),
+    "a connected builder",
+  );
+  const disconnected = calendly.find(
+    (r) => r.status === "warn" && /Calendly disconnected \(refresh_rejected\)/.test(r.message),
+  );
+  t.ok(disconnected, "a disconnected builder, with the way back");
+  t.match(disconnected?.fix, /calendly\/connect/);
+  t.ok(calendly.some((r) => /disconnected_by_partner/.test(r.message)));
 });
 
 t.test("no token in any log line", async (t) => {
