@@ -2,8 +2,13 @@
 // partner routes and the callback, every consent failure, bookings verified and cancelled with the
 // owning builder's token, refresh (expired, rejected, concurrent), disconnecting, the health
 // check, and no token in any answer or log line.
+
+import { randomBytes } from "node:crypto";
 import t from "tap";
+import { runAdmin } from "../src/cli/admin.js";
 import { runDoctor } from "../src/cli/doctor-checks.js";
+import { developmentTokenKey } from "../src/config.js";
+import { openToken } from "../src/domain/calendly-connections/client.js";
 import { checkConnections } from "../src/domain/calendly-connections/subscriptions.js";
 import { issuePartnerKey } from "../src/domain/partner-keys.js";
 import type { OAuthTokens } from "../src/providers/calendly-oauth.js";
@@ -455,6 +460,44 @@ t.test("the doctor reports each builder's connection", async (t) => {
   t.ok(disconnected, "a disconnected builder, with the way back");
   t.match(disconnected?.fix, /calendly\/connect/);
   t.ok(calendly.some((r) => /disconnected_by_partner/.test(r.message)));
+});
+
+t.test("key rotation: npm run admin -- calendly reencrypt moves every connection to the new key", async (t) => {
+  const builder = await newBuilder();
+  await connect(builder.id, newCalendlyUser().slug);
+  const before = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
+  const plain = openToken(h.ctx, before, "refresh");
+  const rotated = {
+    ...h.config,
+    calendly: { ...h.config.calendly, tokenKeys: [{ id: "k2", key: randomBytes(32) }, developmentTokenKey] },
+  };
+  const out: string[] = [];
+  const code = await runAdmin(
+    ["calendly", "reencrypt"],
+    { out: (l) => out.push(l), err: (l) => out.push(l), env: {} },
+    async () => ({
+      db: h.db,
+      config: rotated,
+    }),
+  );
+  t.equal(code, 0, out.join("\n"));
+  t.match(out.join("\n"), /Re-encrypted [1-9]\d* connection\(s\)/);
+  const after = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
+  t.equal(after.tokenKeyId, "k2");
+  t.not(after.refreshTokenCiphertext, before.refreshTokenCiphertext);
+  const newOnly = {
+    config: { ...rotated, calendly: { ...rotated.calendly, tokenKeys: [rotated.calendly.tokenKeys[0]!] } },
+  };
+  t.equal(openToken(newOnly, after, "refresh"), plain, "the new key alone opens it: the old one can go");
+  // Put the suite's key back for the checks that follow.
+  const back = await runAdmin(["calendly", "reencrypt"], { out: () => {}, err: () => {}, env: {} }, async () => ({
+    db: h.db,
+    config: {
+      ...rotated,
+      calendly: { ...rotated.calendly, tokenKeys: [developmentTokenKey, rotated.calendly.tokenKeys[0]!] },
+    },
+  }));
+  t.equal(back, 0);
 });
 
 t.test("no token in any log line", async (t) => {
