@@ -471,3 +471,33 @@ t.test("faults on the OAuth endpoints answer in the OAuth shape", async (t) => {
   const ok = await exchange(f, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
   t.equal(ok.status, 200, "a faulted request used nothing up");
 });
+
+t.test("introspection: active tokens say whose they are, dead ones only active: false", async (t) => {
+  const f = await fake(t);
+  const ada = f.user(ADA)!;
+  const tokens = await tokensFor(f, ADA, { scope: "users:read" });
+  const introspect = async (token: string, authorization = basic()) => {
+    const res = await postForm(`${f.authBase}/oauth/introspect`, { token }, authorization ? { authorization } : {});
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const live = await introspect(tokens.access_token);
+  t.equal(live.status, 200);
+  t.match(live.body, {
+    active: true,
+    scope: "users:read",
+    client_id: CLIENT_ID,
+    token_type: "Bearer",
+    owner: ada.uri,
+    organization: ada.organizationUri,
+  });
+  t.equal((live.body.exp as number) - (live.body.iat as number), 7200);
+  t.match((await introspect(tokens.refresh_token)).body, { active: true, token_type: "refresh_token" });
+  t.same((await introspect("unknown")).body, { active: false });
+  t.equal((await introspect(tokens.access_token, basic(CLIENT_ID, "wrong"))).status, 401);
+  const missing = await postForm(`${f.authBase}/oauth/introspect`, {}, { authorization: basic() });
+  t.equal(missing.status, 400);
+  await exchange(f, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+  t.same((await introspect(tokens.refresh_token)).body, { active: false }, "a used refresh token");
+  f.advanceClock(7200 * 1000);
+  t.same((await introspect(tokens.access_token)).body, { active: false }, "an expired access token");
+});

@@ -1,6 +1,6 @@
 // `/oauth/*` on the fake's origin (Calendly: https://auth.calendly.com): the authorize page where
-// a sandbox user signs in (picks who they are) and allows or denies the app, the token endpoint and
-// revocation. Bodies are application/x-www-form-urlencoded, as Calendly's.
+// a sandbox user signs in (picks who they are) and allows or denies the app, the token endpoint,
+// revocation and introspection. Bodies are application/x-www-form-urlencoded, as Calendly's.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyError, escapeHtml, readBody, sendHtml, sendJson } from "./http.js";
 import type { OAuthResponse, OAuthServer, PendingAuthorization } from "./oauth.js";
@@ -144,7 +144,13 @@ export async function handleOAuth(
     return true;
   }
 
-  if ((route === `${OAUTH_PREFIX}/token` || route === `${OAUTH_PREFIX}/revoke`) && method === "POST") {
+  const endpoints: Record<string, (form: URLSearchParams, authorization: string | undefined) => OAuthResponse> = {
+    [`${OAUTH_PREFIX}/token`]: (form, authorization) => oauth.token(form, authorization),
+    [`${OAUTH_PREFIX}/revoke`]: (form, authorization) => oauth.revoke(form, authorization),
+    [`${OAUTH_PREFIX}/introspect`]: (form, authorization) => oauth.introspect(form, authorization),
+  };
+  const endpoint = endpoints[route];
+  if (endpoint && method === "POST") {
     let form: URLSearchParams;
     try {
       form = await readForm(req);
@@ -153,8 +159,7 @@ export async function handleOAuth(
       sendOAuth(res, { status: 400, body: { error: "invalid_request", error_description: message } });
       return true;
     }
-    const authorization = req.headers.authorization;
-    sendOAuth(res, route.endsWith("/token") ? oauth.token(form, authorization) : oauth.revoke(form, authorization));
+    sendOAuth(res, endpoint(form, req.headers.authorization));
     return true;
   }
 
