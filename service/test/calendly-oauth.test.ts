@@ -218,6 +218,26 @@ t.test(
   },
 );
 
+t.test("a booking only Calendly's webhook reports arrives through the builder's own subscription", async (t) => {
+  const builder = await newBuilder();
+  const host = newCalendlyUser();
+  await connect(builder.id, host.slug);
+  const created = await attach(builder.id, host.eventTypes[0]!.uri);
+  t.equal(created.statusCode, 201);
+  const before = h.calendly.deliveries.length;
+  // Scheduled on the page without an attempt (the widget never reported it).
+  const scheduled = await h.calendly.schedule({ eventTypeUuid: host.eventTypes[0]!.uuid, ...visitor("Hooked") });
+  await h.calendly.flushWebhooks();
+  const delivered = h.calendly.deliveries.slice(before);
+  t.ok(delivered.length > 0, "Calendly delivered invitee.created");
+  const booking = await h.db.prisma.booking.findUnique({ where: { calendlyInviteeUri: scheduled.inviteeUri } });
+  t.match(booking, { builderId: builder.id, sessionTypeId: created.json().id, status: "PENDING_PAYMENT" });
+  const refused = await h.db.prisma.webhookDelivery.count({
+    where: { provider: "CALENDLY", signature: { not: "VALID" } },
+  });
+  t.equal(refused, 0, "signed with the app's one key, which the service verifies");
+});
+
 t.test("consent failures: each a redirect with its reason, or a 400 without a usable state", async (t) => {
   const builder = await newBuilder();
   const before = await h.db.prisma.builder.findUniqueOrThrow({ where: { id: builder.id } });
