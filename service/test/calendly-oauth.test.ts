@@ -370,7 +370,7 @@ t.test(
     const row = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
     t.match(row, { status: "DISCONNECTED", statusReason: "refresh_rejected", accessTokenCiphertext: "" });
     const config = await bookingConfig(builder.id);
-    t.match(config, { state: "unavailable", reason: /disconnected/ });
+    t.match(config, { state: "unavailable", reason: /disconnected/, reasonCode: "calendly_disconnected" });
     const view = await getBuilder(builder.id);
     t.match(view.body.calendly, { connected: false, reason: "calendly_disconnected", eventTypes: null });
     const again = await h.app.inject({

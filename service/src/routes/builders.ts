@@ -12,6 +12,10 @@ export const BookingConfigSchema = z
   .object({
     state: z.enum(["bookable", "demo", "unavailable"]),
     reason: z.string().optional(),
+    reasonCode: z
+      .string()
+      .optional()
+      .describe("A stable code for the reason, where one is defined: calendly_disconnected"),
     builder: z.object({
       id: z.string(),
       slug: z.string(),
@@ -66,6 +70,7 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
     const body: BookingConfig = {
       state: decision.state,
       ...(decision.reason ? { reason: decision.reason } : {}),
+      ...(decision.code ? { reasonCode: decision.code } : {}),
       builder: {
         id: builder.id,
         slug: builder.slug,
