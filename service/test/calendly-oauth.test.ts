@@ -454,6 +454,30 @@ t.test("DELETE disconnects: subscription deleted, tokens revoked, builder unavai
   t.match(again.json(), { error: "calendly_not_connected" });
 });
 
+t.test("a token under a key no longer configured: a clear 4xx, the connection kept", async (t) => {
+  const builder = await newBuilder();
+  await connect(builder.id, newCalendlyUser().slug);
+  await h.db.prisma.calendlyConnection.update({ where: { builderId: builder.id }, data: { tokenKeyId: "retired" } });
+  const view = await getBuilder(builder.id);
+  t.equal(view.status, 200);
+  t.match(view.body.calendly, { eventTypes: null, eventTypesError: "calendly_token_unreadable" });
+  const res = await h.app.inject({
+    method: "POST",
+    url: `/v1/partner/builders/${builder.id}/session-types`,
+    headers: auth(),
+    payload: {
+      calendlyEventTypeUri: "https://api.calendly.com/event_types/X",
+      price: { amount: 100, currency: "usd" },
+    },
+  });
+  t.equal(res.statusCode, 409);
+  t.match(res.json(), { error: "calendly_token_unreadable" });
+  const row = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
+  t.equal(row.status, "CONNECTED", "kept: putting the key back restores it");
+  t.not(row.accessTokenCiphertext, "");
+  await h.db.prisma.calendlyConnection.update({ where: { builderId: builder.id }, data: { tokenKeyId: "dev" } });
+});
+
 t.test("the doctor reports each builder's connection", async (t) => {
   const results = await runDoctor({
     config: h.config,

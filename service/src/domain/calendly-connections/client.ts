@@ -56,6 +56,28 @@ export function openToken(
   return tokenCipher(ctx).open({ keyId: row.tokenKeyId, ciphertext }, aad(row.builderId, which));
 }
 
+/**
+ * openToken for a call that needs the token: a ciphertext no configured key opens (its key was
+ * removed from CALENDLY_TOKEN_ENCRYPTION_KEYS) is a 409 naming the key, not a crash; the row is
+ * kept, so putting the key back restores the connection.
+ */
+function usableToken(ctx: DomainContext, row: Parameters<typeof openToken>[1], which: "access" | "refresh"): string {
+  try {
+    return openToken(ctx, row, which);
+  } catch {
+    ctx.log.error(
+      { builderId: row.builderId, keyId: row.tokenKeyId },
+      "a builder's Calendly token cannot be decrypted",
+    );
+    throw new AppError(
+      409,
+      "calendly_token_unreadable",
+      `builder: the stored Calendly token is encrypted under key "${row.tokenKeyId}", which no configured key opens`,
+      { retryable: false },
+    );
+  }
+}
+
 export function sealVerifier(ctx: Pick<DomainContext, "config">, builderId: string, verifier: string) {
   return tokenCipher(ctx).seal(verifier, aad(builderId, "verifier"));
 }
@@ -129,7 +151,7 @@ async function refreshLocked(ctx: DomainContext, builderId: string, rejected?: s
       await tx.$queryRaw`SELECT id FROM "CalendlyConnection" WHERE "builderId" = ${builderId}::uuid FOR UPDATE`;
       const row = await tx.calendlyConnection.findUnique({ where: { builderId } });
       if (row?.status !== "CONNECTED") return { disconnected: true };
-      const current = openToken(ctx, row, "access");
+      const current = usableToken(ctx, row, "access");
       // Another caller refreshed while this one waited for the lock: use theirs.
       if (current !== rejected && row.accessTokenExpiresAt.getTime() - Date.now() > EXPIRY_MARGIN_MS) {
         return { token: current };
@@ -138,7 +160,7 @@ async function refreshLocked(ctx: DomainContext, builderId: string, rejected?: s
       let tokens: OAuthTokens;
       try {
         tokens = await ctx.metrics.time("calendly", "refresh_token", () =>
-          oauth.refresh(openToken(ctx, row, "refresh")),
+          oauth.refresh(usableToken(ctx, row, "refresh")),
         );
       } catch (error) {
         if (error instanceof CalendlyOAuthError && error.rejected) {
@@ -174,7 +196,7 @@ async function refreshLocked(ctx: DomainContext, builderId: string, rejected?: s
 async function currentAccessToken(ctx: DomainContext, builder: Pick<Builder, "id" | "name">): Promise<string> {
   const row = await ctx.prisma.calendlyConnection.findUnique({ where: { builderId: builder.id } });
   if (row?.status !== "CONNECTED") throw calendlyDisconnected(builder.name);
-  if (row.accessTokenExpiresAt.getTime() - Date.now() > EXPIRY_MARGIN_MS) return openToken(ctx, row, "access");
+  if (row.accessTokenExpiresAt.getTime() - Date.now() > EXPIRY_MARGIN_MS) return usableToken(ctx, row, "access");
   const outcome = await refreshAccessToken(ctx, builder.id);
   if ("disconnected" in outcome) throw calendlyDisconnected(builder.name);
   return outcome.token;
