@@ -420,6 +420,23 @@ t.test("the health check recreates a disabled subscription and finds revoked gra
   );
 });
 
+t.test("connecting again replaces the grant and revokes the old one", async (t) => {
+  const builder = await newBuilder();
+  const host = newCalendlyUser();
+  await connect(builder.id, host.slug);
+  const oldAccess = issued.at(-2)!;
+  t.match(landed(await connect(builder.id, host.slug)).query, { calendly: "connected" });
+  const probe = (token: string) =>
+    fetch(`${h.calendly.apiBase}/users/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+  t.equal(await probe(oldAccess), 401, "the replaced grant no longer works");
+  t.equal(await probe(issued.at(-2)!), 200, "the new one does");
+  t.equal(
+    h.calendly.webhookSubscriptions.filter((s) => s.user === host.uri && s.state === "active").length,
+    1,
+    "still one subscription",
+  );
+});
+
 t.test("DELETE disconnects: subscription deleted, tokens revoked, builder unavailable", async (t) => {
   const builder = await newBuilder();
   const host = newCalendlyUser();

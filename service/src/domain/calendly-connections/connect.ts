@@ -176,6 +176,8 @@ export async function completeCallback(
     return failure(state.returnUrl, exchangeFailure(error));
   }
   const now = new Date();
+  // A reconnect replaces a live grant: the old one is revoked once the new one is stored.
+  const previous = await ctx.prisma.calendlyConnection.findUnique({ where: { builderId: state.builderId } });
   const builder = await ctx.prisma.$transaction(async (tx) => {
     const fields = {
       ...sealTokens(ctx, state.builderId, tokens),
@@ -200,6 +202,13 @@ export async function completeCallback(
     });
   });
   ctx.log.info({ builderId: builder.id }, "builder connected their Calendly");
+  if (previous?.status === "CONNECTED") {
+    try {
+      await oauth.revoke(openToken(ctx, previous, "refresh"));
+    } catch (error) {
+      ctx.log.warn({ builderId: builder.id, err: error }, "the replaced Calendly grant was not revoked");
+    }
+  }
   const webhook = await ensureSubscription(ctx, builder).catch((error) => {
     ctx.log.warn({ builderId: builder.id, err: error }, "webhook subscription not created; the health check retries");
     return "failed";
