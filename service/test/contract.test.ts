@@ -45,12 +45,12 @@ t.test("each view is a projection of its model: same fields, same schemas", asyn
   for (const key of ["state", "reason"] as const) {
     t.equal(BookingConfigSchema.shape[key], BuilderModelSchema.shape[key], `BookingConfig.${key}`);
   }
-  // A visitor is offered active session types only, so theirs leave out `active` and nothing else.
+  // A visitor is offered active session types only, without how they are managed, and nothing else left out.
   const offered = BookingConfigSchema.shape.sessionTypes.element.shape;
   const managed = BuilderModelSchema.shape.sessionTypes.element.shape;
   t.same(
     Object.keys(offered),
-    Object.keys(managed).filter((key) => key !== "active"),
+    Object.keys(managed).filter((key) => key !== "active" && key !== "calendlyEventTypeUri"),
     "BookingConfig.sessionTypes",
   );
   for (const [key, field] of Object.entries(offered)) {

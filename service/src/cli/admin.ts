@@ -11,6 +11,7 @@ import type { PartnerBuilder, PartnerSessionType } from "../contract/index.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { currentOwner, EmbeddedDatabaseInUse } from "../db/embedded-owner.js";
 import { seedDemoBuilders } from "../db/seed.js";
+import { reencryptTokens } from "../domain/calendly-connections/rotation.js";
 import {
   addSessionType,
   createBuilder,
@@ -64,6 +65,11 @@ Partner keys (server-to-server secret keys):
   partner-keys create --name NAME --scope SCOPE [--scope …] [--return-url URL …]
   partner-keys list [--json]
   partner-keys revoke <prefix>
+
+Builders' Calendly connections (OAuth):
+  calendly reencrypt
+                  encrypt every stored token under the first key of CALENDLY_TOKEN_ENCRYPTION_KEYS,
+                  so older keys can be removed from the list
 
 Flags:
   --calendly-event-url
@@ -348,6 +354,7 @@ const commands: Record<string, { options: OptionSpec; positionals: string[] }> =
   },
   "partner-keys list": { options: { json: { type: "boolean" } }, positionals: [] },
   "partner-keys revoke": { options: {}, positionals: ["prefix"] },
+  "calendly reencrypt": { options: {}, positionals: [] },
 };
 
 interface Parsed {
@@ -704,6 +711,20 @@ async function run(parsed: Parsed, io: AdminIo, open: () => Promise<{ db: Databa
       if (flags.json) return io.out(JSON.stringify(keys, null, 2));
       if (keys.length === 0) return io.out("No partner keys yet. Create one with: partner-keys create --help");
       for (const key of keys) for (const line of describeKey(key)) io.out(line);
+      return;
+    }
+    case "calendly reencrypt": {
+      const { db, config } = await open();
+      const done = await reencryptTokens(db.prisma, config);
+      const key = config.calendly.tokenKeys[0]?.id;
+      io.out(
+        `Re-encrypted ${done.connections} connection(s) and ${done.states} pending authorization(s) under key "${key}".`,
+      );
+      if (done.unknownKeys.length > 0) {
+        throw new AdminFailure(
+          `some tokens are under key(s) ${done.unknownKeys.map((k) => `"${k}"`).join(", ")}, which CALENDLY_TOKEN_ENCRYPTION_KEYS does not list: add them back (after the current key) and run this again`,
+        );
+      }
       return;
     }
     case "partner-keys revoke": {

@@ -1,6 +1,7 @@
 // A builder as the API shows it: the model, and its two views (the widget's booking config and
 // the partner's listing).
 import { z } from "zod";
+import { CalendlyConnectionSchema } from "./calendly-connection.js";
 import { MoneySchema } from "./common.js";
 
 export const BOOKING_STATES = ["bookable", "demo", "unavailable"] as const;
@@ -17,11 +18,17 @@ export const PartnerSessionTypeSchema = z
       "The session type's current list price; a booking's own price is fixed by its checkout",
     ),
     active: z.boolean().describe("false: no longer offered"),
+    calendlyEventTypeUri: z
+      .string()
+      .nullable()
+      .describe("The Calendly event type it is booked through (null: the builder's calendlyEventUrl)"),
   })
   .meta({ id: "PartnerSessionType" });
 
-/** A session type as a visitor is offered it: active ones only, so without `active`. */
-export const SessionTypeSchema = PartnerSessionTypeSchema.omit({ active: true }).meta({ id: "SessionType" });
+/** A session type as a visitor is offered it: active ones only, and nothing of how it is managed. */
+export const SessionTypeSchema = PartnerSessionTypeSchema.omit({ active: true, calendlyEventTypeUri: true }).meta({
+  id: "SessionType",
+});
 
 /** Every builder field any view shows; each view below picks from it. */
 export const BuilderModelSchema = z.object({
@@ -43,9 +50,16 @@ export const BuilderModelSchema = z.object({
     .describe("With CUTOFF: hours before the start after which nothing is refunded"),
   state: z.enum(BOOKING_STATES).describe("Whether the builder can be booked now"),
   reason: z.string().optional().describe("Why the builder cannot be booked, when it cannot"),
+  reasonCode: z
+    .string()
+    .optional()
+    .describe("A stable code for the reason, where one is defined: calendly_disconnected"),
   sessionTypes: z
     .array(PartnerSessionTypeSchema)
     .describe("Every session type, inactive ones included, in the builder's order"),
+  calendly: CalendlyConnectionSchema.optional().describe(
+    "The builder's Calendly connection and event types (on GET /v1/partner/builders/{id} only)",
+  ),
 });
 
 /** The builder as a booking shows it. */
@@ -61,6 +75,7 @@ export const BookingConfigSchema = z
   .object({
     state: BuilderModelSchema.shape.state,
     reason: BuilderModelSchema.shape.reason,
+    reasonCode: BuilderModelSchema.shape.reasonCode,
     builder: BuilderSummarySchema,
     sessionTypes: z.array(SessionTypeSchema).describe("Active session types, in the builder's order"),
     calendly: z
@@ -93,6 +108,7 @@ export const exampleBuilder = {
       durationMinutes: 60,
       price: { amount: 15000, currency: "usd" },
       active: true,
+      calendlyEventTypeUri: "https://api.calendly.com/event_types/BBBBBBBBBBBBBBBB",
     },
   ],
 } satisfies z.input<typeof BuilderModelSchema>;

@@ -6,11 +6,13 @@ import type { z } from "zod";
 import { AttemptOutcomeSchema } from "./attempt.js";
 import { BookingAttemptSchema, BookingCreatedSchema, PartnerBookingSchema, PublicBookingSchema } from "./booking.js";
 import { BookingConfigSchema, PartnerBuilderSchema, PartnerSessionTypeSchema, SessionTypeSchema } from "./builder.js";
+import { CalendlyConnectionSchema, CalendlyConnectStartedSchema } from "./calendly-connection.js";
 import { BookingStatusSchema, ErrorSchema, MoneySchema } from "./common.js";
 
 export * from "./attempt.js";
 export * from "./booking.js";
 export * from "./builder.js";
+export * from "./calendly-connection.js";
 export * from "./common.js";
 
 /** The named schemas, by the name they carry in the OpenAPI document's components. */
@@ -27,4 +29,6 @@ export const components = {
   Booking: PublicBookingSchema,
   PartnerBuilder: PartnerBuilderSchema,
   PartnerBooking: PartnerBookingSchema,
+  CalendlyConnection: CalendlyConnectionSchema,
+  CalendlyConnectStarted: CalendlyConnectStartedSchema,
 } satisfies Record<string, z.ZodType>;

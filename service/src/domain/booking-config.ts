@@ -19,6 +19,7 @@ export async function bookingConfigView(
   return {
     state: decision.state,
     ...(decision.reason ? { reason: decision.reason } : {}),
+    ...(decision.code ? { reasonCode: decision.code } : {}),
     builder: toBuilderSummary(builder),
     sessionTypes: decision.sessionTypes.map(toSessionType),
     calendly:

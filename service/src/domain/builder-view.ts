@@ -14,7 +14,7 @@ export function toSessionType(s: StoredSessionType): SessionType {
 }
 
 export function toPartnerSessionType(s: StoredSessionType): PartnerSessionType {
-  return { ...toSessionType(s), active: s.active };
+  return { ...toSessionType(s), active: s.active, calendlyEventTypeUri: s.calendlyEventTypeUri };
 }
 
 export function toBuilderSummary(b: Builder): BuilderSummary {
@@ -38,6 +38,7 @@ export function toPartnerBuilder(builder: Builder & { sessionTypes: StoredSessio
     refundCutoffHours: builder.refundCutoffHours,
     state: decision.state,
     ...(decision.reason ? { reason: decision.reason } : {}),
+    ...(decision.code ? { reasonCode: decision.code } : {}),
     sessionTypes: sessionTypes.map(toPartnerSessionType),
   };
 }

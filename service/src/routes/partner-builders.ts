@@ -7,6 +7,7 @@ import {
   PartnerBuilderResponseSchema,
   PartnerSessionTypeResponseSchema,
 } from "../contract/index.js";
+import { builderEventType, calendlyConnectionView } from "../domain/calendly-connections/view.js";
 import {
   addSessionType,
   createBuilder,
@@ -21,6 +22,7 @@ import {
   SessionTypeCreateSchema,
   SessionTypeUpdateSchema,
 } from "../domain/catalogue/inputs.js";
+import { domainContext } from "../domain/context.js";
 import { authenticatePartner } from "../plugins/partner-auth.js";
 import { ErrorSchema, errorResponses } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
@@ -71,14 +73,19 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
       onRequest: authenticatePartner("builders:read"),
       schema: {
         tags: ["partner"],
-        summary: "One builder and its session types",
-        description: "Requires the `builders:read` scope.",
+        summary: "One builder, its session types, and its Calendly connection and event types",
+        description:
+          "Requires the `builders:read` scope. `calendly` shows the connection (never a token) and the " +
+          "builder's Calendly event types, read with their own token.",
         security,
         params: BuilderParams,
         response: { 200: PartnerBuilderResponseSchema, ...errorResponses, 404: ErrorSchema },
       },
     },
-    async (request) => getBuilder(prisma(), request.params.builder),
+    async (request) => {
+      const view = await getBuilder(prisma(), request.params.builder);
+      return { ...view, calendly: await calendlyConnectionView(domainContext(fastify, request.log), view.id) };
+    },
   );
 
   fastify.post(
@@ -127,17 +134,35 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         summary: "Add a session type with its price",
         description:
           "Requires the `builders:write` scope. `price.amount` is in minor units (0: free, no checkout); " +
-          "`price.currency` is an ISO 4217 code.",
+          "`price.currency` is an ISO 4217 code. With `calendlyEventTypeUri` (one of the builder's Calendly " +
+          "event types, checked with Calendly) the session is booked on that event type's page, and `name` and " +
+          "`durationMinutes` default to the event type's.",
         security,
         params: BuilderParams,
         body: SessionTypeCreateSchema.meta({
           examples: [{ name: "Architecture review", durationMinutes: 60, price: { amount: 15000, currency: "usd" } }],
         }),
-        response: { 201: PartnerSessionTypeResponseSchema, ...errorResponses, 404: ErrorSchema },
+        response: {
+          201: PartnerSessionTypeResponseSchema,
+          ...errorResponses,
+          404: ErrorSchema,
+          409: ErrorSchema,
+          422: ErrorSchema,
+        },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await addSessionType(prisma(), request.params.builder, request.body)),
+    async (request, reply) => {
+      const { builder } = request.params;
+      const uri = request.body.calendlyEventTypeUri;
+      const eventType = uri ? await builderEventType(domainContext(fastify, request.log), builder, uri) : undefined;
+      const attached = eventType && {
+        uri: eventType.uri,
+        name: eventType.name,
+        durationMinutes: eventType.duration,
+        schedulingUrl: eventType.scheduling_url,
+      };
+      return reply.code(201).send(await addSessionType(prisma(), builder, request.body, attached));
+    },
   );
 
   fastify.patch(

@@ -24,6 +24,8 @@ export type BookingConfig = {
   state: "bookable" | "demo" | "unavailable";
   /** Why the builder cannot be booked, when it cannot */
   reason?: string;
+  /** A stable code for the reason, where one is defined: calendly_disconnected */
+  reasonCode?: string;
   builder: {
     id: string;
     slug: string;

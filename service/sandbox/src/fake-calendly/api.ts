@@ -1,137 +1,31 @@
 // The fake's Calendly API v2, served under `${origin}/api` (production: https://api.calendly.com).
 // Same shapes as Calendly: `{resource}`, `{collection, pagination}`, errors `{title, message, details?}`,
-// Bearer auth, and X-RateLimit-Limit/-Remaining/-Reset on every response.
+// Bearer auth (the personal access token, or an OAuth access token acting as its owner), and
+// X-RateLimit-Limit/-Remaining/-Reset on every response, counted per user.
 
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FakeActions } from "./actions.js";
-import { BodyError, type Headers, readJsonObject, sendJson } from "./http.js";
-import { calendlyTime, FakeCalendlyError } from "./store.js";
-import type { WebhookSubscription } from "./wire.js";
+import {
+  API_PREFIX,
+  type ApiContext,
+  type Caller,
+  ERRORS,
+  forbidden,
+  invalidArgument,
+  need,
+  ownOrganization,
+  paginate,
+  RateLimiter,
+  type Result,
+  sameOrganization,
+} from "./api-common.js";
+import { webhookSubscriptions } from "./api-subscriptions.js";
+import { BodyError, readJsonObject, sendJson } from "./http.js";
+import type { RequestLogEntry } from "./server.js";
+import { FakeCalendlyError, type HostRecord } from "./store.js";
 import { uuidFromUri } from "./wire.js";
 
-export const API_PREFIX = "/api";
-
-export interface ApiContext {
-  actions: FakeActions;
-  token: string;
-  signingKey: string;
-  subscription: { uuid: string; createdAt: Date; updatedAt: Date };
-  rateLimit: RateLimiter;
-}
-
-/** A fixed-window limiter, per token, like Calendly's "N requests per user per minute". */
-export class RateLimiter {
-  private windowStart = 0;
-  private used = 0;
-
-  constructor(
-    readonly limit = 500,
-    readonly windowMs = 60_000,
-  ) {}
-
-  /** Counts one request; returns the headers to send and whether it is over the limit. */
-  hit(nowMs = Date.now()): { headers: Headers; limited: boolean } {
-    if (nowMs - this.windowStart >= this.windowMs) {
-      this.windowStart = nowMs;
-      this.used = 0;
-    }
-    this.used += 1;
-    const limited = this.used > this.limit;
-    return { headers: this.headers(nowMs), limited };
-  }
-
-  headers(nowMs = Date.now()): Headers {
-    const resetMs = Math.max(0, this.windowStart + this.windowMs - nowMs);
-    return {
-      "x-ratelimit-limit": this.limit,
-      "x-ratelimit-remaining": Math.max(0, this.limit - this.used),
-      "x-ratelimit-reset": Math.ceil(resetMs / 1000),
-    };
-  }
-}
-
-export function rateLimitedHeaders(limit: number, resetSeconds: number): Headers {
-  return { "x-ratelimit-limit": limit, "x-ratelimit-remaining": 0, "x-ratelimit-reset": resetSeconds };
-}
-
-export const ERRORS = {
-  unauthenticated: (message: string) => ({ title: "Unauthenticated", message }),
-  notFound: () => ({ title: "Resource Not Found", message: "The server could not find the requested resource." }),
-  tooMany: () => ({ title: "Too Many Requests", message: "You have exceeded the rate limit. Try again later." }),
-  server: (status: number) =>
-    status === 503
-      ? { title: "Service Unavailable", message: "The server is temporarily unavailable. Try again later." }
-      : { title: "Internal Server Error", message: "The server encountered an unexpected condition." },
-};
-
-function invalidArgument(parameter: string, message: string): FakeCalendlyError {
-  return new FakeCalendlyError(400, "Invalid Argument", "The supplied parameters are invalid.", [
-    { parameter, message },
-  ]);
-}
-
-function forbidden(): FakeCalendlyError {
-  return new FakeCalendlyError(403, "Permission Denied", "You do not have permission to access this resource.");
-}
-
-function paginate<T>(
-  items: T[],
-  url: URL,
-  apiBase: string,
-  path: string,
-): { collection: T[]; pagination: Record<string, unknown> } {
-  const countParam = url.searchParams.get("count");
-  const count = countParam === null ? 20 : Number(countParam);
-  if (!Number.isInteger(count) || count < 1 || count > 100) throw invalidArgument("count", "must be between 1 and 100");
-  const token = url.searchParams.get("page_token");
-  let offset = 0;
-  if (token) {
-    offset = Number(Buffer.from(token, "base64url").toString("utf8"));
-    if (!Number.isInteger(offset) || offset < 0) throw invalidArgument("page_token", "is invalid");
-  }
-  const page = items.slice(offset, offset + count);
-  const link = (to: number) => {
-    const next = new URL(`${apiBase}${path}`);
-    for (const [k, v] of url.searchParams) if (k !== "page_token") next.searchParams.append(k, v);
-    const t = Buffer.from(String(to)).toString("base64url");
-    next.searchParams.set("page_token", t);
-    return { url: next.toString(), token: t };
-  };
-  const next = offset + count < items.length ? link(offset + count) : null;
-  const prev = offset > 0 ? link(Math.max(0, offset - count)) : null;
-  return {
-    collection: page,
-    pagination: {
-      count: page.length,
-      next_page: next?.url ?? null,
-      next_page_token: next?.token ?? null,
-      previous_page: prev?.url ?? null,
-      previous_page_token: prev?.token ?? null,
-    },
-  };
-}
-
-export function subscriptionResource(ctx: ApiContext): WebhookSubscription | undefined {
-  const url = ctx.actions.webhooks.webhookUrl;
-  if (!url) return undefined;
-  const store = ctx.actions.store;
-  return {
-    uri: `${store.apiBase}/webhook_subscriptions/${ctx.subscription.uuid}`,
-    callback_url: url,
-    created_at: calendlyTime(ctx.subscription.createdAt),
-    updated_at: calendlyTime(ctx.subscription.updatedAt),
-    retry_started_at: null,
-    state: "active",
-    events: ["invitee.created", "invitee.canceled"],
-    scope: "organization",
-    organization: store.organizationUri,
-    user: null,
-    group: null,
-    creator: store.owner.uri,
-    has_signing_key: ctx.signingKey.length > 0,
-  };
-}
+export { API_PREFIX, type ApiContext, ERRORS, RateLimiter, rateLimitedHeaders } from "./api-common.js";
+export { newSubscriptionState, subscriptionResource } from "./api-subscriptions.js";
 
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
@@ -140,11 +34,39 @@ function bearer(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
+/** The caller a Bearer token stands for: the personal access token's owner, or a live OAuth token's. */
+function authenticate(ctx: ApiContext, token: string | undefined): Caller | undefined {
+  if (!token) return undefined;
+  const store = ctx.actions.store;
+  if (token === ctx.token) return { auth: "personal_access_token", host: store.owner, scopes: null };
+  const checked = ctx.oauth.check(token);
+  if (!checked.ok) return undefined;
+  const host = store.hostByUuid(checked.userUuid);
+  return host ? { auth: "oauth", host, scopes: checked.scopes } : undefined;
+}
+
+export function limiterFor(ctx: ApiContext, host: HostRecord): RateLimiter {
+  if (host.uuid === ctx.actions.store.owner.uuid && host.rateLimitPerMinute === undefined) return ctx.rateLimit;
+  let limiter = ctx.rateLimits.get(host.uuid);
+  if (!limiter) {
+    limiter = new RateLimiter(host.rateLimitPerMinute ?? ctx.defaultRateLimit);
+    ctx.rateLimits.set(host.uuid, limiter);
+  }
+  return limiter;
+}
+
 /** Handles a request whose pathname starts with /api. Faults have already been applied. */
-export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleApi(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  entry?: RequestLogEntry,
+): Promise<void> {
   const method = (req.method ?? "GET").toUpperCase();
   const token = bearer(req);
-  if (token !== ctx.token) {
+  const caller = authenticate(ctx, token);
+  if (!caller) {
     sendJson(
       res,
       401,
@@ -153,15 +75,22 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
     );
     return;
   }
-  const { headers, limited } = ctx.rateLimit.hit();
+  if (entry) {
+    entry.user = caller.host.uri;
+    entry.auth = caller.auth;
+  }
+  const { headers, limited } = limiterFor(ctx, caller.host).hit();
   if (limited) {
     sendJson(res, 429, ERRORS.tooMany(), headers);
     return;
   }
   try {
-    const result = await route(ctx, method, url, req);
+    const result = await route(ctx, caller, method, url, req);
     if (!result) sendJson(res, 404, ERRORS.notFound(), headers);
-    else sendJson(res, result.status, result.body, headers);
+    else if (result.status === 204) {
+      res.writeHead(204, { ...headers, "cache-control": "no-store" });
+      res.end();
+    } else sendJson(res, result.status, result.body, headers);
   } catch (error) {
     if (error instanceof FakeCalendlyError) {
       const body: Record<string, unknown> = { title: error.title, message: error.message };
@@ -175,9 +104,7 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   }
 }
 
-type Result = { status: number; body: unknown } | undefined;
-
-async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMessage): Promise<Result> {
+async function route(ctx: ApiContext, caller: Caller, method: string, url: URL, req: IncomingMessage): Promise<Result> {
   const store = ctx.actions.store;
   const path = url.pathname.slice(API_PREFIX.length).replace(/\/+$/, "") || "/";
   let parts: string[];
@@ -190,41 +117,83 @@ async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMes
   const ok = (body: unknown, status = 200) => ({ status, body });
 
   if (method === "GET" && collection === "users" && id && !sub) {
-    const host = id === "me" ? store.owner : store.hostByUuid(id);
-    return host ? ok({ resource: store.userResource(host) }) : undefined;
+    need(caller, "users:read");
+    const host = id === "me" ? caller.host : store.hostByUuid(id);
+    if (!host) return undefined;
+    if (!sameOrganization(caller, host)) throw forbidden();
+    return ok({ resource: store.userResource(host) });
   }
 
   if (method === "GET" && collection === "organizations" && id && !sub) {
-    return id === store.organizationUuid ? ok({ resource: store.organizationResource() }) : undefined;
+    need(caller, "organizations:read");
+    const org = store.organizationByUuid(id);
+    if (!org) return undefined;
+    if (org.uuid !== caller.host.organizationUuid) throw forbidden();
+    return ok({ resource: store.organizationResource(org) });
+  }
+
+  if (method === "GET" && collection === "organization_memberships" && !id) {
+    need(caller, "organizations:read");
+    const user = url.searchParams.get("user");
+    const organization = url.searchParams.get("organization");
+    if (!user && !organization) throw invalidArgument("organization", "user or organization must be given");
+    if (organization) ownOrganization(caller, organization);
+    let hosts = store.allHosts().filter((h) => h.organizationUuid === caller.host.organizationUuid);
+    if (user) {
+      const host = store.hostByUuid(uuidFromUri(user));
+      if (!sameOrganization(caller, host)) throw forbidden();
+      hosts = [host];
+    }
+    const email = url.searchParams.get("email")?.toLowerCase();
+    const items = hosts
+      .filter((h) => !email || h.email.toLowerCase() === email)
+      .map((h) => store.membershipResource(h));
+    return ok(paginate(items, url, store.apiBase, "/organization_memberships"));
+  }
+
+  if (method === "GET" && collection === "organization_memberships" && id && !sub) {
+    need(caller, "organizations:read");
+    const host = store.hostByMembershipUuid(id);
+    if (!host) return undefined;
+    if (!sameOrganization(caller, host)) throw forbidden();
+    return ok({ resource: store.membershipResource(host) });
   }
 
   if (method === "GET" && collection === "event_types" && !id) {
+    need(caller, "event_types:read");
     const user = url.searchParams.get("user");
     const organization = url.searchParams.get("organization");
     if (!user && !organization) throw invalidArgument("user", "user or organization must be given");
-    if (organization && uuidFromUri(organization) !== store.organizationUuid) throw forbidden();
+    if (organization) ownOrganization(caller, organization);
     let hostUuid: string | undefined;
     if (user) {
       const host = store.hostByUuid(uuidFromUri(user));
-      if (!host) throw forbidden();
+      if (!sameOrganization(caller, host)) throw forbidden();
       hostUuid = host.uuid;
     }
-    const items = store.eventTypesOf(hostUuid).map((et) => store.eventTypeResource(et));
+    const items = store
+      .eventTypesOf(hostUuid)
+      .filter((et) => sameOrganization(caller, store.hostByUuid(et.hostUuid)))
+      .map((et) => store.eventTypeResource(et));
     return ok(paginate(items, url, store.apiBase, "/event_types"));
   }
 
   if (method === "GET" && collection === "event_types" && id && !sub) {
+    need(caller, "event_types:read");
     const et = store.eventTypeByUuid(id);
-    return et ? ok({ resource: store.eventTypeResource(et) }) : undefined;
+    if (!et) return undefined;
+    if (!sameOrganization(caller, store.hostByUuid(et.hostUuid))) throw forbidden();
+    return ok({ resource: store.eventTypeResource(et) });
   }
 
   if (method === "GET" && collection === "scheduled_events" && !id) {
+    need(caller, "scheduled_events:read");
     const user = url.searchParams.get("user");
     const organization = url.searchParams.get("organization");
     if (!user && !organization) throw invalidArgument("organization", "user or organization must be given");
-    if (organization && uuidFromUri(organization) !== store.organizationUuid) throw forbidden();
+    if (organization) ownOrganization(caller, organization);
     const hostUuid = user ? uuidFromUri(user) : undefined;
-    if (hostUuid && !store.hostByUuid(hostUuid)) throw forbidden();
+    if (hostUuid && !sameOrganization(caller, store.hostByUuid(hostUuid))) throw forbidden();
     const status = url.searchParams.get("status");
     const email = url.searchParams.get("invitee_email")?.toLowerCase();
     const min = url.searchParams.get("min_start_time");
@@ -232,6 +201,7 @@ async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMes
     const desc = url.searchParams.get("sort") === "start_time:desc";
     const events = store
       .allEvents()
+      .filter((e) => sameOrganization(caller, store.hostByUuid(e.hostUuid)))
       .filter((e) => !hostUuid || e.hostUuid === hostUuid)
       .filter((e) => !status || e.status === status)
       .filter((e) => !min || e.start >= new Date(min))
@@ -245,6 +215,8 @@ async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMes
   if (collection === "scheduled_events" && id) {
     const event = store.eventByUuid(id);
     if (!event) return undefined;
+    need(caller, method === "POST" ? "scheduled_events:write" : "scheduled_events:read");
+    if (!sameOrganization(caller, store.hostByUuid(event.hostUuid))) throw forbidden();
     if (method === "GET" && !sub) return ok({ resource: store.eventResource(event) });
     if (method === "GET" && sub === "invitees" && !subId) {
       const status = url.searchParams.get("status");
@@ -278,28 +250,7 @@ async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMes
     return undefined;
   }
 
-  if (method === "GET" && collection === "webhook_subscriptions" && !id) {
-    const organization = url.searchParams.get("organization");
-    const scope = url.searchParams.get("scope");
-    if (!organization) throw invalidArgument("organization", "can't be blank");
-    if (!scope || !["user", "organization", "group"].includes(scope)) {
-      throw invalidArgument("scope", "must be one of user, organization, group");
-    }
-    if (uuidFromUri(organization) !== store.organizationUuid) throw forbidden();
-    const subscription = subscriptionResource(ctx);
-    const items = subscription && scope === "organization" ? [subscription] : [];
-    return ok(paginate(items, url, store.apiBase, "/webhook_subscriptions"));
-  }
-
-  if (method === "GET" && collection === "webhook_subscriptions" && id && !sub) {
-    const subscription = subscriptionResource(ctx);
-    return subscription && id === ctx.subscription.uuid ? ok({ resource: subscription }) : undefined;
-  }
+  if (collection === "webhook_subscriptions") return webhookSubscriptions(ctx, caller, method, url, req, id, sub);
 
   return undefined;
-}
-
-export function newSubscriptionState(): ApiContext["subscription"] {
-  const now = new Date();
-  return { uuid: randomUUID(), createdAt: now, updatedAt: now };
 }

@@ -1,11 +1,14 @@
 // The fake's HTTP server: one origin serving the scheduling pages (`/{user}/{event}`), the API
-// (`/api/...`) and the sandbox backend (`/_sandbox/...`). Every request is logged and may be faulted.
+// (`/api/...`), the OAuth server (`/oauth/...`) and the sandbox backend (`/_sandbox/...`). Every
+// request is logged and may be faulted.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { FakeActions } from "./actions.js";
 import { API_PREFIX, type ApiContext, ERRORS, handleApi, rateLimitedHeaders } from "./api.js";
 import type { Faults } from "./faults.js";
 import { sendHtml, sendJson } from "./http.js";
-import { handleSandbox } from "./sandbox-routes.js";
+import type { OAuthServer } from "./oauth.js";
+import { handleOAuth, OAUTH_PREFIX } from "./oauth-routes.js";
+import { handleSandbox, type SandboxControls } from "./sandbox-routes.js";
 import {
   parsePageParams,
   renderCancellationPage,
@@ -26,14 +29,20 @@ export interface RequestLogEntry {
   /** Whether a fault answered or delayed this request. */
   faulted: boolean;
   at: string;
+  /** API requests: URI of the user whose token the request carried (unset when it was refused as unauthenticated). */
+  user?: string;
+  /** API requests: which kind of token that was. */
+  auth?: "personal_access_token" | "oauth";
 }
 
 /** Path segments that cannot be user slugs, because the fake serves something else there. */
-export const RESERVED_SLUGS = new Set(["api", "_sandbox", "cancellations", "reschedulings", "favicon.ico"]);
+export const RESERVED_SLUGS = new Set(["api", "oauth", "_sandbox", "cancellations", "reschedulings", "favicon.ico"]);
 
 export interface ServerDeps {
   actions: FakeActions;
   api: ApiContext;
+  oauth: OAuthServer;
+  controls: SandboxControls;
   faults: Faults;
   requests: RequestLogEntry[];
 }
@@ -118,6 +127,7 @@ export class FakeServer {
     });
 
     const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    const isOAuth = url.pathname === OAUTH_PREFIX || url.pathname.startsWith(`${OAUTH_PREFIX}/`);
     const fault = deps.faults.take(method, url.pathname);
     if (fault) {
       entry.faulted = true;
@@ -129,7 +139,14 @@ export class FakeServer {
         }
       }
       if (fault.status !== undefined) {
-        if (fault.status === 429) {
+        if (isOAuth) {
+          // The OAuth server answers in RFC 6749's shape, also when it is overloaded.
+          const body =
+            fault.status === 429
+              ? { error: "too_many_requests", error_description: "Too many requests. Try again later." }
+              : { error: "server_error", error_description: "The authorization server encountered an error." };
+          sendJson(res, fault.status, body, fault.status === 429 ? { "retry-after": fault.resetSeconds } : {});
+        } else if (fault.status === 429) {
           sendJson(res, 429, ERRORS.tooMany(), rateLimitedHeaders(deps.api.rateLimit.limit, fault.resetSeconds));
         } else {
           sendJson(res, fault.status, ERRORS.server(fault.status), isApi ? deps.api.rateLimit.headers() : {});
@@ -139,10 +156,11 @@ export class FakeServer {
     }
 
     if (isApi) {
-      await handleApi(deps.api, req, res, url);
+      await handleApi(deps.api, req, res, url, entry);
       return;
     }
-    if (await handleSandbox(deps.actions, req, res, url)) return;
+    if (await handleOAuth(deps.oauth, deps.actions.store, req, res, url)) return;
+    if (await handleSandbox(deps.actions, deps.controls, req, res, url)) return;
     if (method !== "GET" && method !== "HEAD") {
       sendJson(res, 404, ERRORS.notFound());
       return;
