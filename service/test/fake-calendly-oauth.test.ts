@@ -501,3 +501,19 @@ t.test("introspection: active tokens say whose they are, dead ones only active: 
   f.advanceClock(7200 * 1000);
   t.same((await introspect(tokens.access_token)).body, { active: false }, "an expired access token");
 });
+
+t.test("the authorization server metadata (RFC 8414) names the endpoints", async (t) => {
+  const f = await fake(t);
+  const res = await fetch(`${f.url}/.well-known/oauth-authorization-server`);
+  t.equal(res.status, 200);
+  t.match(await res.json(), {
+    issuer: f.authBase,
+    authorization_endpoint: `${f.authBase}/oauth/authorize`,
+    token_endpoint: `${f.authBase}/oauth/token`,
+    revocation_endpoint: `${f.authBase}/oauth/revoke`,
+    introspection_endpoint: `${f.authBase}/oauth/introspect`,
+    code_challenge_methods_supported: ["S256"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    scopes_supported: f.oauthApp.scopes,
+  });
+});
