@@ -388,6 +388,9 @@ t.test("8 token requests per user per minute, then 429; other users keep their b
     log.map((e) => e.status),
     [200, 200, 200, 200, 200, 200, 200, 200, 429, 200],
   );
+  t.equal(f.tokenRequests().length, 11, "every request, Grace's included");
+  await exchange(f, { grant_type: "refresh_token", refresh_token: "unknown" });
+  t.match(f.tokenRequests().at(-1), { userUri: null, status: 400, error: "invalid_grant" });
 });
 
 t.test("revocation: 200, then the grant's access and refresh tokens are dead", async (t) => {

@@ -136,8 +136,8 @@ export interface FakeCalendly {
   expireAccessTokens(userUri?: string): number;
   /** Moves the OAuth server's clock (code and token expiry, the token rate limit) forward. */
   advanceClock(ms: number): void;
-  /** Token endpoint requests for a user, in order. */
-  tokenRequests(userUri: string): TokenRequestLogEntry[];
+  /** Token endpoint requests for a user (or all of them, those for no known user included), in order. */
+  tokenRequests(userUri?: string): TokenRequestLogEntry[];
   /** API requests made with a token of this user (OAuth or personal access token). */
   callsBy(userUri: string): RequestLogEntry[];
 
@@ -328,6 +328,7 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
       oauth.clock.advance(ms);
     },
     tokenRequests(userUri) {
+      if (userUri === undefined) return [...oauth.tokenLog];
       const host = mustFindHost(userUri);
       return oauth.tokenLog.filter((e) => e.userUri === host.uri);
     },
