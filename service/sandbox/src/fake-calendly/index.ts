@@ -76,9 +76,12 @@ export interface StartFakeCalendlyOptions {
   publicOrigin?: string;
   /** The API Bearer token it accepts. */
   token: string;
-  /** Signs deliveries (Calendly-Webhook-Signature). Empty: deliveries are sent unsigned. */
+  /**
+   * Signs the set-up's own deliveries (Calendly-Webhook-Signature), and those of subscriptions a
+   * personal access token creates without a `signing_key`. Empty: those are sent unsigned.
+   */
   webhookSigningKey: string;
-  /** Callback URL of the (single, organization-scoped) webhook subscription. */
+  /** Callback URL of the set-up's own organization-scoped subscription (its organization's events). */
   webhookUrl?: string;
   eventTypes: FakeEventTypeConfig[];
   /** Waits between webhook retries. Default [200, 600, 1500]. */
