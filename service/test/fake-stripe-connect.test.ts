@@ -9,6 +9,7 @@ import { type FakeStripe, startFakeStripe } from "@baw/sandbox";
 import Stripe from "stripe";
 import t from "tap";
 import { createStripeClient } from "../src/providers/stripe.js";
+import { checkStripeBalances } from "./helpers/ledger.js";
 
 const WEBHOOK_SECRET = "whsec_test_platform";
 const CONNECT_SECRET = "whsec_test_connect";
@@ -540,4 +541,30 @@ t.test("the Stripe-Account header: only where Connect allows it", async (t) => {
     stripe.checkout.sessions.create(destinationSession(account.id, 5_000, 100), { stripeAccount: account.id }),
   );
   t.equal(session.statusCode, 400, "direct charges are not modelled");
+});
+
+t.test("the teardown ledger check adds up the fake's balances per account", async (t) => {
+  const { fake, stripe } = await setup(t);
+  const account = await enabledAccount(fake, stripe);
+  const session = await stripe.checkout.sessions.create(destinationSession(account.id, 12_000, 1_200));
+  await fake.pay(session.id);
+  const pi = (await stripe.checkout.sessions.retrieve(session.id)).payment_intent as string;
+  await stripe.refunds.create({
+    payment_intent: pi,
+    amount: 3_333,
+    reverse_transfer: true,
+    refund_application_fee: true,
+  });
+  t.same(checkStripeBalances(fake), [], "records and balances agree after a destination charge and a partial refund");
+  const tampered = {
+    charges: fake.charges,
+    transfers: fake.transfers,
+    applicationFees: fake.applicationFees,
+    balances: () => {
+      const b = fake.balances();
+      b.accounts[account.id]!.available.usd! += 1;
+      return b;
+    },
+  };
+  t.match(checkStripeBalances(tampered), [new RegExp(`connected account ${account.id}: balance`)]);
 });
