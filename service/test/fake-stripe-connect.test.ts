@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type FakeStripe, startFakeStripe } from "@baw/sandbox";
+import { type FakeStripe, sandboxSecrets, startFakeStripe, startSandbox } from "@baw/sandbox";
 import Stripe from "stripe";
 import t from "tap";
 import { createStripeClient } from "../src/providers/stripe.js";
@@ -568,3 +568,70 @@ t.test("the teardown ledger check adds up the fake's balances per account", asyn
   };
   t.match(checkStripeBalances(tampered), [new RegExp(`connected account ${account.id}: balance`)]);
 });
+
+t.test("login links open the sandbox's Express Dashboard once, with the builder's balance and payments", async (t) => {
+  const { fake, stripe } = await setup(t);
+  const fresh = await stripe.accounts.create(expressParams);
+  const early = await apiError(stripe.accounts.createLoginLink(fresh.id));
+  t.equal(early.param, "account", "not before onboarding is complete");
+  const standard = await stripe.accounts.create({ type: "standard" });
+  await fake.onboard(standard.id, "complete");
+  const full = await apiError(stripe.accounts.createLoginLink(standard.id));
+  t.match(full.message, /Express Dashboard/, "only for Express Dashboard accounts");
+
+  const account = await enabledAccount(fake, stripe);
+  const session = await stripe.checkout.sessions.create(destinationSession(account.id, 15_000, 1_500));
+  await fake.pay(session.id);
+  const link = await stripe.accounts.createLoginLink(account.id);
+  t.same(keysOf(link), fixtureKeys("login_link"), "same keys as Stripe's example login link");
+  t.ok(link.url.startsWith(`${fake.url}/express/${account.id}/`));
+  const page = await fetch(link.url);
+  t.equal(page.status, 200);
+  const html = await page.text();
+  t.match(html, /data-currency="usd" data-amount="13500"/, "the balance is price minus fee");
+  t.match(html, /\$150\.00/);
+  t.match(html, /\$15\.00/);
+  const again = await fetch(link.url);
+  t.equal(again.status, 410, "a login link works once");
+});
+
+t.test("a bank debit to a connected account transfers only when it settles", async (t) => {
+  const { fake, stripe } = await setup(t);
+  const account = await enabledAccount(fake, stripe);
+  const session = await stripe.checkout.sessions.create({
+    ...destinationSession(account.id, 8_000, 800),
+    payment_method_types: ["card", "us_bank_account"],
+  });
+  await fake.pay(session.id, { async: true, settleAfterMs: -1 });
+  t.same(fake.balances().accounts[account.id]?.available, {}, "nothing moves while the debit is processing");
+  t.equal(fake.transfers.length, 0);
+  await fake.settle(session.id);
+  t.same(fake.balances().accounts[account.id]?.available, { usd: 7_200 });
+  t.same(fake.balances().platform.available, { usd: 800 });
+
+  const failing = await stripe.checkout.sessions.create({
+    ...destinationSession(account.id, 8_000, 800, "bk_2"),
+    payment_method_types: ["us_bank_account"],
+  });
+  await fake.pay(failing.id, { async: true, settleAfterMs: -1 });
+  await fake.settle(failing.id, { fail: true });
+  t.equal(fake.transfers.length, 1, "a failed debit transfers nothing");
+});
+
+t.test(
+  "startSandbox: the Connect endpoint's secret in serviceEnv, its events at /webhooks/stripe/connect",
+  async (t) => {
+    const sandbox = await startSandbox({ stripe: {}, calendly: false });
+    t.teardown(() => sandbox.close());
+    t.equal(sandbox.serviceEnv.STRIPE_CONNECT_WEBHOOK_SECRET, sandboxSecrets.stripeConnectWebhookSecret);
+    t.equal(sandbox.stripe?.connectWebhookSecret, sandboxSecrets.stripeConnectWebhookSecret);
+    t.not(
+      sandboxSecrets.stripeConnectWebhookSecret,
+      sandboxSecrets.stripeWebhookSecret,
+      "each endpoint has its own secret",
+    );
+    sandbox.deliverTo("http://127.0.0.1:9/");
+    t.equal(sandbox.stripe?.webhookUrl, "http://127.0.0.1:9/webhooks/stripe");
+    t.equal(sandbox.stripe?.connectWebhookUrl, "http://127.0.0.1:9/webhooks/stripe/connect");
+  },
+);

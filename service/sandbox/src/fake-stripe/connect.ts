@@ -17,7 +17,7 @@ import {
 import { accountInvalid, invalidParam, invalidState, missingParam, resourceMissing } from "./errors.js";
 import type { FormObject } from "./form.js";
 import { newId } from "./ids.js";
-import { renderList, type StripeObject } from "./objects.js";
+import { ordered, renderList, type StripeObject } from "./objects.js";
 import {
   email,
   expandList,
@@ -40,6 +40,22 @@ import type {
   Store,
   TransferRecord,
 } from "./store.js";
+
+/** What the sandbox's Express Dashboard page shows. */
+export interface ExpressView {
+  account: AccountRecord;
+  available: Record<string, number>;
+  /** Payments received by transfer, newest first, with the fee taken and what was given back. */
+  payments: {
+    id: string;
+    created: number;
+    currency: string;
+    amount: number;
+    fee: number;
+    reversed: number;
+    feeRefunded: number;
+  }[];
+}
 
 /** How the hosted onboarding (or a test) ends: the three outcomes the sandbox's page offers. */
 export type OnboardingOutcome = "complete" | "incomplete" | "restricted";
@@ -438,6 +454,64 @@ export class Connect {
     }
     if (Object.keys(previous).length > 0) this.#o.emit("account.updated", after, NO_REQUEST, previous, a.id);
     return after;
+  }
+
+  // ---- the Express Dashboard ---------------------------------------------------------------------
+
+  /** POST /v1/accounts/{id}/login_links: a single-use link into the account's Express Dashboard. */
+  createLoginLink(id: string, p: FormObject): StripeObject {
+    rejectUnknown(p, new Set(["expand"]));
+    const a = this.reachable(id);
+    if (a.controller.dashboard !== "express") {
+      throw invalidParam(
+        "Login links can only be created for connected accounts that use the Express Dashboard.",
+        "account",
+      );
+    }
+    if (!a.detailsSubmitted) {
+      throw invalidParam("Cannot create a login link for an account that has not completed onboarding.", "account");
+    }
+    const token = newId.accountLinkToken();
+    const link = {
+      token,
+      account: a.id,
+      created: this.#o.now(),
+      url: `${this.#o.pageBase().replace(/\/$/, "")}/express/${a.id}/${token}`,
+      used: false,
+    };
+    this.#store.loginLinks.set(token, link);
+    return ordered({ object: "login_link", created: link.created, url: link.url });
+  }
+
+  /** Opens a login link once: what the account's Express Dashboard shows (its balance and payments). */
+  openLoginLink(token: string): ExpressView | "used" | null {
+    const link = this.#store.loginLinks.get(token);
+    if (!link) return null;
+    const a = this.#store.accounts.get(link.account);
+    if (link.used || !a || a.deleted || a.deauthorized) return "used";
+    link.used = true;
+    return this.expressView(a.id);
+  }
+
+  /** The numbers the sandbox's Express Dashboard shows for an account. */
+  expressView(id: string): ExpressView {
+    const a = this.reachable(id);
+    const payments = [...this.#store.transfers.values()]
+      .filter((tr) => tr.destination === a.id)
+      .reverse()
+      .map((tr) => {
+        const fee = [...this.#store.applicationFees.values()].find((f) => f.charge === tr.destinationPayment);
+        return {
+          id: tr.destinationPayment,
+          created: tr.created,
+          currency: tr.currency,
+          amount: tr.amount,
+          fee: fee?.amount ?? 0,
+          reversed: tr.amountReversed,
+          feeRefunded: fee?.amountRefunded ?? 0,
+        };
+      });
+    return { account: a, available: this.#o.ledger.available(a.id), payments };
   }
 
   // ---- destination charges ------------------------------------------------------------------

@@ -23,6 +23,7 @@ import {
   unrecognizedUrl,
 } from "./errors.js";
 import { CONNECT_ENABLED_EVENTS, ENABLED_EVENTS, type EventDeliverer } from "./events.js";
+import { renderExpressPage, renderLoginLinkUsedPage } from "./express-page.js";
 import type { FaultQueue } from "./faults.js";
 import { canonical, type FormObject, FormParseError, parseForm } from "./form.js";
 import type { IdempotencyStore } from "./idempotency.js";
@@ -231,6 +232,11 @@ function routes(ctx: ServerContext): Route[] {
       pattern: /^\/v1\/accounts\/([^/]+)$/,
       handler: (m) => core.connect.deleteAccount(id(m)),
     },
+    {
+      method: "POST",
+      pattern: /^\/v1\/accounts\/([^/]+)\/login_links$/,
+      handler: (m, p) => core.connect.createLoginLink(id(m), p),
+    },
     { method: "POST", pattern: /^\/v1\/account_links$/, handler: (_m, p) => core.connect.createAccountLink(p) },
     {
       method: "GET",
@@ -300,6 +306,13 @@ async function handle(ctx: ServerContext, table: Route[], req: IncomingMessage, 
     if (!action && method === "GET") return checkoutPage(ctx, res, sessionId, url.searchParams);
     if (action === "pay" && method === "POST") return checkoutPay(ctx, req, res, sessionId);
     if (action === "cancel" && method === "GET") return checkoutCancel(ctx, res, sessionId);
+  }
+  const express = /^\/express\/[^/]+\/([^/]+)$/.exec(path);
+  if (express && method === "GET") {
+    const view = ctx.core.connect.openLoginLink(decodeURIComponent(express[1]!));
+    if (view === null) return sendPage(res, 404, renderLinkNotFoundPage());
+    if (view === "used") return sendPage(res, 410, renderLoginLinkUsedPage());
+    return sendPage(res, 200, renderExpressPage(view));
   }
   const setup = /^\/setup\/[esc]\/[^/]+\/([^/]+)$/.exec(path);
   if (setup) {

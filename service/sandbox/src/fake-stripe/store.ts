@@ -181,6 +181,15 @@ export interface AccountLinkRecord {
   state: "fresh" | "visited" | "submitted";
 }
 
+/** A single-use link into the sandbox's Express Dashboard for one connected account. */
+export interface LoginLinkRecord {
+  token: string;
+  account: string;
+  created: number;
+  url: string;
+  used: boolean;
+}
+
 export interface TransferRecord {
   id: string;
   created: number;
@@ -269,6 +278,7 @@ export class Store {
   readonly accounts = new Map<string, AccountRecord>();
   /** By the token in the link's URL. */
   readonly accountLinks = new Map<string, AccountLinkRecord>();
+  readonly loginLinks = new Map<string, LoginLinkRecord>();
   readonly transfers = new Map<string, TransferRecord>();
   readonly transferReversals = new Map<string, TransferReversalRecord>();
   readonly applicationFees = new Map<string, ApplicationFeeRecord>();
