@@ -472,6 +472,13 @@ t.test("destination charges: Stripe's validation errors", async (t) => {
   await fake.pay(zero.id);
   t.same(fake.balances().accounts[enabled.id]?.available, { usd: 5_000 }, "a zero fee takes nothing");
   t.equal(fake.applicationFees.length, 0, "and makes no application fee");
+  const zeroPi = (await stripe.checkout.sessions.retrieve(zero.id)).payment_intent as string;
+  await stripe.refunds.create({ payment_intent: zeroPi, reverse_transfer: true, refund_application_fee: true });
+  t.same(
+    fake.balances().accounts[enabled.id]?.available,
+    { usd: 0 },
+    "refund_application_fee without a fee is ignored",
+  );
 
   const open = await stripe.checkout.sessions.create(destinationSession(enabled.id, 5_000, 500));
   await fake.restrictAccount(enabled.id, "requirements.past_due");

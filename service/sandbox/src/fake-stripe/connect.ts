@@ -638,18 +638,15 @@ export class Connect {
     }
   }
 
-  /** Checks a refund's `reverse_transfer` / `refund_application_fee` against the charge. */
-  validateRefund(ch: ChargeRecord, reverseTransfer: boolean, refundApplicationFee: boolean): void {
+  /**
+   * Checks a refund's `reverse_transfer` against the charge. `refund_application_fee` on a charge
+   * without a fee (a zero-fee destination charge) has nothing to return and is ignored.
+   */
+  validateRefund(ch: ChargeRecord, reverseTransfer: boolean): void {
     if (reverseTransfer && !ch.transfer) {
       throw invalidParam(
         `Charge ${ch.id} has no transfer to reverse: \`reverse_transfer\` applies only to destination charges.`,
         "reverse_transfer",
-      );
-    }
-    if (refundApplicationFee && !ch.applicationFee) {
-      throw invalidParam(
-        `Charge ${ch.id} has no application fee to refund: \`refund_application_fee\` applies only to charges with an application fee.`,
-        "refund_application_fee",
       );
     }
   }

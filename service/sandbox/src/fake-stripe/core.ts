@@ -145,6 +145,8 @@ export class Core {
       customerDetails: null,
       metadata: input.metadata,
       paymentIntentData: input.paymentIntentData,
+      allowPromotionCodes: input.allowPromotionCodes,
+      invoiceCreation: input.invoiceCreation,
       successUrl: input.successUrl.replaceAll("{CHECKOUT_SESSION_ID}", id),
       cancelUrl: input.cancelUrl?.replaceAll("{CHECKOUT_SESSION_ID}", id) ?? null,
       locale: input.locale,
@@ -397,7 +399,7 @@ export class Core {
         "amount",
       );
     }
-    this.connect.validateRefund(charge, reverseTransfer, refundApplicationFee);
+    this.connect.validateRefund(charge, reverseTransfer);
     const before = renderCharge(charge);
     const refund: RefundRecord = {
       id: newId.refund(),
