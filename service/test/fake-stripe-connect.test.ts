@@ -642,3 +642,44 @@ t.test(
     t.equal(sandbox.stripe?.connectWebhookUrl, "http://127.0.0.1:9/webhooks/stripe/connect");
   },
 );
+
+t.test("transfer reversals and application fee refunds on their own endpoints", async (t) => {
+  const { fake, stripe } = await setup(t);
+  const account = await enabledAccount(fake, stripe);
+  const session = await stripe.checkout.sessions.create(destinationSession(account.id, 10_000, 1_000));
+  await fake.pay(session.id);
+  const [transfer] = fake.transfers;
+  const [fee] = fake.applicationFees;
+
+  const reversal = await stripe.transfers.createReversal(transfer!.id, {
+    amount: 2_000,
+    metadata: { why: "goodwill" },
+  });
+  t.same(keysOf(reversal), fixtureKeys("transfer_reversal"));
+  t.equal(reversal.source_refund, null, "not caused by a refund");
+  t.same(reversal.metadata, { why: "goodwill" });
+  const reversals = await stripe.transfers.listReversals(transfer!.id);
+  t.same(
+    reversals.data.map((r) => r.id),
+    [reversal.id],
+  );
+  const tooMuch = await apiError(stripe.transfers.createReversal(transfer!.id, { amount: 9_000 }));
+  t.equal(tooMuch.param, "amount");
+
+  const feeRefund = await stripe.applicationFees.createRefund(fee!.id, { amount: 400 });
+  t.same(keysOf(feeRefund), fixtureKeys("fee_refund"));
+  t.equal(feeRefund.fee, fee!.id);
+  const feeTooMuch = await apiError(stripe.applicationFees.createRefund(fee!.id, { amount: 601 }));
+  t.equal(feeTooMuch.param, "amount");
+  const rest = await stripe.applicationFees.createRefund(fee!.id);
+  t.equal(rest.amount, 600, "without an amount, what is left");
+  t.equal((await stripe.applicationFees.retrieve(fee!.id)).refunded, true);
+
+  const ledger = fake.balances();
+  t.same(ledger.accounts[account.id]?.available, { usd: 9_000 - 2_000 + 1_000 });
+  t.same(ledger.platform.available, { usd: 1_000 + 2_000 - 1_000 });
+  t.same(checkStripeBalances(fake), []);
+  const missing = await apiError(stripe.transfers.retrieve("tr_1Missing"));
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.code, "resource_missing");
+});

@@ -11,8 +11,10 @@ import {
   renderBalance,
   renderConnectedAccount,
   renderDeletedAccount,
+  renderFeeRefund,
   renderPayout,
   renderTransfer,
+  renderTransferReversal,
 } from "./connect-objects.js";
 import { accountInvalid, invalidParam, invalidState, missingParam, resourceMissing } from "./errors.js";
 import type { FormObject } from "./form.js";
@@ -34,11 +36,14 @@ import {
 import type {
   AccountLinkRecord,
   AccountRecord,
+  ApplicationFeeRecord,
   ChargeRecord,
+  FeeRefundRecord,
   PaymentIntentData,
   RefundRecord,
   Store,
   TransferRecord,
+  TransferReversalRecord,
 } from "./store.js";
 
 /** What the sandbox's Express Dashboard page shows. */
@@ -185,7 +190,8 @@ export interface ConnectOptions {
   pageBase: () => string;
 }
 
-const NO_REQUEST = { id: null, idempotencyKey: null };
+type RequestLike = { id: string | null; idempotencyKey: string | null };
+const NO_REQUEST: RequestLike = { id: null, idempotencyKey: null };
 
 type Controller = AccountRecord["controller"];
 
@@ -661,58 +667,123 @@ export class Connect {
     ch: ChargeRecord,
     refund: RefundRecord,
     opts: { reverseTransfer: boolean; refundApplicationFee: boolean },
-    request: { id: string | null; idempotencyKey: string | null },
+    request: RequestLike,
   ): void {
-    const ledger = this.#o.ledger;
-    ledger.refund(ch.currency, refund.amount);
+    this.#o.ledger.refund(ch.currency, refund.amount);
     const full = ch.amountRefunded >= ch.amount;
     const share = (total: number, left: number) =>
       Math.min(left, full ? left : Math.round((total * refund.amount) / ch.amount));
     if (opts.reverseTransfer && ch.transfer) {
       const tr = this.#store.transfer(ch.transfer);
-      const amount = share(tr.amount, tr.amount - tr.amountReversed);
-      if (amount > 0) {
-        const trr = {
-          id: newId.transferReversal(),
-          created: this.#o.now(),
-          amount,
-          currency: tr.currency,
-          transfer: tr.id,
-          sourceRefund: refund.id,
-          destinationPaymentRefund: newId.destinationPaymentRefund(),
-          balanceTransaction: newId.balanceTransaction(),
-          metadata: {},
-        };
-        this.#store.transferReversals.set(trr.id, trr);
-        tr.reversals.unshift(trr.id);
-        tr.amountReversed += amount;
-        refund.transferReversal = trr.id;
-        ledger.reverse(tr.destination, tr.currency, amount);
-        this.#o.emit("transfer.reversed", this.transferObject(tr), request, {
-          amount_reversed: tr.amountReversed - amount,
-        });
-      }
+      const reversal = this.#reverse(tr, share(tr.amount, tr.amount - tr.amountReversed), refund.id, {}, request);
+      if (reversal) refund.transferReversal = reversal.id;
     }
     if (opts.refundApplicationFee && ch.applicationFee) {
       const fee = this.#store.applicationFee(ch.applicationFee);
-      const amount = share(fee.amount, fee.amount - fee.amountRefunded);
-      if (amount > 0) {
-        const fr = {
-          id: newId.feeRefund(),
-          created: this.#o.now(),
-          amount,
-          currency: fee.currency,
-          fee: fee.id,
-          balanceTransaction: newId.balanceTransaction(),
-          metadata: {},
-        };
-        this.#store.feeRefunds.set(fr.id, fr);
-        fee.refunds.unshift(fr.id);
-        fee.amountRefunded += amount;
-        ledger.refundFee(fee.account, fee.currency, amount);
-        this.#o.emit("application_fee.refunded", this.applicationFeeObject(fee.id), request);
+      this.#refundFee(fee, share(fee.amount, fee.amount - fee.amountRefunded), {}, request);
+    }
+  }
+
+  /** POST /v1/transfers/{id}/reversals: takes back (part of) a transfer, the customer keeps their money. */
+  createTransferReversal(id: string, p: FormObject, request: RequestLike): StripeObject {
+    rejectUnknown(p, new Set(["amount", "description", "expand", "metadata", "refund_application_fee"]));
+    const tr = this.#store.transfer(id);
+    const left = tr.amount - tr.amountReversed;
+    const amount = optInt(p["amount"], "amount") ?? left;
+    const meta = metadata(p["metadata"], "metadata");
+    const refundFee =
+      optEnum(p["refund_application_fee"], "refund_application_fee", ["true", "false"] as const) === "true";
+    if (amount < 1) throw invalidParam("Invalid positive integer", "amount");
+    if (left <= 0) throw invalidState(`Transfer ${tr.id} has already been fully reversed.`, undefined, "amount");
+    if (amount > left) {
+      throw invalidState(
+        `Reversal amount (${amount}) is greater than the amount that can be reversed on this transfer (${left}).`,
+        undefined,
+        "amount",
+      );
+    }
+    const reversal = this.#reverse(tr, amount, null, meta, request)!;
+    if (refundFee) {
+      const fee = [...this.#store.applicationFees.values()].find((f) => f.charge === tr.destinationPayment);
+      if (fee) {
+        const feeLeft = fee.amount - fee.amountRefunded;
+        const share = tr.amountReversed >= tr.amount ? feeLeft : Math.round((fee.amount * amount) / tr.amount);
+        this.#refundFee(fee, Math.min(feeLeft, share), {}, request);
       }
     }
+    return renderTransferReversal(reversal);
+  }
+
+  /** POST /v1/application_fees/{id}/refunds: returns (part of) the fee to the connected account. */
+  createFeeRefund(id: string, p: FormObject, request: RequestLike): StripeObject {
+    rejectUnknown(p, new Set(["amount", "expand", "metadata"]));
+    const fee = this.#store.applicationFee(id);
+    const left = fee.amount - fee.amountRefunded;
+    const amount = optInt(p["amount"], "amount") ?? left;
+    const meta = metadata(p["metadata"], "metadata");
+    if (amount < 1) throw invalidParam("Invalid positive integer", "amount");
+    if (left <= 0) throw invalidState(`Application fee ${fee.id} has already been refunded.`, undefined, "amount");
+    if (amount > left) {
+      throw invalidState(
+        `Refund amount (${amount}) is greater than unrefunded amount on fee (${left}).`,
+        undefined,
+        "amount",
+      );
+    }
+    return renderFeeRefund(this.#refundFee(fee, amount, meta, request)!);
+  }
+
+  #reverse(
+    tr: TransferRecord,
+    amount: number,
+    sourceRefund: string | null,
+    meta: Record<string, string>,
+    request: RequestLike,
+  ): TransferReversalRecord | null {
+    if (amount <= 0) return null;
+    const trr: TransferReversalRecord = {
+      id: newId.transferReversal(),
+      created: this.#o.now(),
+      amount,
+      currency: tr.currency,
+      transfer: tr.id,
+      sourceRefund,
+      destinationPaymentRefund: newId.destinationPaymentRefund(),
+      balanceTransaction: newId.balanceTransaction(),
+      metadata: meta,
+    };
+    this.#store.transferReversals.set(trr.id, trr);
+    tr.reversals.unshift(trr.id);
+    tr.amountReversed += amount;
+    this.#o.ledger.reverse(tr.destination, tr.currency, amount);
+    this.#o.emit("transfer.reversed", this.transferObject(tr), request, {
+      amount_reversed: tr.amountReversed - amount,
+    });
+    return trr;
+  }
+
+  #refundFee(
+    fee: ApplicationFeeRecord,
+    amount: number,
+    meta: Record<string, string>,
+    request: RequestLike,
+  ): FeeRefundRecord | null {
+    if (amount <= 0) return null;
+    const fr: FeeRefundRecord = {
+      id: newId.feeRefund(),
+      created: this.#o.now(),
+      amount,
+      currency: fee.currency,
+      fee: fee.id,
+      balanceTransaction: newId.balanceTransaction(),
+      metadata: meta,
+    };
+    this.#store.feeRefunds.set(fr.id, fr);
+    fee.refunds.unshift(fr.id);
+    fee.amountRefunded += amount;
+    this.#o.ledger.refundFee(fee.account, fee.currency, amount);
+    this.#o.emit("application_fee.refunded", this.applicationFeeObject(fee.id), request);
+    return fr;
   }
 
   // ---- reading -----------------------------------------------------------------------------------

@@ -250,6 +250,26 @@ function routes(ctx: ServerContext): Route[] {
       pattern: /^\/v1\/application_fees\/([^/]+)$/,
       handler: (m, p) => core.expand(core.connect.applicationFeeObject(id(m)), expandList(p["expand"])),
     },
+    {
+      method: "POST",
+      pattern: /^\/v1\/transfers\/([^/]+)\/reversals$/,
+      handler: (m, p, req) => core.connect.createTransferReversal(id(m), p, req),
+    },
+    {
+      method: "GET",
+      pattern: /^\/v1\/transfers\/([^/]+)\/reversals$/,
+      handler: (m) => core.connect.transferObject(store.transfer(id(m)))["reversals"] as StripeObject,
+    },
+    {
+      method: "POST",
+      pattern: /^\/v1\/application_fees\/([^/]+)\/refunds$/,
+      handler: (m, p, req) => core.connect.createFeeRefund(id(m), p, req),
+    },
+    {
+      method: "GET",
+      pattern: /^\/v1\/application_fees\/([^/]+)\/refunds$/,
+      handler: (m) => core.connect.applicationFeeObject(id(m))["refunds"] as StripeObject,
+    },
     { method: "GET", pattern: /^\/v1\/transfers$/, handler: (_m, p) => core.connect.listTransfers(p) },
     {
       method: "GET",
