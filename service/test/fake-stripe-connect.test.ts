@@ -251,7 +251,8 @@ t.test("account links: Stripe's shape, single use, expiring, and the three onboa
     t.equal(u.path, "/webhooks/stripe/connect", "to the Connect endpoint, signed with its secret");
     t.equal(u.event.account, account.id, "with the connected account on top");
     t.equal(u.event.livemode, false);
-    t.same(keysOf(u.event), [...fixtureKeys("event"), "account"].sort());
+    t.equal(u.event.context, account.id, "and in context, as API versions since 2025-04-30 send");
+    t.same(keysOf(u.event), [...fixtureKeys("event"), "account", "context"].sort());
   }
   t.equal(
     (updates[2]!.event.data.previous_attributes as { charges_enabled?: boolean }).charges_enabled,

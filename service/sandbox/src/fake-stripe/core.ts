@@ -448,7 +448,8 @@ export class Core {
     const enabled: readonly string[] = account ? CONNECT_ENABLED_EVENTS : ENABLED_EVENTS;
     const deliverable = Boolean(deliverer.url) && enabled.includes(type);
     const event = renderEvent({
-      ...(account ? { account } : {}),
+      // Since 2025-04-30 Connect events carry the account in `context` as well as in `account`.
+      ...(account ? { account, context: account } : {}),
       id: newId.event(),
       api_version: this.#opts.apiVersion,
       created: this.now(),

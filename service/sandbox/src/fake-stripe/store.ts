@@ -276,8 +276,9 @@ export interface StripeEventObject {
   pending_webhooks: number;
   request: { id: string | null; idempotency_key: string | null };
   type: string;
-  /** Connect events: the connected account the event happened on. */
+  /** Connect events: the connected account the event happened on (also in `context`). */
   account?: string;
+  context?: string;
 }
 
 export class Store {
