@@ -684,3 +684,29 @@ t.test("transfer reversals and application fee refunds on their own endpoints", 
   t.equal(missing.statusCode, 404);
   t.equal(missing.code, "resource_missing");
 });
+
+t.test("accounts: update what the platform may change, and reject an account", async (t) => {
+  const { fake, stripe, receiver } = await setup(t);
+  const account = await enabledAccount(fake, stripe);
+  const updated = await stripe.accounts.update(account.id, {
+    business_profile: { name: "Ada's Workshop", url: "https://ada.example" },
+    metadata: { builder_id: "b_1" },
+  });
+  t.equal(updated.business_profile?.name, "Ada's Workshop");
+  t.same(updated.metadata, { builder_id: "b_1" });
+  const unset = await stripe.accounts.update(account.id, { metadata: { builder_id: "" } });
+  t.same(unset.metadata, {}, "an empty value unsets a key");
+  const fixed = await apiError(stripe.accounts.update(account.id, { type: "custom" } as Stripe.AccountUpdateParams));
+  t.equal(fixed.param, "type");
+
+  const rejected = await stripe.accounts.reject(account.id, { reason: "fraud" });
+  t.equal(rejected.requirements?.disabled_reason, "rejected.fraud");
+  t.equal(rejected.capabilities?.transfers, "inactive");
+  await fake.deliveriesSettled();
+  const last = receiver.received.filter((r) => r.event.type === "account.updated").at(-1);
+  t.equal(
+    (last?.event.data.object as Stripe.Account).requirements?.disabled_reason,
+    "rejected.fraud",
+    "account.updated tells the platform",
+  );
+});

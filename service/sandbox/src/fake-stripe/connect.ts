@@ -285,6 +285,50 @@ export class Connect {
     return { account: a, expand: expandList(p["expand"]) };
   }
 
+  /**
+   * POST /v1/accounts/{id}: what the platform may change here (email, business profile name and
+   * url, metadata, more capabilities); `type`, `controller` and `country` are fixed at creation.
+   */
+  updateAccount(id: string, p: FormObject): { account: StripeObject; expand: string[] } {
+    for (const fixed of ["type", "controller", "country"]) {
+      if (p[fixed] !== undefined) throw invalidParam(`Received unknown parameter: ${fixed}`, fixed);
+    }
+    rejectUnknown(p, ACCOUNT_PARAMS);
+    const a = this.reachable(id);
+    const mail = p["email"] !== undefined ? email(p["email"], "email") : undefined;
+    const profile = optObject(p["business_profile"], "business_profile");
+    const name =
+      profile && profile["name"] !== undefined ? optString(profile["name"], "business_profile[name]") : undefined;
+    const site =
+      profile && profile["url"] !== undefined ? optString(profile["url"], "business_profile[url]") : undefined;
+    const meta = p["metadata"] !== undefined ? optObject(p["metadata"], "metadata") : null;
+    const updates = meta ? metadataUpdates(meta) : null;
+    const capabilities = parseCapabilities(p["capabilities"]);
+    const expand = expandList(p["expand"]);
+    const account = this.#update(a.id, (acc) => {
+      if (mail !== undefined) acc.email = mail;
+      if (name !== undefined) acc.businessName = name;
+      if (site !== undefined) acc.businessUrl = site;
+      if (updates) {
+        for (const [k, v] of Object.entries(updates)) {
+          if (v === null) delete acc.metadata[k];
+          else acc.metadata[k] = v;
+        }
+      }
+      for (const c of capabilities) if (!acc.capabilities.includes(c)) acc.capabilities.push(c);
+      acc.capabilities.sort();
+    });
+    return { account, expand };
+  }
+
+  /** POST /v1/accounts/{id}/reject: the platform rejects the account (`rejected.{reason}`). */
+  rejectAccount(id: string, p: FormObject): StripeObject {
+    rejectUnknown(p, new Set(["expand", "reason"]));
+    const reason = optEnum(p["reason"], "reason", ["fraud", "other", "terms_of_service"] as const);
+    if (!reason) throw missingParam("reason");
+    return this.#update(id, (a) => setRestricted(a, `rejected.${reason}`));
+  }
+
   /** Test-mode accounts can be deleted at any time (Stripe: live ones only once balances are zero). */
   deleteAccount(id: string): StripeObject {
     const a = this.reachable(id);
@@ -836,6 +880,14 @@ export class Connect {
   payoutObject(id: string, account: string): StripeObject {
     return renderPayout(this.#store.payout(id, account));
   }
+}
+
+/** Metadata keys to set, or to unset (an empty value), with Stripe's limits. */
+function metadataUpdates(obj: FormObject): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  const kept = metadata(obj, "metadata");
+  for (const key of Object.keys(obj)) out[key] = kept[key] ?? null;
+  return out;
 }
 
 function listLimit(p: FormObject): number {

@@ -228,6 +228,19 @@ function routes(ctx: ServerContext): Route[] {
         core.expand(core.connect.accountObject(core.connect.reachable(id(m))), expandList(p["expand"])),
     },
     {
+      method: "POST",
+      pattern: /^\/v1\/accounts\/([^/]+)$/,
+      handler: (m, p) => {
+        const { account, expand } = core.connect.updateAccount(id(m), p);
+        return core.expand(account, expand);
+      },
+    },
+    {
+      method: "POST",
+      pattern: /^\/v1\/accounts\/([^/]+)\/reject$/,
+      handler: (m, p) => core.connect.rejectAccount(id(m), p),
+    },
+    {
       method: "DELETE",
       pattern: /^\/v1\/accounts\/([^/]+)$/,
       handler: (m) => core.connect.deleteAccount(id(m)),
