@@ -710,3 +710,20 @@ t.test("accounts: update what the platform may change, and reject an account", a
     "account.updated tells the platform",
   );
 });
+
+t.test("the hosted checkout page says why a destination that lost transfers cannot be paid", async (t) => {
+  const { fake, stripe } = await setup(t);
+  const account = await enabledAccount(fake, stripe);
+  const session = await stripe.checkout.sessions.create(destinationSession(account.id, 5_000, 500));
+  await fake.restrictAccount(account.id);
+  const res = await fetch(new URL(`/checkout/${session.id}/pay`, fake.url), {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ outcome: "card" }),
+  });
+  t.equal(res.status, 409);
+  t.match(await res.text(), /id="error"[^>]*>This payment cannot be completed: Your destination account needs/);
+  t.equal(fake.getSession(session.id)?.status, "open", "the session stays open");
+  t.same(fake.balances().platform.available, {}, "and no money moved");
+});

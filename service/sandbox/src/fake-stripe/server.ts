@@ -632,7 +632,15 @@ async function checkoutPay(ctx: ServerContext, req: IncomingMessage, res: Server
     }
     redirect(res, result.redirectUrl);
   } catch (err) {
-    if (err instanceof ApiError) return sendPage(res, 409, renderCheckoutPage(s));
+    // A closed session shows its closed page; an open one that cannot be paid (its destination
+    // account lost the transfers capability) says why.
+    if (err instanceof ApiError) {
+      return sendPage(
+        res,
+        409,
+        renderCheckoutPage(s, { outcome, error: `This payment cannot be completed: ${err.message}` }),
+      );
+    }
     throw err;
   }
 }
