@@ -583,6 +583,7 @@ t.test("login links open the sandbox's Express Dashboard once, with the builder'
   const early = await apiError(stripe.accounts.createLoginLink(fresh.id));
   t.equal(early.param, "account", "not before onboarding is complete");
   const standard = await stripe.accounts.create({ type: "standard" });
+  t.same(standard.capabilities, { card_payments: "inactive", transfers: "inactive" }, "Standard: both by default");
   await fake.onboard(standard.id, "complete");
   const full = await apiError(stripe.accounts.createLoginLink(standard.id));
   t.match(full.message, /Express Dashboard/, "only for Express Dashboard accounts");

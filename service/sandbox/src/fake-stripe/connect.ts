@@ -243,7 +243,10 @@ export class Connect {
         "country",
       );
     }
-    const capabilities = parseCapabilities(p["capabilities"]);
+    const requested = parseCapabilities(p["capabilities"]);
+    // Accounts with the full Stripe Dashboard (Standard) get card payments and transfers by default.
+    const capabilities =
+      requested.length === 0 && controller.dashboard === "full" ? ["card_payments", "transfers"] : requested;
     if (controller.dashboard !== "full" && !capabilities.includes("transfers")) {
       // Accounts without the full Stripe Dashboard are paid by transfer; Stripe requires the capability.
       throw invalidParam(
