@@ -704,9 +704,9 @@ t.test("accounts: update what the platform may change, and reject an account", a
   t.equal(rejected.requirements?.disabled_reason, "rejected.fraud");
   t.equal(rejected.capabilities?.transfers, "inactive");
   await fake.deliveriesSettled();
-  const last = receiver.received.filter((r) => r.event.type === "account.updated").at(-1);
+  const last = receiver.received.filter((r) => r.event.type === "account.updated").at(-1)!;
   t.equal(
-    (last?.event.data.object as Stripe.Account).requirements?.disabled_reason,
+    (last.event.data.object as Stripe.Account).requirements?.disabled_reason,
     "rejected.fraud",
     "account.updated tells the platform",
   );
