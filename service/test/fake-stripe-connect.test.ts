@@ -469,6 +469,29 @@ t.test("destination charges: Stripe's validation errors", async (t) => {
   );
   t.equal(otherObo.param, "payment_intent_data[on_behalf_of]");
 
+  const both = await apiError(
+    stripe.checkout.sessions.create({
+      ...destinationSession(enabled.id, 5_000, 100),
+      payment_intent_data: { transfer_data: { destination: enabled.id, amount: 4_000 }, application_fee_amount: 100 },
+    }),
+  );
+  t.equal(both.param, "payment_intent_data[application_fee_amount]", "a fee or a transfer amount, not both");
+
+  const abroad = await stripe.accounts.create({ ...expressParams, country: "GB" });
+  await fake.onboard(abroad.id, "complete");
+  const crossBorder = await apiError(stripe.checkout.sessions.create(destinationSession(abroad.id, 5_000, 100)));
+  t.equal(crossBorder.param, "payment_intent_data[transfer_data][destination]");
+  t.match(crossBorder.message, /outside the platform's region. You may use the `on_behalf_of` parameter/);
+  const settled = await stripe.checkout.sessions.create({
+    ...destinationSession(abroad.id, 5_000, 100),
+    payment_intent_data: {
+      transfer_data: { destination: abroad.id },
+      application_fee_amount: 100,
+      on_behalf_of: abroad.id,
+    },
+  });
+  t.equal(settled.status, "open", "with on_behalf_of the charge settles in the account's country");
+
   const zero = await stripe.checkout.sessions.create(destinationSession(enabled.id, 5_000, 0));
   await fake.pay(zero.id);
   t.same(fake.balances().accounts[enabled.id]?.available, { usd: 5_000 }, "a zero fee takes nothing");
