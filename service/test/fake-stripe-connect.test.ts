@@ -751,3 +751,23 @@ t.test("the hosted checkout page says why a destination that lost transfers cann
   t.equal(fake.getSession(session.id)?.status, "open", "the session stays open");
   t.same(fake.balances().platform.available, {}, "and no money moved");
 });
+
+t.test("followAccountLink does what a browser does with a link", async (t) => {
+  const { fake, stripe, receiver } = await setup(t);
+  const account = await stripe.accounts.create(expressParams);
+  const params = {
+    account: account.id,
+    type: "account_onboarding",
+    refresh_url: "https://shop.example/refresh",
+    return_url: "https://shop.example/return",
+  } satisfies Stripe.AccountLinkCreateParams;
+  const link = await stripe.accountLinks.create(params);
+  t.same(await fake.followAccountLink(link.url, "complete"), { redirectUrl: params.return_url, submitted: true });
+  t.ok(
+    receiver.received.some((r) => r.event.type === "account.updated"),
+    "account.updated was delivered before it resolved",
+  );
+  t.equal(fake.getAccount(account.id)?.capabilities?.transfers, "active");
+  t.same(await fake.followAccountLink(link.url), { redirectUrl: params.refresh_url, submitted: false }, "used up");
+  await t.rejects(fake.followAccountLink("https://connect.stripe.com/setup/e/acct_1/abc"), /not an account link/);
+});
