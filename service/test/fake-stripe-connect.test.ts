@@ -171,6 +171,10 @@ t.test("accounts: parameter errors name the param", async (t) => {
   const country = await apiError(stripe.accounts.create({ ...expressParams, country: "XX" }));
   t.equal(country.param, "country");
   t.match(country.message, /Country 'XX' is unknown/);
+  const currency = await apiError(stripe.accounts.create({ ...expressParams, default_currency: "dollars" }));
+  t.equal(currency.param, "default_currency");
+  const site = await apiError(stripe.accounts.create({ ...expressParams, business_profile: { url: "not a url" } }));
+  t.equal(site.param, "business_profile[url]");
   const unknown = await apiError(
     stripe.accounts.create({ ...expressParams, colour: "blue" } as Stripe.AccountCreateParams),
   );
