@@ -17,6 +17,7 @@ import { sandboxUsers } from "./sandbox-users.js";
 export const sandboxSecrets = {
   stripeSecretKey: "sk_test_sandbox",
   stripeWebhookSecret: "whsec_sandbox",
+  stripeConnectWebhookSecret: "whsec_sandbox_connect",
   calendlyToken: "calendly-sandbox-token",
   /** The personal access token's subscription key, and the OAuth app's one webhook signing key. */
   calendlyWebhookSigningKey: "calendly-sandbox-signing-key",
@@ -63,8 +64,9 @@ export interface Sandbox {
   /** What the service's environment needs (with PROVIDER_MODE=sandbox) to talk to these fakes. */
   serviceEnv: Record<string, string>;
   /**
-   * Sends the fakes' webhooks to `${serviceUrl}/webhooks/stripe` and `…/calendly`, and registers
-   * `${serviceUrl}/oauth/calendly/callback` as a redirect URI of the fake Calendly's OAuth app.
+   * Sends the fakes' webhooks to `${serviceUrl}/webhooks/stripe` (Connect events: `…/stripe/connect`)
+   * and `…/calendly`, and registers `${serviceUrl}/oauth/calendly/callback` as a redirect URI of the
+   * fake Calendly's OAuth app.
    */
   deliverTo(serviceUrl: string): void;
   close(): Promise<void>;
@@ -86,6 +88,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         port: options.stripe.port ?? 0,
         secretKey: sandboxSecrets.stripeSecretKey,
         webhookSecret: sandboxSecrets.stripeWebhookSecret,
+        connectWebhookSecret: sandboxSecrets.stripeConnectWebhookSecret,
         autoExpire: options.stripe.autoExpire ?? true,
         minExpirySeconds: minExpirySecondsFor(options.stripe.holdSeconds ?? 1860),
       });
@@ -111,7 +114,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     throw error;
   }
   const serviceEnv: Record<string, string> = { PROVIDER_MODE: "sandbox" };
-  if (stripe) serviceEnv.STRIPE_API_BASE = stripe.url;
+  if (stripe) {
+    serviceEnv.STRIPE_API_BASE = stripe.url;
+    serviceEnv.STRIPE_CONNECT_WEBHOOK_SECRET = stripe.connectWebhookSecret;
+  }
   if (calendly) {
     serviceEnv.CALENDLY_API_BASE = calendly.apiBase;
     serviceEnv.CALENDLY_ORIGIN = calendly.url;
@@ -122,6 +128,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const deliverTo = (serviceUrl: string) => {
     const base = serviceUrl.replace(/\/+$/, "");
     stripe?.setWebhookUrl(`${base}/webhooks/stripe`);
+    stripe?.setConnectWebhookUrl(`${base}/webhooks/stripe/connect`);
     calendly?.setWebhookUrl(`${base}/webhooks/calendly`);
     if (calendly) {
       const callback = `${base}${CALENDLY_OAUTH_CALLBACK_PATH}`;
