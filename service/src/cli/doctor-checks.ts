@@ -4,6 +4,7 @@
 
 import { calendlyChecks } from "./doctor-calendly.js";
 import { configurationChecks, redisCheck } from "./doctor-configuration.js";
+import { connectChecks } from "./doctor-connect.js";
 import { databaseChecks } from "./doctor-database.js";
 import {
   type CheckResult,
@@ -51,6 +52,7 @@ export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
   };
   await guarded("Calendly", () => calendlyChecks(r, input, base, dbReady));
   await guarded("Stripe", () => stripeChecks(r, input, base, dbReady));
+  await guarded("Stripe", () => connectChecks(r, input, base, dbReady));
   await guarded("Sites and partner keys", () => siteChecks(r, input, dbReady));
   await guarded("Service", () => serviceCheck(r, input, base));
   return r.results;

@@ -2,7 +2,7 @@
 // scrapers that present METRICS_TOKEN as a bearer token.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { bearerToken } from "../domain/partner-keys.js";
 import { AppError, unauthorized } from "../lib/errors.js";
 import { matchesHash, sha256 } from "../lib/ids.js";
@@ -36,6 +36,26 @@ export class Metrics {
     name: "baw_reschedule_conflicts_total",
     help: "Reschedules onto a slot another booking holds CONFIRMED; the rescheduled booking was cancelled and refunded",
     registers: [this.registry],
+  });
+  /** Marketplace mode: what Stripe reported about builders' payout accounts that needs the operator. */
+  readonly payoutFlags = new Counter({
+    name: "baw_payout_flags_total",
+    help: "Connect events that flag a builder: restricted, deauthorized, payout_failed",
+    labelNames: ["flag"] as const,
+    registers: [this.registry],
+  });
+  /** Reads the payout accounts per status at scrape time (set once the database is there). */
+  payoutAccountCounts?: () => Promise<{ status: string; count: number }[]>;
+  readonly payoutAccounts = new Gauge({
+    name: "baw_payout_accounts",
+    help: "Builders' payout accounts by status (marketplace mode); payout_failed counts accounts whose last payout failed",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.payoutAccountCounts) return;
+      this.payoutAccounts.reset();
+      for (const { status, count } of await this.payoutAccountCounts()) this.payoutAccounts.set({ status }, count);
+    },
   });
   readonly providerCalls = new Histogram({
     name: "baw_provider_call_seconds",

@@ -59,10 +59,10 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
     if (hit) return hit;
     const builder = await fastify.db.prisma.builder.findUnique({
       where: builderWhere(idOrSlug),
-      include: { sessionTypes: true },
+      include: { sessionTypes: true, payoutAccount: true },
     });
     if (!builder) throw notFound("builder_not_found", `builder: no builder "${idOrSlug}" exists`);
-    const decision = decideBookability(builder);
+    const decision = decideBookability(builder, fastify.config.payouts.mode);
     const body: BookingConfig = {
       state: decision.state,
       ...(decision.reason ? { reason: decision.reason } : {}),

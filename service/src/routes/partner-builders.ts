@@ -17,9 +17,11 @@ import {
   SessionTypeCreateSchema,
   SessionTypeUpdateSchema,
 } from "../domain/catalogue/inputs.js";
+import { withPayouts } from "../domain/payouts/builder-view.js";
 import { authenticatePartner } from "../plugins/partner-auth.js";
 import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
+import { PayoutsSchema } from "./partner-payouts.js";
 
 const security = [{ partnerKey: [] }];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -75,6 +77,7 @@ const PartnerBuilderObject = z.object({
   state: z.enum(["bookable", "demo", "unavailable"]),
   reason: z.string().optional().describe("Why the builder cannot be booked, when it cannot"),
   sessionTypes: z.array(SessionTypeSchema).describe("Every session type, inactive ones included, in display order"),
+  payouts: PayoutsSchema.optional().describe("How the builder is paid (in connect mode, bookable only while enabled)"),
 });
 
 export const PartnerBuilderSchema = PartnerBuilderObject.meta({ id: "PartnerBuilder", examples: [exampleBuilder] });
@@ -105,6 +108,7 @@ const writeErrors = { ...errorResponses, 404: ErrorSchema, 409: ErrorSchema };
 
 const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
   const prisma = () => fastify.db.prisma;
+  const payouts = fastify.config.payouts;
 
   fastify.get(
     "/v1/partner/builders",
@@ -119,7 +123,7 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: PartnerBuilderListSchema, ...errorResponses },
       },
     },
-    async () => ({ data: await listBuilders(prisma()) }),
+    async () => ({ data: await withPayouts(prisma(), payouts, await listBuilders(prisma())) }),
   );
 
   fastify.get(
@@ -135,7 +139,7 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: PartnerBuilderResponseSchema, ...errorResponses, 404: ErrorSchema },
       },
     },
-    async (request) => getBuilder(prisma(), request.params.builder),
+    async (request) => (await withPayouts(prisma(), payouts, [await getBuilder(prisma(), request.params.builder)]))[0]!,
   );
 
   fastify.post(
@@ -153,7 +157,8 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         response: { 201: PartnerBuilderResponseSchema, ...writeErrors },
       },
     },
-    async (request, reply) => reply.code(201).send(await createBuilder(prisma(), request.body)),
+    async (request, reply) =>
+      reply.code(201).send((await withPayouts(prisma(), payouts, [await createBuilder(prisma(), request.body)]))[0]!),
   );
 
   fastify.patch(
@@ -172,7 +177,8 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: PartnerBuilderResponseSchema, ...writeErrors },
       },
     },
-    async (request) => updateBuilder(prisma(), request.params.builder, request.body),
+    async (request) =>
+      (await withPayouts(prisma(), payouts, [await updateBuilder(prisma(), request.params.builder, request.body)]))[0]!,
   );
 
   fastify.post(

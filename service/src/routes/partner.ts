@@ -12,6 +12,7 @@ import partnerAuth, { authenticatePartner, partnerKeyOf } from "../plugins/partn
 import { ErrorSchema, errorResponses, MoneySchema, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
 import partnerBuilders from "./partner-builders.js";
+import partnerPayouts from "./partner-payouts.js";
 
 export type { PartnerBooking } from "../domain/partner-bookings.js";
 export type { PartnerBuilder } from "./partner-builders.js";
@@ -204,6 +205,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
   await fastify.register(partnerAuth);
 
   await fastify.register(partnerBuilders);
+  await fastify.register(partnerPayouts);
 
   fastify.get(
     "/v1/partner/bookings",
