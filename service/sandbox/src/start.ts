@@ -11,6 +11,7 @@ import { type FakeStripe, startFakeStripe } from "./fake-stripe/index.js";
 export const sandboxSecrets = {
   stripeSecretKey: "sk_test_sandbox",
   stripeWebhookSecret: "whsec_sandbox",
+  stripeConnectWebhookSecret: "whsec_sandbox_connect",
   calendlyToken: "calendly-sandbox-token",
   calendlyWebhookSigningKey: "calendly-sandbox-signing-key",
 } as const;
@@ -40,7 +41,7 @@ export interface Sandbox {
   calendly?: FakeCalendly;
   /** What the service's environment needs (with PROVIDER_MODE=sandbox) to talk to these fakes. */
   serviceEnv: Record<string, string>;
-  /** Sends the fakes' webhooks to `${serviceUrl}/webhooks/stripe` and `…/calendly`. */
+  /** Sends the fakes' webhooks to `${serviceUrl}/webhooks/stripe` (Connect events: `…/stripe/connect`) and `…/calendly`. */
   deliverTo(serviceUrl: string): void;
   close(): Promise<void>;
 }
@@ -61,6 +62,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         port: options.stripe.port ?? 0,
         secretKey: sandboxSecrets.stripeSecretKey,
         webhookSecret: sandboxSecrets.stripeWebhookSecret,
+        connectWebhookSecret: sandboxSecrets.stripeConnectWebhookSecret,
         autoExpire: options.stripe.autoExpire ?? true,
         minExpirySeconds: minExpirySecondsFor(options.stripe.holdSeconds ?? 1860),
       });
@@ -79,7 +81,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     throw error;
   }
   const serviceEnv: Record<string, string> = { PROVIDER_MODE: "sandbox" };
-  if (stripe) serviceEnv.STRIPE_API_BASE = stripe.url;
+  if (stripe) {
+    serviceEnv.STRIPE_API_BASE = stripe.url;
+    serviceEnv.STRIPE_CONNECT_WEBHOOK_SECRET = stripe.connectWebhookSecret;
+  }
   if (calendly) {
     serviceEnv.CALENDLY_API_BASE = calendly.apiBase;
     serviceEnv.CALENDLY_ORIGIN = calendly.url;
@@ -87,6 +92,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const deliverTo = (serviceUrl: string) => {
     const base = serviceUrl.replace(/\/+$/, "");
     stripe?.setWebhookUrl(`${base}/webhooks/stripe`);
+    stripe?.setConnectWebhookUrl(`${base}/webhooks/stripe/connect`);
     calendly?.setWebhookUrl(`${base}/webhooks/calendly`);
   };
   if (options.serviceUrl) deliverTo(options.serviceUrl);

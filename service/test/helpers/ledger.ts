@@ -2,7 +2,10 @@
 // fake Stripe's ledger agrees with what the service recorded. Captured and refunded amounts
 // match Stripe's charge (captured = refunded + kept), the refund rows add up to Stripe's
 // refunded total, the payment's status follows from its amounts, and the booking's status
-// agrees with the money: never CONFIRMED with nothing kept, never ended with money kept.
+// agrees with the money: never CONFIRMED with nothing kept, never ended with money kept. With
+// Connect, the fake's balances must also add up per account: what the platform and each connected
+// account hold is what their transfers, reversals and application fees say, and together they
+// keep exactly what was captured and not refunded.
 import { appendFileSync } from "node:fs";
 import type { FakeCalendly, FakeStripe } from "@baw/sandbox";
 import type Stripe from "stripe";
@@ -95,6 +98,64 @@ export async function checkLedger(prisma: PrismaClient, charges: readonly Stripe
   return { problems, checked };
 }
 
+type Amounts = Record<string, number>;
+const bump = (m: Amounts, currency: string, delta: number) => {
+  m[currency] = (m[currency] ?? 0) + delta;
+};
+
+/** The fake Stripe's Connect money, recomputed from its charges, transfers and fees, against its balances. */
+export function checkStripeBalances(
+  stripe: Pick<FakeStripe, "charges" | "transfers" | "applicationFees" | "balances">,
+): string[] {
+  const problems: string[] = [];
+  const balances = stripe.balances();
+  const platform: Amounts = {};
+  const accounts = new Map<string, Amounts>();
+  const account = (id: string) => {
+    let a = accounts.get(id);
+    if (!a) {
+      a = {};
+      accounts.set(id, a);
+    }
+    return a;
+  };
+  for (const ch of stripe.charges) {
+    if (ch.status === "succeeded") bump(platform, ch.currency, ch.amount_captured);
+    bump(platform, ch.currency, -ch.amount_refunded);
+  }
+  for (const tr of stripe.transfers) {
+    const dest = typeof tr.destination === "string" ? tr.destination : (tr.destination?.id ?? "?");
+    if (tr.amount_reversed > tr.amount)
+      problems.push(`transfer ${tr.id}: ${tr.amount_reversed} reversed of ${tr.amount}`);
+    const kept = tr.amount - tr.amount_reversed;
+    bump(platform, tr.currency, -kept);
+    bump(account(dest), tr.currency, kept);
+  }
+  for (const fee of stripe.applicationFees) {
+    const from = typeof fee.account === "string" ? fee.account : fee.account.id;
+    if (fee.amount_refunded > fee.amount)
+      problems.push(`application fee ${fee.id}: ${fee.amount_refunded} refunded of ${fee.amount}`);
+    const kept = fee.amount - fee.amount_refunded;
+    bump(platform, fee.currency, kept);
+    bump(account(from), fee.currency, -kept);
+  }
+  const compare = (who: string, expected: Amounts, actual: Amounts) => {
+    for (const currency of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
+      const want = expected[currency] ?? 0;
+      const got = actual[currency] ?? 0;
+      if (want !== got)
+        problems.push(`${who}: balance ${got} ${currency}, its charges, transfers and fees make ${want}`);
+    }
+  };
+  compare("platform", platform, balances.platform.available);
+  for (const [id, ledger] of Object.entries(balances.accounts)) {
+    const expected = { ...(accounts.get(id) ?? {}) };
+    for (const [currency, paid] of Object.entries(ledger.paidOut)) bump(expected, currency, -paid);
+    compare(`connected account ${id}`, expected, ledger.available);
+  }
+  return problems;
+}
+
 /**
  * The teardown check: waits for webhooks in flight (and the side effects they start), then
  * checks. With BAW_LEDGER_REPORT set, appends the report to that file (one JSON line per app).
@@ -107,6 +168,7 @@ export async function settledLedger(
   await Promise.all([stripe.deliveriesSettled(), calendly?.flushWebhooks()]);
   await stripe.deliveriesSettled();
   const report = await checkLedger(prisma, stripe.charges);
+  report.problems.push(...checkStripeBalances(stripe));
   if (process.env.BAW_LEDGER_REPORT) appendFileSync(process.env.BAW_LEDGER_REPORT, `${JSON.stringify(report)}\n`);
   return report;
 }

@@ -62,19 +62,25 @@ const STYLE = `
   a { color: #3d33d6; }
 `;
 
-function layout(title: string, body: string): string {
+/** The sandbox's page frame; `label` and `notice` name which Stripe page it stands in for. */
+export function layout(
+  title: string,
+  body: string,
+  label = SANDBOX_LABEL,
+  notice = "This is the offline stand-in for Stripe Checkout: nothing is charged and no card data is collected.",
+): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · ${SANDBOX_LABEL}</title>
+<title>${escapeHtml(title)} · ${label}</title>
 <style>${STYLE}</style>
 </head>
 <body>
-<header class="banner" aria-label="Sandbox notice"><strong>${SANDBOX_LABEL}</strong>.
-This is the offline stand-in for Stripe Checkout: nothing is charged and no card data is collected.</header>
+<header class="banner" aria-label="Sandbox notice"><strong>${label}</strong>.
+${notice}</header>
 <main aria-labelledby="title">
 ${body}
 </main>

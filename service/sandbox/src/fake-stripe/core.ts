@@ -1,8 +1,11 @@
 // What the fake Stripe does, independent of HTTP: create, pay, settle, abandon and expire
-// checkout sessions, refund charges, expand ids, and raise (and deliver) events. The API routes,
+// checkout sessions, refund charges, expand ids, and raise (and deliver) events; Connect's part
+// (accounts, destination charges, reversals) lives in connect.ts and is reached through `connect`. The API routes,
 // the hosted checkout page and the FakeStripe test helpers all call these same methods.
+import { Ledger } from "./balances.js";
+import { Connect } from "./connect.js";
 import { type ApiError, invalidParam, invalidState } from "./errors.js";
-import type { DeliveryHandle, EventDeliverer } from "./events.js";
+import { CONNECT_ENABLED_EVENTS, type DeliveryHandle, ENABLED_EVENTS, type EventDeliverer } from "./events.js";
 import type { FormObject } from "./form.js";
 import { newId } from "./ids.js";
 import {
@@ -30,6 +33,12 @@ const NO_REQUEST: RequestInfo = { id: null, idempotencyKey: null };
 export interface CoreOptions {
   store: Store;
   deliverer: EventDeliverer;
+  /** Delivers Connect events (those with `account`) to the Connect endpoint, signed with its secret. */
+  connectDeliverer: EventDeliverer;
+  secretKey: string;
+  /** The platform's Connect application id (ca_…) and country. */
+  application: string;
+  platformCountry: string;
   apiVersion: string;
   minExpirySeconds: number;
   autoExpire: boolean;
@@ -84,14 +93,29 @@ const REFUND_PARAMS = new Set([
 
 export class Core {
   readonly store: Store;
+  readonly ledger = new Ledger();
+  readonly connect: Connect;
   readonly #opts: CoreOptions;
   readonly #expiryTimers = new Map<string, NodeJS.Timeout>();
   readonly #settleTimers = new Map<string, NodeJS.Timeout>();
+  /** Deliveries in flight, by event id (so test controls can wait for their first attempt). */
+  readonly #deliveries = new Map<string, DeliveryHandle>();
   #closed = false;
 
   constructor(opts: CoreOptions) {
     this.store = opts.store;
     this.#opts = opts;
+    this.connect = new Connect({
+      store: opts.store,
+      ledger: this.ledger,
+      emit: (type, object, request, previous, account) => this.emit(type, object, request, previous, account),
+      now: () => this.now(),
+      secretKey: opts.secretKey,
+      application: opts.application,
+      applicationName: "Sandbox platform (fake Stripe)",
+      platformCountry: opts.platformCountry,
+      pageBase: opts.checkoutBase,
+    });
   }
 
   now(): number {
@@ -103,6 +127,7 @@ export class Core {
   createSession(params: FormObject): { session: SessionRecord; expand: string[] } {
     const now = this.now();
     const input = parseSessionParams(params, now, this.#opts.minExpirySeconds);
+    this.connect.validateDestination(input.paymentIntentData, input.amountTotal);
     const id = newId.checkoutSession();
     const session: SessionRecord = {
       id,
@@ -169,6 +194,7 @@ export class Core {
     if (opts.fail && !opts.async) {
       return { outcome: "declined", session: renderSession(s), redirectUrl: null, event: null };
     }
+    this.connect.checkDestinationAtPayment(s.paymentIntentData.destination);
     const now = this.now();
     const kind = opts.async ? "us_bank_account" : "card";
     const email = opts.email?.trim() || s.customerEmail || "sandbox.customer@example.com";
@@ -177,7 +203,17 @@ export class Core {
     const chargeId = newId.charge();
     const paymentMethod = newId.paymentMethod();
     const pid = s.paymentIntentData;
+    // Stripe groups a destination charge's transfer under the PaymentIntent unless told otherwise.
+    const transferGroup = pid.transferGroup ?? (pid.destination ? `group_${piId}` : null);
+    const connectFields = {
+      destination: pid.destination,
+      transferAmount: pid.transferAmount,
+      applicationFeeAmount: pid.applicationFeeAmount,
+      onBehalfOf: pid.onBehalfOf,
+      transferGroup,
+    };
     this.store.paymentIntents.set(piId, {
+      ...connectFields,
       id: piId,
       created: now,
       amount: s.amountTotal,
@@ -196,6 +232,9 @@ export class Core {
       lastPaymentError: null,
     });
     this.store.charges.set(chargeId, {
+      ...connectFields,
+      transfer: null,
+      applicationFee: null,
       id: chargeId,
       created: now,
       amount: s.amountTotal,
@@ -222,6 +261,7 @@ export class Core {
     s.paymentMethodKind = kind;
     s.customerDetails = { email, name };
     this.#clearTimer(this.#expiryTimers, id);
+    if (!opts.async) this.connect.captured(this.store.charge(chargeId));
     const emitted = this.emit("checkout.session.completed", renderSession(s), NO_REQUEST);
     if (opts.async) {
       const delay = opts.settleAfterMs ?? this.#opts.asyncSettleMs;
@@ -277,6 +317,7 @@ export class Core {
       if (charge) {
         charge.status = "succeeded";
         charge.balanceTransaction = newId.balanceTransaction();
+        this.connect.captured(charge);
       }
       s.paymentStatus = "paid";
       emitted = this.emit("checkout.session.async_payment_succeeded", renderSession(s), NO_REQUEST);
@@ -317,6 +358,10 @@ export class Core {
     const reason = optEnum(params["reason"], "reason", ["duplicate", "fraudulent", "requested_by_customer"] as const);
     const meta = metadata(params["metadata"], "metadata");
     const expand = expandList(params["expand"]);
+    const reverseTransfer =
+      optEnum(params["reverse_transfer"], "reverse_transfer", ["true", "false"] as const) === "true";
+    const refundApplicationFee =
+      optEnum(params["refund_application_fee"], "refund_application_fee", ["true", "false"] as const) === "true";
     if (amountParam !== null && amountParam < 1) throw invalidParam("Invalid positive integer", "amount");
     if (!piParam && !chargeParam) {
       throw invalidParam("One of the following params should be provided for this request: payment_intent or charge.");
@@ -352,6 +397,7 @@ export class Core {
         "amount",
       );
     }
+    this.connect.validateRefund(charge, reverseTransfer, refundApplicationFee);
     const before = renderCharge(charge);
     const refund: RefundRecord = {
       id: newId.refund(),
@@ -364,10 +410,12 @@ export class Core {
       reason,
       status: "succeeded",
       balanceTransaction: newId.balanceTransaction(),
+      transferReversal: null,
     };
     this.store.refunds.set(refund.id, refund);
     charge.amountRefunded += amount;
     charge.refunds.unshift(refund.id);
+    this.connect.refunded(charge, refund, { reverseTransfer, refundApplicationFee }, request);
     const after = this.chargeObject(charge);
     // Like the object, previous_attributes leaves the unexpanded refunds list out.
     const previous: StripeObject = { amount_refunded: before["amount_refunded"] };
@@ -389,19 +437,30 @@ export class Core {
 
   // ---- events --------------------------------------------------------------------------------
 
-  emit(type: string, object: StripeObject, request: RequestInfo, previous?: StripeObject): Emitted {
-    const deliverer = this.#opts.deliverer;
+  /**
+   * Raises an event; with `account` it is a Connect event (it carries `account` and goes to the
+   * Connect endpoint). Like a Stripe endpoint, each delivers only the types it is enabled for.
+   */
+  emit(type: string, object: StripeObject, request: RequestInfo, previous?: StripeObject, account?: string): Emitted {
+    const deliverer = account ? this.#opts.connectDeliverer : this.#opts.deliverer;
+    const enabled: readonly string[] = account ? CONNECT_ENABLED_EVENTS : ENABLED_EVENTS;
+    const deliverable = Boolean(deliverer.url) && enabled.includes(type);
     const event = renderEvent({
+      ...(account ? { account } : {}),
       id: newId.event(),
       api_version: this.#opts.apiVersion,
       created: this.now(),
       data: previous ? { object, previous_attributes: previous } : { object },
-      pending_webhooks: deliverer.url ? 1 : 0,
+      pending_webhooks: deliverable ? 1 : 0,
       request: { id: request.id, idempotency_key: request.idempotencyKey },
       type,
     });
     this.store.events.set(event.id, event);
-    const delivery = deliverer.url && !this.#closed ? deliverer.send(event) : null;
+    const delivery = deliverable && !this.#closed ? deliverer.send(event) : null;
+    if (delivery) {
+      this.#deliveries.set(event.id, delivery);
+      void delivery.done.finally(() => this.#deliveries.delete(event.id));
+    }
     return { event, delivery };
   }
 
@@ -424,6 +483,17 @@ export class Core {
     if (id.startsWith("re_")) {
       const re = this.store.refunds.get(id);
       return re && renderRefund(re);
+    }
+    if (id.startsWith("tr_")) {
+      const tr = this.store.transfers.get(id);
+      return tr && this.connect.transferObject(tr);
+    }
+    if (id.startsWith("fee_")) {
+      return this.store.applicationFees.has(id) ? this.connect.applicationFeeObject(id) : undefined;
+    }
+    if (id.startsWith("acct_")) {
+      const a = this.store.accounts.get(id);
+      return a && !a.deleted && !a.deauthorized ? this.connect.accountObject(a) : undefined;
     }
     return undefined;
   }
@@ -460,6 +530,11 @@ export class Core {
       }
     }
     return obj;
+  }
+
+  /** Resolves after the first delivery attempt of an event raised here (at once if none was made). */
+  async firstDelivery(eventId: string): Promise<void> {
+    await this.#deliveries.get(eventId)?.first;
   }
 
   close(): void {

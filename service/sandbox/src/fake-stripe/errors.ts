@@ -132,3 +132,22 @@ export function apiError(status: number, message = "An unknown error occurred (s
   err.saveForReplay = false;
   return err;
 }
+
+/** Stripe's redaction of a key in error messages: the first 8 and last 4 characters. */
+export function redactKey(key: string): string {
+  return key.length <= 8 ? "****" : `${key.slice(0, 8)}${"*".repeat(Math.min(key.length - 12, 20))}${key.slice(-4)}`;
+}
+
+/**
+ * A connected account the platform cannot reach (unknown, deleted, or deauthorized), named in the
+ * Stripe-Account header or the URL: 403 account_invalid, as Stripe answers.
+ */
+export function accountInvalid(secretKey: string, id: string): ApiError {
+  const err = new ApiError(403, {
+    type: "invalid_request_error",
+    code: "account_invalid",
+    message: `The provided key '${redactKey(secretKey)}' does not have access to account '${id}' (or that account does not exist). Application access may have been revoked.`,
+  });
+  err.saveForReplay = false;
+  return err;
+}

@@ -18,6 +18,12 @@ export const ENABLED_EVENTS = [
   "charge.refunded",
 ] as const;
 
+/**
+ * The events the sandbox's Connect webhook endpoint (created with `connect=true`) is enabled for:
+ * what happens on connected accounts. Each carries a top-level `account`.
+ */
+export const CONNECT_ENABLED_EVENTS = ["account.updated", "account.application.deauthorized", "payout.failed"] as const;
+
 /** Attempts kept for inspection; a long-running sandbox keeps only the newest. */
 const MAX_RECORDED_ATTEMPTS = 10_000;
 

@@ -1,11 +1,15 @@
 // The sandbox's fake Stripe: a local HTTP server speaking Stripe's v1 wire protocol for the parts
 // the booking flow uses (Checkout Sessions, PaymentIntents, charges, refunds, events, webhook
-// endpoints, account), a hosted checkout page, and signed webhook delivery. The real `stripe`
+// endpoints, account; Connect: connected accounts, account links, destination charges, transfers,
+// application fees, balances), a hosted checkout page, a hosted onboarding page, and signed
+// webhook delivery to a platform endpoint and a Connect endpoint. The real `stripe`
 // package talks to it through createStripeClient({apiBase: fake.url}).
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type Stripe from "stripe";
 import { STRIPE_API_VERSION } from "./api-version.js";
+import type { Balances } from "./balances.js";
+import type { DisabledReason, OnboardingOutcome } from "./connect.js";
 import { Core, type PayOptions, type PayResult } from "./core.js";
 import { type DeliveryAttempt, type DeliveryResult, EventDeliverer } from "./events.js";
 import { FaultQueue } from "./faults.js";
@@ -15,12 +19,21 @@ import { renderPaymentIntent, renderRefund, renderSession } from "./objects.js";
 import { createRequestHandler, type RequestLogEntry } from "./server.js";
 import { Store, type StripeEventObject } from "./store.js";
 
+export type { AccountLedger, Amounts, Balances, PlatformLedger } from "./balances.js";
 export { SANDBOX_LABEL } from "./checkout-page.js";
+export {
+  ACCOUNT_LINK_TTL_SECONDS,
+  DISABLED_REASONS,
+  type DisabledReason,
+  ONBOARDING_OUTCOMES,
+  type OnboardingOutcome,
+} from "./connect.js";
 export type { PayOptions, PayResult } from "./core.js";
 export type { StripeErrorBody } from "./errors.js";
-export { type DeliveryAttempt, type DeliveryResult, ENABLED_EVENTS } from "./events.js";
+export { CONNECT_ENABLED_EVENTS, type DeliveryAttempt, type DeliveryResult, ENABLED_EVENTS } from "./events.js";
 export type { FaultQueue, FaultSpec } from "./faults.js";
 export { encodeForm, parseForm } from "./form.js";
+export { ONBOARDING_LABEL } from "./onboarding-page.js";
 export type { RequestLogEntry } from "./server.js";
 export type { StripeEventObject } from "./store.js";
 
@@ -35,6 +48,12 @@ export interface FakeStripeOptions {
   webhookUrl?: string;
   /** Signing secret for `Stripe-Signature` (whsec_…). */
   webhookSecret: string;
+  /** Where Connect events (those with `account`) are POSTed; none are delivered while unset. */
+  connectWebhookUrl?: string;
+  /** Signing secret of the Connect endpoint (default "whsec_sandbox_connect"). */
+  connectWebhookSecret?: string;
+  /** The platform's country: destination charges to accounts elsewhere need on_behalf_of (default "US"). */
+  platformCountry?: string;
   /** Smallest allowed `expires_at - now` (default 1800, Stripe's minimum); tests lower it. */
   minExpirySeconds?: number;
   /** Expire open sessions when `expires_at` passes and deliver checkout.session.expired (default true). */
@@ -57,6 +76,10 @@ export interface FakeStripe {
   readonly webhookSecret: string;
   readonly webhookUrl: string | undefined;
   setWebhookUrl(url: string | undefined): void;
+  /** The Connect endpoint's signing secret and URL (Connect events go there, not to webhookUrl). */
+  readonly connectWebhookSecret: string;
+  readonly connectWebhookUrl: string | undefined;
+  setConnectWebhookUrl(url: string | undefined): void;
 
   /** Current state of a session as the API would return it (a copy), or undefined. */
   getSession(id: string): Stripe.Checkout.Session | undefined;
@@ -98,6 +121,34 @@ export interface FakeStripe {
   /** Injectable API faults: `fake.faults.next({path: /checkout/, status: 500, times: 2})`. */
   readonly faults: FaultQueue;
 
+  // ---- Connect ----
+  /** A connected account as GET /v1/accounts/{id} answers it (also deauthorized or deleted ones). */
+  getAccount(id: string): Stripe.Account | undefined;
+  /** Every connected account created, oldest first. */
+  readonly accounts: Stripe.Account[];
+  /** Every transfer (destination charges), oldest first, reversals included. */
+  readonly transfers: Stripe.Transfer[];
+  /** Every application fee, oldest first, refunds included. */
+  readonly applicationFees: Stripe.ApplicationFee[];
+  /**
+   * The money ledger: the platform's and each connected account's available balance per currency
+   * and the movements behind them (captured, refunded, transferred, reversed, fees).
+   */
+  balances(): Balances;
+  /** Ends the hosted onboarding with `outcome` without a browser (account.updated is sent). */
+  onboard(accountId: string, outcome: OnboardingOutcome): Promise<Stripe.Account>;
+  /** Restricts the account (`requirements.disabled_reason`), its transfers capability inactive. */
+  restrictAccount(accountId: string, reason?: DisabledReason): Promise<Stripe.Account>;
+  /** Enables the account: details submitted, capabilities active, nothing due. */
+  enableAccount(accountId: string): Promise<Stripe.Account>;
+  /** The account disconnects the platform: account.application.deauthorized, then 403 on access. */
+  deauthorize(accountId: string): Promise<Stripe.Event>;
+  /** A payout of the account's balance (or `amount`) fails: payout.failed with the account. */
+  failPayout(
+    accountId: string,
+    opts?: { amount?: number; currency?: string; failureCode?: string; failureMessage?: string },
+  ): Promise<Stripe.Payout>;
+
   /** Stops the server, timers and deliveries; open connections are closed. */
   close(): Promise<void>;
 }
@@ -123,9 +174,24 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       if (evt) evt.pending_webhooks = 0;
     },
   });
+  const connectWebhookSecret = options.connectWebhookSecret ?? "whsec_sandbox_connect";
+  const connectDeliverer = new EventDeliverer({
+    secret: connectWebhookSecret,
+    url: options.connectWebhookUrl,
+    ...(options.deliveryRetryDelaysMs ? { retryDelaysMs: options.deliveryRetryDelaysMs } : {}),
+    ...(options.deliveryTimeoutMs ? { timeoutMs: options.deliveryTimeoutMs } : {}),
+    onDelivered: (eventId) => {
+      const evt = store.events.get(eventId);
+      if (evt) evt.pending_webhooks = 0;
+    },
+  });
   const core = new Core({
     store,
     deliverer,
+    connectDeliverer,
+    secretKey,
+    application: `ca_${base62(32)}`,
+    platformCountry: (options.platformCountry ?? "US").toUpperCase(),
     apiVersion: STRIPE_API_VERSION,
     minExpirySeconds: options.minExpirySeconds ?? 1800,
     autoExpire: options.autoExpire ?? true,
@@ -153,12 +219,14 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     createRequestHandler({
       core,
       deliverer,
+      connectDeliverer,
       faults,
       idempotency,
       secretKey,
       apiVersion: STRIPE_API_VERSION,
       accountId: `acct_1${base62(15)}`,
       webhookEndpointId: newId.webhookEndpoint(),
+      connectWebhookEndpointId: newId.webhookEndpoint(),
       startedAt: core.now(),
       log,
       sleep,
@@ -177,6 +245,22 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
   baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   const copy = <T>(value: unknown): T => structuredClone(value) as T;
+  const { connect } = core;
+  /** Waits for the first delivery attempt of the events a test control raised. */
+  const delivered = async (since: number) => {
+    const fresh = [...store.events.keys()].slice(since);
+    await Promise.all(fresh.map((id) => core.firstDelivery(id)));
+  };
+  const control = async <T>(run: () => unknown): Promise<T> => {
+    const since = store.events.size;
+    const result = run();
+    await delivered(since);
+    return copy<T>(result);
+  };
+  const accountById = (id: string) => {
+    const a = store.accounts.get(id);
+    return a ? copy<Stripe.Account>(connect.accountObject(a)) : undefined;
+  };
 
   return {
     url: baseUrl,
@@ -188,6 +272,13 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     },
     setWebhookUrl(url) {
       deliverer.url = url;
+    },
+    connectWebhookSecret,
+    get connectWebhookUrl() {
+      return connectDeliverer.url;
+    },
+    setConnectWebhookUrl(url) {
+      connectDeliverer.url = url;
     },
     getSession(id) {
       const s = store.sessions.get(id);
@@ -221,10 +312,12 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       return copy<Stripe.Checkout.Session>(renderSession(session));
     },
     deliver(event, opts) {
-      return deliverer.send(event, opts).done;
+      const viaConnect = typeof (event as { account?: unknown }).account === "string";
+      return (viaConnect ? connectDeliverer : deliverer).send(event, opts).done;
     },
     redeliver(eventId) {
-      return deliverer.send(store.event(eventId)).done;
+      const event = store.event(eventId);
+      return (event.account ? connectDeliverer : deliverer).send(event).done;
     },
     get events() {
       return [...store.events.values()].map((e) => copy<Stripe.Event>(e));
@@ -238,7 +331,27 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     get deliveries() {
       return deliverer.attempts;
     },
-    deliveriesSettled: () => deliverer.settled(),
+    async deliveriesSettled() {
+      await Promise.all([deliverer.settled(), connectDeliverer.settled()]);
+    },
+    getAccount: accountById,
+    get accounts() {
+      return [...store.accounts.keys()].map((id) => accountById(id)!);
+    },
+    get transfers() {
+      return [...store.transfers.values()].map((tr) => copy<Stripe.Transfer>(connect.transferObject(tr)));
+    },
+    get applicationFees() {
+      return [...store.applicationFees.keys()].map((id) =>
+        copy<Stripe.ApplicationFee>(connect.applicationFeeObject(id)),
+      );
+    },
+    balances: () => core.ledger.snapshot(),
+    onboard: (accountId, outcome) => control(() => connect.onboard(accountId, outcome)),
+    restrictAccount: (accountId, reason) => control(() => connect.restrict(accountId, reason)),
+    enableAccount: (accountId) => control(() => connect.enable(accountId)),
+    deauthorize: (accountId) => control(() => connect.deauthorize(accountId)),
+    failPayout: (accountId, opts) => control(() => connect.failPayout(accountId, opts)),
     faults,
     async close() {
       if (closed) return;
@@ -251,7 +364,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       sleepers.clear();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await Promise.all([deliverer.close(), serverClosed]);
+      await Promise.all([deliverer.close(), connectDeliverer.close(), serverClosed]);
     },
   };
 }

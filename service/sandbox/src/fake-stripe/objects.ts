@@ -13,7 +13,7 @@ import type {
 export type StripeObject = Record<string, unknown>;
 
 /** Stripe lists `id` and `object` first and the other keys alphabetically. */
-function ordered(obj: StripeObject): StripeObject {
+export function ordered(obj: StripeObject): StripeObject {
   const out: StripeObject = {};
   if ("id" in obj) out["id"] = obj["id"];
   if ("object" in obj) out["object"] = obj["object"];
@@ -167,7 +167,7 @@ export function renderPaymentIntent(pi: PaymentIntentRecord): StripeObject {
     amount_details: { tip: {} },
     amount_received: pi.amountReceived,
     application: null,
-    application_fee_amount: null,
+    application_fee_amount: pi.applicationFeeAmount,
     automatic_payment_methods: null,
     canceled_at: null,
     cancellation_reason: null,
@@ -186,7 +186,7 @@ export function renderPaymentIntent(pi: PaymentIntentRecord): StripeObject {
     managed_payments: { enabled: false },
     metadata: { ...pi.metadata },
     next_action: null,
-    on_behalf_of: null,
+    on_behalf_of: pi.onBehalfOf,
     payment_method: pi.status === "requires_payment_method" ? null : pi.paymentMethod,
     payment_method_configuration_details: null,
     payment_method_options:
@@ -203,8 +203,10 @@ export function renderPaymentIntent(pi: PaymentIntentRecord): StripeObject {
     statement_descriptor: pi.statementDescriptor,
     statement_descriptor_suffix: pi.statementDescriptorSuffix,
     status: pi.status,
-    transfer_data: null,
-    transfer_group: null,
+    transfer_data: pi.destination
+      ? { ...(pi.transferAmount !== null ? { amount: pi.transferAmount } : {}), destination: pi.destination }
+      : null,
+    transfer_group: pi.transferGroup,
   });
 }
 
@@ -266,8 +268,8 @@ export function renderCharge(ch: ChargeRecord): StripeObject {
     amount_captured: succeeded ? ch.amount : 0,
     amount_refunded: ch.amountRefunded,
     application: null,
-    application_fee: null,
-    application_fee_amount: null,
+    application_fee: ch.applicationFee,
+    application_fee_amount: ch.applicationFeeAmount,
     balance_transaction: ch.balanceTransaction,
     billing_details: {
       address: nullAddress(),
@@ -289,7 +291,7 @@ export function renderCharge(ch: ChargeRecord): StripeObject {
     fraud_details: {},
     livemode: false,
     metadata: { ...ch.metadata },
-    on_behalf_of: null,
+    on_behalf_of: ch.onBehalfOf,
     outcome:
       ch.status === "failed"
         ? {
@@ -327,8 +329,10 @@ export function renderCharge(ch: ChargeRecord): StripeObject {
     statement_descriptor: null,
     statement_descriptor_suffix: null,
     status: ch.status,
-    transfer_data: null,
-    transfer_group: null,
+    // Only a charge that made a transfer (a destination charge) has `transfer`.
+    ...(ch.transfer ? { transfer: ch.transfer } : {}),
+    transfer_data: ch.destination ? { amount: ch.transferAmount, destination: ch.destination } : null,
+    transfer_group: ch.transferGroup,
   });
 }
 
@@ -359,7 +363,7 @@ export function renderRefund(re: RefundRecord): StripeObject {
     receipt_number: null,
     source_transfer_reversal: null,
     status: re.status,
-    transfer_reversal: null,
+    transfer_reversal: re.transferReversal,
   });
 }
 
@@ -375,6 +379,7 @@ export function renderWebhookEndpoint(opts: {
   created: number;
   apiVersion: string;
   enabledEvents: readonly string[];
+  description?: string;
 }): StripeObject {
   return ordered({
     id: opts.id,
@@ -382,7 +387,7 @@ export function renderWebhookEndpoint(opts: {
     api_version: opts.apiVersion,
     application: null,
     created: opts.created,
-    description: "Sandbox webhook endpoint (fake Stripe)",
+    description: opts.description ?? "Sandbox webhook endpoint (fake Stripe)",
     enabled_events: [...opts.enabledEvents],
     livemode: false,
     metadata: {},

@@ -1,5 +1,6 @@
 // The fake's HTTP surface: Stripe's v1 API (Bearer auth, form bodies, idempotency, Stripe-shaped
-// errors, injected faults, a request log) and the hosted checkout page for the browser.
+// errors, injected faults, a request log, the Stripe-Account header where Connect allows it) and
+// the hosted checkout and onboarding pages for the browser.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   OUTCOMES,
@@ -9,6 +10,7 @@ import {
   renderNotFoundPage,
   SCRIPT_SOURCE,
 } from "./checkout-page.js";
+import { ONBOARDING_OUTCOMES, type OnboardingOutcome } from "./connect.js";
 import type { Core, PayOptions, RequestInfo } from "./core.js";
 import {
   ApiError,
@@ -16,9 +18,12 @@ import {
   authenticationError,
   idempotencyInFlight,
   invalidParam,
+  redactKey,
+  resourceMissing,
   unrecognizedUrl,
 } from "./errors.js";
-import { ENABLED_EVENTS, type EventDeliverer } from "./events.js";
+import { CONNECT_ENABLED_EVENTS, ENABLED_EVENTS, type EventDeliverer } from "./events.js";
+import { renderExpressPage, renderLoginLinkUsedPage } from "./express-page.js";
 import type { FaultQueue } from "./faults.js";
 import { canonical, type FormObject, FormParseError, parseForm } from "./form.js";
 import type { IdempotencyStore } from "./idempotency.js";
@@ -31,6 +36,7 @@ import {
   renderWebhookEndpoint,
   type StripeObject,
 } from "./objects.js";
+import { renderLinkNotFoundPage, renderOnboardingPage } from "./onboarding-page.js";
 import { expandList, optEnum, optInt, optString } from "./params.js";
 
 export interface RequestLogEntry {
@@ -41,6 +47,8 @@ export interface RequestLogEntry {
   query: string;
   idempotencyKey: string | null;
   stripeVersion: string | null;
+  /** The `Stripe-Account` header: a request made as a connected account. */
+  stripeAccount: string | null;
   /** Parsed form body (POST) or query (GET). */
   params: FormObject;
   /** Epoch milliseconds. */
@@ -55,12 +63,14 @@ export interface RequestLogEntry {
 export interface ServerContext {
   core: Core;
   deliverer: EventDeliverer;
+  connectDeliverer: EventDeliverer;
   faults: FaultQueue;
   idempotency: IdempotencyStore;
   secretKey: string;
   apiVersion: string;
   accountId: string;
   webhookEndpointId: string;
+  connectWebhookEndpointId: string;
   startedAt: number;
   log: RequestLogEntry[];
   /** Resolves after `ms`, or early with false when the fake closes. */
@@ -71,11 +81,19 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** The request log is for tests and debugging; a long-running sandbox keeps only the newest entries. */
 const MAX_LOG_ENTRIES = 10_000;
 
-type Handler = (m: RegExpMatchArray, params: FormObject, req: RequestInfo) => StripeObject;
+type Handler = (
+  m: RegExpMatchArray,
+  params: FormObject,
+  req: RequestInfo,
+  /** The connected account of a `Stripe-Account` request (only on routes that take one). */
+  stripeAccount: string | null,
+) => StripeObject;
 interface Route {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   pattern: RegExp;
   handler: Handler;
+  /** Whether the route answers for a connected account named by the Stripe-Account header. */
+  asAccount?: boolean;
 }
 
 function routes(ctx: ServerContext): Route[] {
@@ -155,25 +173,97 @@ function routes(ctx: ServerContext): Route[] {
       method: "GET",
       pattern: /^\/v1\/webhook_endpoints$/,
       handler: () => {
+        const data: StripeObject[] = [];
         const url = ctx.deliverer.url;
-        const data = url
-          ? [
-              renderWebhookEndpoint({
-                id: ctx.webhookEndpointId,
-                url,
-                created: ctx.startedAt,
-                apiVersion: ctx.apiVersion,
-                enabledEvents: ENABLED_EVENTS,
-              }),
-            ]
-          : [];
+        if (url) {
+          data.push(
+            renderWebhookEndpoint({
+              id: ctx.webhookEndpointId,
+              url,
+              created: ctx.startedAt,
+              apiVersion: ctx.apiVersion,
+              enabledEvents: ENABLED_EVENTS,
+            }),
+          );
+        }
+        const connectUrl = ctx.connectDeliverer.url;
+        if (connectUrl) {
+          data.push(
+            renderWebhookEndpoint({
+              id: ctx.connectWebhookEndpointId,
+              url: connectUrl,
+              created: ctx.startedAt,
+              apiVersion: ctx.apiVersion,
+              enabledEvents: CONNECT_ENABLED_EVENTS,
+              description: "Sandbox Connect webhook endpoint (fake Stripe)",
+            }),
+          );
+        }
         return renderList("/v1/webhook_endpoints", data);
       },
     },
     {
       method: "GET",
       pattern: /^\/v1\/account$/,
-      handler: () => renderAccount({ id: ctx.accountId, created: ctx.startedAt }),
+      asAccount: true,
+      handler: (_m, _p, _r, account) =>
+        account
+          ? core.connect.accountObject(core.connect.reachable(account))
+          : renderAccount({ id: ctx.accountId, created: ctx.startedAt }),
+    },
+    // ---- Connect ----
+    {
+      method: "POST",
+      pattern: /^\/v1\/accounts$/,
+      handler: (_m, p) => {
+        const { account, expand } = core.connect.createAccount(p);
+        return core.expand(core.connect.accountObject(account), expand);
+      },
+    },
+    { method: "GET", pattern: /^\/v1\/accounts$/, handler: (_m, p) => core.connect.listAccounts(p) },
+    {
+      method: "GET",
+      pattern: /^\/v1\/accounts\/([^/]+)$/,
+      handler: (m, p) =>
+        core.expand(core.connect.accountObject(core.connect.reachable(id(m))), expandList(p["expand"])),
+    },
+    {
+      method: "DELETE",
+      pattern: /^\/v1\/accounts\/([^/]+)$/,
+      handler: (m) => core.connect.deleteAccount(id(m)),
+    },
+    {
+      method: "POST",
+      pattern: /^\/v1\/accounts\/([^/]+)\/login_links$/,
+      handler: (m, p) => core.connect.createLoginLink(id(m), p),
+    },
+    { method: "POST", pattern: /^\/v1\/account_links$/, handler: (_m, p) => core.connect.createAccountLink(p) },
+    {
+      method: "GET",
+      pattern: /^\/v1\/balance$/,
+      asAccount: true,
+      handler: (_m, _p, _r, account) => core.connect.balanceObject(account, "usd"),
+    },
+    { method: "GET", pattern: /^\/v1\/application_fees$/, handler: (_m, p) => core.connect.listApplicationFees(p) },
+    {
+      method: "GET",
+      pattern: /^\/v1\/application_fees\/([^/]+)$/,
+      handler: (m, p) => core.expand(core.connect.applicationFeeObject(id(m)), expandList(p["expand"])),
+    },
+    { method: "GET", pattern: /^\/v1\/transfers$/, handler: (_m, p) => core.connect.listTransfers(p) },
+    {
+      method: "GET",
+      pattern: /^\/v1\/transfers\/([^/]+)$/,
+      handler: (m, p) => core.expand(core.connect.transferObject(store.transfer(id(m))), expandList(p["expand"])),
+    },
+    {
+      method: "GET",
+      pattern: /^\/v1\/payouts\/([^/]+)$/,
+      asAccount: true,
+      handler: (m, _p, _r, account) => {
+        if (!account) throw resourceMissing("payout", id(m), { path: "payout" });
+        return core.connect.payoutObject(id(m), account);
+      },
     },
   ];
 }
@@ -217,6 +307,19 @@ async function handle(ctx: ServerContext, table: Route[], req: IncomingMessage, 
     if (action === "pay" && method === "POST") return checkoutPay(ctx, req, res, sessionId);
     if (action === "cancel" && method === "GET") return checkoutCancel(ctx, res, sessionId);
   }
+  const express = /^\/express\/[^/]+\/([^/]+)$/.exec(path);
+  if (express && method === "GET") {
+    const view = ctx.core.connect.openLoginLink(decodeURIComponent(express[1]!));
+    if (view === null) return sendPage(res, 404, renderLinkNotFoundPage());
+    if (view === "used") return sendPage(res, 410, renderLoginLinkUsedPage());
+    return sendPage(res, 200, renderExpressPage(view));
+  }
+  const setup = /^\/setup\/[esc]\/[^/]+\/([^/]+)$/.exec(path);
+  if (setup) {
+    const token = decodeURIComponent(setup[1]!);
+    if (method === "GET") return onboardingPage(ctx, res, token);
+    if (method === "POST") return onboardingSubmit(ctx, req, res, token);
+  }
   sendText(res, 404, "Not found");
 }
 
@@ -233,6 +336,7 @@ async function api(ctx: ServerContext, table: Route[], req: IncomingMessage, res
     query: url.search,
     idempotencyKey,
     stripeVersion: headerValue(req, "stripe-version"),
+    stripeAccount: headerValue(req, "stripe-account"),
     params: {},
     at: Date.now(),
     status: 0,
@@ -320,7 +424,16 @@ async function api(ctx: ServerContext, table: Route[], req: IncomingMessage, res
       if (fault.status) throw withHeaders(apiError(fault.status, fault.message), fault.headers);
     }
     const m = url.pathname.match(route.pattern)!;
-    const result = route.handler(m, params, { id: requestId, idempotencyKey });
+    const stripeAccount = entry.stripeAccount;
+    if (stripeAccount) {
+      ctx.core.connect.reachable(stripeAccount);
+      if (!route.asAccount) {
+        throw invalidParam(
+          `The sandbox's fake Stripe does not support the Stripe-Account header on ${method} ${url.pathname}.`,
+        );
+      }
+    }
+    const result = route.handler(m, params, { id: requestId, idempotencyKey }, stripeAccount);
     const json = JSON.stringify(result, null, 2);
     if (idempotencyKey) ctx.idempotency.complete(idempotencyKey, { status: 200, body: json, requestId });
     reply(200, json);
@@ -381,10 +494,6 @@ function authorized(req: IncomingMessage, secretKey: string): boolean {
     return decoded.split(":")[0] === secretKey;
   }
   return false;
-}
-
-function redactKey(key: string): string {
-  return key.length <= 8 ? "****" : `${key.slice(0, 8)}${"*".repeat(Math.min(key.length - 12, 20))}${key.slice(-4)}`;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -502,4 +611,25 @@ function checkoutCancel(ctx: ServerContext, res: ServerResponse, sessionId: stri
   }
   const { cancelUrl } = ctx.core.abandon(sessionId);
   redirect(res, cancelUrl ?? `../${encodeURIComponent(sessionId)}`);
+}
+
+// ---- hosted Connect onboarding -------------------------------------------------------------
+
+function onboardingPage(ctx: ServerContext, res: ServerResponse, token: string): void {
+  const visit = ctx.core.connect.visitLink(token);
+  if (!visit) sendPage(res, 404, renderLinkNotFoundPage());
+  else if ("redirect" in visit) redirect(res, visit.redirect);
+  else sendPage(res, 200, renderOnboardingPage(visit.page.link, visit.page.account));
+}
+
+async function onboardingSubmit(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, token: string) {
+  let outcome: OnboardingOutcome;
+  try {
+    outcome = optEnum(parseForm(await readBody(req))["outcome"], "outcome", ONBOARDING_OUTCOMES) ?? "complete";
+  } catch {
+    return sendText(res, 400, "Choose one of the onboarding outcomes.");
+  }
+  const done = ctx.core.connect.submitLink(token, outcome);
+  if (!done) return sendPage(res, 404, renderLinkNotFoundPage());
+  redirect(res, done.redirect);
 }

@@ -17,7 +17,7 @@ import {
   reqString,
   url,
 } from "./params.js";
-import type { Metadata } from "./store.js";
+import type { Metadata, PaymentIntentData } from "./store.js";
 
 // Every top-level parameter the real endpoint accepts, so a typo fails here as it would at Stripe.
 const SESSION_PARAMS = new Set([
@@ -104,6 +104,7 @@ const PAYMENT_INTENT_DATA_PARAMS = new Set([
   "transfer_data",
   "transfer_group",
 ]);
+const TRANSFER_DATA_PARAMS = new Set(["amount", "destination"]);
 const LOCALES = [
   "auto",
   "bg",
@@ -174,13 +175,7 @@ export interface SessionInput {
   clientReferenceId: string | null;
   customerEmail: string | null;
   metadata: Metadata;
-  paymentIntentData: {
-    metadata: Metadata;
-    description: string | null;
-    receiptEmail: string | null;
-    statementDescriptor: string | null;
-    statementDescriptorSuffix: string | null;
-  };
+  paymentIntentData: PaymentIntentData;
   expiresAt: number;
   locale: string | null;
   submitType: string | null;
@@ -270,6 +265,22 @@ export function parseSessionParams(p: FormObject, now: number, minExpirySeconds:
     );
   }
 
+  const transferData = optObject(pid["transfer_data"], "payment_intent_data[transfer_data]");
+  if (transferData) rejectUnknown(transferData, TRANSFER_DATA_PARAMS, "payment_intent_data[transfer_data]");
+  const destination = transferData
+    ? reqString(transferData["destination"], "payment_intent_data[transfer_data][destination]")
+    : null;
+  const transferAmount = transferData
+    ? optInt(transferData["amount"], "payment_intent_data[transfer_data][amount]")
+    : null;
+  const applicationFeeAmount = optInt(pid["application_fee_amount"], "payment_intent_data[application_fee_amount]");
+  if (applicationFeeAmount !== null && applicationFeeAmount < 0) {
+    throw invalidParam("This value must be greater than or equal to 0.", "payment_intent_data[application_fee_amount]");
+  }
+  if (transferAmount !== null && transferAmount < 0) {
+    throw invalidParam("This value must be greater than or equal to 0.", "payment_intent_data[transfer_data][amount]");
+  }
+
   const paymentMethodTypes = (optArray(p["payment_method_types"], "payment_method_types") ?? ["card"]).map((v, i) => {
     if (typeof v !== "string" || !/^[a-z_]+$/.test(v))
       throw invalidParam("Invalid payment_method_types", `payment_method_types[${i}]`);
@@ -296,6 +307,11 @@ export function parseSessionParams(p: FormObject, now: number, minExpirySeconds:
         "payment_intent_data[statement_descriptor_suffix]",
         22,
       ),
+      destination,
+      transferAmount,
+      applicationFeeAmount,
+      onBehalfOf: optString(pid["on_behalf_of"], "payment_intent_data[on_behalf_of]"),
+      transferGroup: optString(pid["transfer_group"], "payment_intent_data[transfer_group]"),
     },
     expiresAt,
     locale: optEnum(p["locale"], "locale", LOCALES),
