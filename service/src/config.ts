@@ -131,7 +131,7 @@ const EnvSchema = z
     STRIPE_CONNECT_WEBHOOK_SECRET: z
       .string()
       .trim()
-      .regex(/^whsec_[A-Za-z0-9]+$/, "must look like whsec_…")
+      .regex(/^whsec_\w+$/, "must look like whsec_…")
       .optional()
       .or(z.literal("").transform(() => undefined)),
     PLATFORM_FEE_PERCENT_BPS: z.preprocess(

@@ -15,7 +15,7 @@ const { key } = await issuePartnerKey(h.db.prisma, {
 });
 const { key: readOnly } = await issuePartnerKey(h.db.prisma, { name: "reader", scopes: ["builders:read"] });
 const auth = (k = key) => ({ authorization: `Bearer ${k}` });
-const call = (method: "GET" | "POST" | "PATCH", url: string, payload?: unknown, k = key) =>
+const call = (method: "GET" | "POST" | "PATCH", url: string, payload?: Record<string, unknown>, k = key) =>
   h.app.inject({ method, url, headers: auth(k), ...(payload !== undefined ? { payload } : {}) });
 
 t.test("the builder view carries the payouts object and the bookability it implies", async (t) => {

@@ -145,9 +145,13 @@ async function refund(
     where: { id: payload.paymentId },
     select: { destinationAccountId: true, transferId: true },
   });
-  // A destination charge: only the platform can take the builder's share back, and must.
+  // A destination charge: only the platform can take the builder's share back, and must. Stripe
+  // refuses refund_application_fee on a charge without a fee (a zero-fee builder).
   const connect = payment.destinationAccountId
-    ? { reverse_transfer: true, refund_application_fee: payload.refundApplicationFee ?? true }
+    ? {
+        reverse_transfer: true,
+        ...(charge.application_fee ? { refund_application_fee: payload.refundApplicationFee ?? true } : {}),
+      }
     : {};
   const transfer = typeof charge.transfer === "string" ? charge.transfer : charge.transfer?.id;
   if (transfer && !payment.transferId) await recordTransfer(ctx, payload.paymentId, transfer);
