@@ -251,7 +251,8 @@ t.test("account links: Stripe's shape, single use, expiring, and the three onboa
     t.equal(u.path, "/webhooks/stripe/connect", "to the Connect endpoint, signed with its secret");
     t.equal(u.event.account, account.id, "with the connected account on top");
     t.equal(u.event.livemode, false);
-    t.same(keysOf(u.event), [...fixtureKeys("event"), "account"].sort());
+    t.equal(u.event.context, account.id, "and in context, as API versions since 2025-04-30 send");
+    t.same(keysOf(u.event), [...fixtureKeys("event"), "account", "context"].sort());
   }
   t.equal(
     (updates[2]!.event.data.previous_attributes as { charges_enabled?: boolean }).charges_enabled,
@@ -472,6 +473,13 @@ t.test("destination charges: Stripe's validation errors", async (t) => {
   await fake.pay(zero.id);
   t.same(fake.balances().accounts[enabled.id]?.available, { usd: 5_000 }, "a zero fee takes nothing");
   t.equal(fake.applicationFees.length, 0, "and makes no application fee");
+  const zeroPi = (await stripe.checkout.sessions.retrieve(zero.id)).payment_intent as string;
+  await stripe.refunds.create({ payment_intent: zeroPi, reverse_transfer: true, refund_application_fee: true });
+  t.same(
+    fake.balances().accounts[enabled.id]?.available,
+    { usd: 0 },
+    "refund_application_fee without a fee is ignored",
+  );
 
   const open = await stripe.checkout.sessions.create(destinationSession(enabled.id, 5_000, 500));
   await fake.restrictAccount(enabled.id, "requirements.past_due");
@@ -575,6 +583,7 @@ t.test("login links open the sandbox's Express Dashboard once, with the builder'
   const early = await apiError(stripe.accounts.createLoginLink(fresh.id));
   t.equal(early.param, "account", "not before onboarding is complete");
   const standard = await stripe.accounts.create({ type: "standard" });
+  t.same(standard.capabilities, { card_payments: "inactive", transfers: "inactive" }, "Standard: both by default");
   await fake.onboard(standard.id, "complete");
   const full = await apiError(stripe.accounts.createLoginLink(standard.id));
   t.match(full.message, /Express Dashboard/, "only for Express Dashboard accounts");
@@ -635,3 +644,87 @@ t.test(
     t.equal(sandbox.stripe?.connectWebhookUrl, "http://127.0.0.1:9/webhooks/stripe/connect");
   },
 );
+
+t.test("transfer reversals and application fee refunds on their own endpoints", async (t) => {
+  const { fake, stripe } = await setup(t);
+  const account = await enabledAccount(fake, stripe);
+  const session = await stripe.checkout.sessions.create(destinationSession(account.id, 10_000, 1_000));
+  await fake.pay(session.id);
+  const [transfer] = fake.transfers;
+  const [fee] = fake.applicationFees;
+
+  const reversal = await stripe.transfers.createReversal(transfer!.id, {
+    amount: 2_000,
+    metadata: { why: "goodwill" },
+  });
+  t.same(keysOf(reversal), fixtureKeys("transfer_reversal"));
+  t.equal(reversal.source_refund, null, "not caused by a refund");
+  t.same(reversal.metadata, { why: "goodwill" });
+  const reversals = await stripe.transfers.listReversals(transfer!.id);
+  t.same(
+    reversals.data.map((r) => r.id),
+    [reversal.id],
+  );
+  const tooMuch = await apiError(stripe.transfers.createReversal(transfer!.id, { amount: 9_000 }));
+  t.equal(tooMuch.param, "amount");
+
+  const feeRefund = await stripe.applicationFees.createRefund(fee!.id, { amount: 400 });
+  t.same(keysOf(feeRefund), fixtureKeys("fee_refund"));
+  t.equal(feeRefund.fee, fee!.id);
+  const feeTooMuch = await apiError(stripe.applicationFees.createRefund(fee!.id, { amount: 601 }));
+  t.equal(feeTooMuch.param, "amount");
+  const rest = await stripe.applicationFees.createRefund(fee!.id);
+  t.equal(rest.amount, 600, "without an amount, what is left");
+  t.equal((await stripe.applicationFees.retrieve(fee!.id)).refunded, true);
+
+  const ledger = fake.balances();
+  t.same(ledger.accounts[account.id]?.available, { usd: 9_000 - 2_000 + 1_000 });
+  t.same(ledger.platform.available, { usd: 1_000 + 2_000 - 1_000 });
+  t.same(checkStripeBalances(fake), []);
+  const missing = await apiError(stripe.transfers.retrieve("tr_1Missing"));
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.code, "resource_missing");
+});
+
+t.test("accounts: update what the platform may change, and reject an account", async (t) => {
+  const { fake, stripe, receiver } = await setup(t);
+  const account = await enabledAccount(fake, stripe);
+  const updated = await stripe.accounts.update(account.id, {
+    business_profile: { name: "Ada's Workshop", url: "https://ada.example" },
+    metadata: { builder_id: "b_1" },
+  });
+  t.equal(updated.business_profile?.name, "Ada's Workshop");
+  t.same(updated.metadata, { builder_id: "b_1" });
+  const unset = await stripe.accounts.update(account.id, { metadata: { builder_id: "" } });
+  t.same(unset.metadata, {}, "an empty value unsets a key");
+  const fixed = await apiError(stripe.accounts.update(account.id, { type: "custom" } as Stripe.AccountUpdateParams));
+  t.equal(fixed.param, "type");
+
+  const rejected = await stripe.accounts.reject(account.id, { reason: "fraud" });
+  t.equal(rejected.requirements?.disabled_reason, "rejected.fraud");
+  t.equal(rejected.capabilities?.transfers, "inactive");
+  await fake.deliveriesSettled();
+  const last = receiver.received.filter((r) => r.event.type === "account.updated").at(-1);
+  t.equal(
+    (last?.event.data.object as Stripe.Account).requirements?.disabled_reason,
+    "rejected.fraud",
+    "account.updated tells the platform",
+  );
+});
+
+t.test("the hosted checkout page says why a destination that lost transfers cannot be paid", async (t) => {
+  const { fake, stripe } = await setup(t);
+  const account = await enabledAccount(fake, stripe);
+  const session = await stripe.checkout.sessions.create(destinationSession(account.id, 5_000, 500));
+  await fake.restrictAccount(account.id);
+  const res = await fetch(new URL(`/checkout/${session.id}/pay`, fake.url), {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ outcome: "card" }),
+  });
+  t.equal(res.status, 409);
+  t.match(await res.text(), /id="error"[^>]*>This payment cannot be completed: Your destination account needs/);
+  t.equal(fake.getSession(session.id)?.status, "open", "the session stays open");
+  t.same(fake.balances().platform.available, {}, "and no money moved");
+});

@@ -706,3 +706,35 @@ t.test("delivery gives up after its bounded retries and stops at close()", async
   t.equal(result.attempts.length, 1);
   await fake.close();
 });
+
+t.test(
+  "receipts and promotion codes: invoice_creation and allow_promotion_codes are kept on the session",
+  async (t) => {
+    const { stripe } = await setup(t);
+    const plain = await stripe.checkout.sessions.create(sessionParams("bk_plain"));
+    t.equal(plain.allow_promotion_codes, null);
+    t.equal(plain.invoice_creation?.enabled, false);
+    const session = await stripe.checkout.sessions.create(
+      sessionParams("bk_receipt", {
+        allow_promotion_codes: true,
+        invoice_creation: { enabled: true, invoice_data: { description: "Booking bk_receipt", metadata: { b: "1" } } },
+      }),
+    );
+    t.equal(session.allow_promotion_codes, true);
+    t.equal(session.invoice_creation?.enabled, true);
+    t.equal(session.invoice_creation?.invoice_data.description, "Booking bk_receipt");
+    t.same(session.invoice_creation?.invoice_data.metadata, { b: "1" });
+    const missing = await stripe.checkout.sessions
+      .create(
+        sessionParams("bk_x", {
+          invoice_creation: { invoice_data: { footer: "x" } } as Stripe.Checkout.SessionCreateParams.InvoiceCreation,
+        }),
+      )
+      .catch((e: Stripe.errors.StripeError) => e);
+    t.equal((missing as Stripe.errors.StripeError).param, "invoice_creation[enabled]");
+    const both = await stripe.checkout.sessions
+      .create(sessionParams("bk_y", { allow_promotion_codes: true, discounts: [{ coupon: "X" }] }))
+      .catch((e: Stripe.errors.StripeError) => e);
+    t.equal((both as Stripe.errors.StripeError).param, "discounts");
+  },
+);

@@ -11,8 +11,10 @@ import {
   renderBalance,
   renderConnectedAccount,
   renderDeletedAccount,
+  renderFeeRefund,
   renderPayout,
   renderTransfer,
+  renderTransferReversal,
 } from "./connect-objects.js";
 import { accountInvalid, invalidParam, invalidState, missingParam, resourceMissing } from "./errors.js";
 import type { FormObject } from "./form.js";
@@ -34,11 +36,14 @@ import {
 import type {
   AccountLinkRecord,
   AccountRecord,
+  ApplicationFeeRecord,
   ChargeRecord,
+  FeeRefundRecord,
   PaymentIntentData,
   RefundRecord,
   Store,
   TransferRecord,
+  TransferReversalRecord,
 } from "./store.js";
 
 /** What the sandbox's Express Dashboard page shows. */
@@ -185,7 +190,8 @@ export interface ConnectOptions {
   pageBase: () => string;
 }
 
-const NO_REQUEST = { id: null, idempotencyKey: null };
+type RequestLike = { id: string | null; idempotencyKey: string | null };
+const NO_REQUEST: RequestLike = { id: null, idempotencyKey: null };
 
 type Controller = AccountRecord["controller"];
 
@@ -237,7 +243,10 @@ export class Connect {
         "country",
       );
     }
-    const capabilities = parseCapabilities(p["capabilities"]);
+    const requested = parseCapabilities(p["capabilities"]);
+    // Accounts with the full Stripe Dashboard (Standard) get card payments and transfers by default.
+    const capabilities =
+      requested.length === 0 && controller.dashboard === "full" ? ["card_payments", "transfers"] : requested;
     if (controller.dashboard !== "full" && !capabilities.includes("transfers")) {
       // Accounts without the full Stripe Dashboard are paid by transfer; Stripe requires the capability.
       throw invalidParam(
@@ -277,6 +286,50 @@ export class Connect {
     this.#store.accounts.set(a.id, a);
     this.#o.ledger.open(a.id);
     return { account: a, expand: expandList(p["expand"]) };
+  }
+
+  /**
+   * POST /v1/accounts/{id}: what the platform may change here (email, business profile name and
+   * url, metadata, more capabilities); `type`, `controller` and `country` are fixed at creation.
+   */
+  updateAccount(id: string, p: FormObject): { account: StripeObject; expand: string[] } {
+    for (const fixed of ["type", "controller", "country"]) {
+      if (p[fixed] !== undefined) throw invalidParam(`Received unknown parameter: ${fixed}`, fixed);
+    }
+    rejectUnknown(p, ACCOUNT_PARAMS);
+    const a = this.reachable(id);
+    const mail = p["email"] !== undefined ? email(p["email"], "email") : undefined;
+    const profile = optObject(p["business_profile"], "business_profile");
+    const name =
+      profile && profile["name"] !== undefined ? optString(profile["name"], "business_profile[name]") : undefined;
+    const site =
+      profile && profile["url"] !== undefined ? optString(profile["url"], "business_profile[url]") : undefined;
+    const meta = p["metadata"] !== undefined ? optObject(p["metadata"], "metadata") : null;
+    const updates = meta ? metadataUpdates(meta) : null;
+    const capabilities = parseCapabilities(p["capabilities"]);
+    const expand = expandList(p["expand"]);
+    const account = this.#update(a.id, (acc) => {
+      if (mail !== undefined) acc.email = mail;
+      if (name !== undefined) acc.businessName = name;
+      if (site !== undefined) acc.businessUrl = site;
+      if (updates) {
+        for (const [k, v] of Object.entries(updates)) {
+          if (v === null) delete acc.metadata[k];
+          else acc.metadata[k] = v;
+        }
+      }
+      for (const c of capabilities) if (!acc.capabilities.includes(c)) acc.capabilities.push(c);
+      acc.capabilities.sort();
+    });
+    return { account, expand };
+  }
+
+  /** POST /v1/accounts/{id}/reject: the platform rejects the account (`rejected.{reason}`). */
+  rejectAccount(id: string, p: FormObject): StripeObject {
+    rejectUnknown(p, new Set(["expand", "reason"]));
+    const reason = optEnum(p["reason"], "reason", ["fraud", "other", "terms_of_service"] as const);
+    if (!reason) throw missingParam("reason");
+    return this.#update(id, (a) => setRestricted(a, `rejected.${reason}`));
   }
 
   /** Test-mode accounts can be deleted at any time (Stripe: live ones only once balances are zero). */
@@ -638,18 +691,15 @@ export class Connect {
     }
   }
 
-  /** Checks a refund's `reverse_transfer` / `refund_application_fee` against the charge. */
-  validateRefund(ch: ChargeRecord, reverseTransfer: boolean, refundApplicationFee: boolean): void {
+  /**
+   * Checks a refund's `reverse_transfer` against the charge. `refund_application_fee` on a charge
+   * without a fee (a zero-fee destination charge) has nothing to return and is ignored.
+   */
+  validateRefund(ch: ChargeRecord, reverseTransfer: boolean): void {
     if (reverseTransfer && !ch.transfer) {
       throw invalidParam(
         `Charge ${ch.id} has no transfer to reverse: \`reverse_transfer\` applies only to destination charges.`,
         "reverse_transfer",
-      );
-    }
-    if (refundApplicationFee && !ch.applicationFee) {
-      throw invalidParam(
-        `Charge ${ch.id} has no application fee to refund: \`refund_application_fee\` applies only to charges with an application fee.`,
-        "refund_application_fee",
       );
     }
   }
@@ -664,58 +714,123 @@ export class Connect {
     ch: ChargeRecord,
     refund: RefundRecord,
     opts: { reverseTransfer: boolean; refundApplicationFee: boolean },
-    request: { id: string | null; idempotencyKey: string | null },
+    request: RequestLike,
   ): void {
-    const ledger = this.#o.ledger;
-    ledger.refund(ch.currency, refund.amount);
+    this.#o.ledger.refund(ch.currency, refund.amount);
     const full = ch.amountRefunded >= ch.amount;
     const share = (total: number, left: number) =>
       Math.min(left, full ? left : Math.round((total * refund.amount) / ch.amount));
     if (opts.reverseTransfer && ch.transfer) {
       const tr = this.#store.transfer(ch.transfer);
-      const amount = share(tr.amount, tr.amount - tr.amountReversed);
-      if (amount > 0) {
-        const trr = {
-          id: newId.transferReversal(),
-          created: this.#o.now(),
-          amount,
-          currency: tr.currency,
-          transfer: tr.id,
-          sourceRefund: refund.id,
-          destinationPaymentRefund: newId.destinationPaymentRefund(),
-          balanceTransaction: newId.balanceTransaction(),
-          metadata: {},
-        };
-        this.#store.transferReversals.set(trr.id, trr);
-        tr.reversals.unshift(trr.id);
-        tr.amountReversed += amount;
-        refund.transferReversal = trr.id;
-        ledger.reverse(tr.destination, tr.currency, amount);
-        this.#o.emit("transfer.reversed", this.transferObject(tr), request, {
-          amount_reversed: tr.amountReversed - amount,
-        });
-      }
+      const reversal = this.#reverse(tr, share(tr.amount, tr.amount - tr.amountReversed), refund.id, {}, request);
+      if (reversal) refund.transferReversal = reversal.id;
     }
     if (opts.refundApplicationFee && ch.applicationFee) {
       const fee = this.#store.applicationFee(ch.applicationFee);
-      const amount = share(fee.amount, fee.amount - fee.amountRefunded);
-      if (amount > 0) {
-        const fr = {
-          id: newId.feeRefund(),
-          created: this.#o.now(),
-          amount,
-          currency: fee.currency,
-          fee: fee.id,
-          balanceTransaction: newId.balanceTransaction(),
-          metadata: {},
-        };
-        this.#store.feeRefunds.set(fr.id, fr);
-        fee.refunds.unshift(fr.id);
-        fee.amountRefunded += amount;
-        ledger.refundFee(fee.account, fee.currency, amount);
-        this.#o.emit("application_fee.refunded", this.applicationFeeObject(fee.id), request);
+      this.#refundFee(fee, share(fee.amount, fee.amount - fee.amountRefunded), {}, request);
+    }
+  }
+
+  /** POST /v1/transfers/{id}/reversals: takes back (part of) a transfer, the customer keeps their money. */
+  createTransferReversal(id: string, p: FormObject, request: RequestLike): StripeObject {
+    rejectUnknown(p, new Set(["amount", "description", "expand", "metadata", "refund_application_fee"]));
+    const tr = this.#store.transfer(id);
+    const left = tr.amount - tr.amountReversed;
+    const amount = optInt(p["amount"], "amount") ?? left;
+    const meta = metadata(p["metadata"], "metadata");
+    const refundFee =
+      optEnum(p["refund_application_fee"], "refund_application_fee", ["true", "false"] as const) === "true";
+    if (amount < 1) throw invalidParam("Invalid positive integer", "amount");
+    if (left <= 0) throw invalidState(`Transfer ${tr.id} has already been fully reversed.`, undefined, "amount");
+    if (amount > left) {
+      throw invalidState(
+        `Reversal amount (${amount}) is greater than the amount that can be reversed on this transfer (${left}).`,
+        undefined,
+        "amount",
+      );
+    }
+    const reversal = this.#reverse(tr, amount, null, meta, request)!;
+    if (refundFee) {
+      const fee = [...this.#store.applicationFees.values()].find((f) => f.charge === tr.destinationPayment);
+      if (fee) {
+        const feeLeft = fee.amount - fee.amountRefunded;
+        const share = tr.amountReversed >= tr.amount ? feeLeft : Math.round((fee.amount * amount) / tr.amount);
+        this.#refundFee(fee, Math.min(feeLeft, share), {}, request);
       }
     }
+    return renderTransferReversal(reversal);
+  }
+
+  /** POST /v1/application_fees/{id}/refunds: returns (part of) the fee to the connected account. */
+  createFeeRefund(id: string, p: FormObject, request: RequestLike): StripeObject {
+    rejectUnknown(p, new Set(["amount", "expand", "metadata"]));
+    const fee = this.#store.applicationFee(id);
+    const left = fee.amount - fee.amountRefunded;
+    const amount = optInt(p["amount"], "amount") ?? left;
+    const meta = metadata(p["metadata"], "metadata");
+    if (amount < 1) throw invalidParam("Invalid positive integer", "amount");
+    if (left <= 0) throw invalidState(`Application fee ${fee.id} has already been refunded.`, undefined, "amount");
+    if (amount > left) {
+      throw invalidState(
+        `Refund amount (${amount}) is greater than unrefunded amount on fee (${left}).`,
+        undefined,
+        "amount",
+      );
+    }
+    return renderFeeRefund(this.#refundFee(fee, amount, meta, request)!);
+  }
+
+  #reverse(
+    tr: TransferRecord,
+    amount: number,
+    sourceRefund: string | null,
+    meta: Record<string, string>,
+    request: RequestLike,
+  ): TransferReversalRecord | null {
+    if (amount <= 0) return null;
+    const trr: TransferReversalRecord = {
+      id: newId.transferReversal(),
+      created: this.#o.now(),
+      amount,
+      currency: tr.currency,
+      transfer: tr.id,
+      sourceRefund,
+      destinationPaymentRefund: newId.destinationPaymentRefund(),
+      balanceTransaction: newId.balanceTransaction(),
+      metadata: meta,
+    };
+    this.#store.transferReversals.set(trr.id, trr);
+    tr.reversals.unshift(trr.id);
+    tr.amountReversed += amount;
+    this.#o.ledger.reverse(tr.destination, tr.currency, amount);
+    this.#o.emit("transfer.reversed", this.transferObject(tr), request, {
+      amount_reversed: tr.amountReversed - amount,
+    });
+    return trr;
+  }
+
+  #refundFee(
+    fee: ApplicationFeeRecord,
+    amount: number,
+    meta: Record<string, string>,
+    request: RequestLike,
+  ): FeeRefundRecord | null {
+    if (amount <= 0) return null;
+    const fr: FeeRefundRecord = {
+      id: newId.feeRefund(),
+      created: this.#o.now(),
+      amount,
+      currency: fee.currency,
+      fee: fee.id,
+      balanceTransaction: newId.balanceTransaction(),
+      metadata: meta,
+    };
+    this.#store.feeRefunds.set(fr.id, fr);
+    fee.refunds.unshift(fr.id);
+    fee.amountRefunded += amount;
+    this.#o.ledger.refundFee(fee.account, fee.currency, amount);
+    this.#o.emit("application_fee.refunded", this.applicationFeeObject(fee.id), request);
+    return fr;
   }
 
   // ---- reading -----------------------------------------------------------------------------------
@@ -768,6 +883,14 @@ export class Connect {
   payoutObject(id: string, account: string): StripeObject {
     return renderPayout(this.#store.payout(id, account));
   }
+}
+
+/** Metadata keys to set, or to unset (an empty value), with Stripe's limits. */
+function metadataUpdates(obj: FormObject): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  const kept = metadata(obj, "metadata");
+  for (const key of Object.keys(obj)) out[key] = kept[key] ?? null;
+  return out;
 }
 
 function listLimit(p: FormObject): number {

@@ -145,6 +145,8 @@ export class Core {
       customerDetails: null,
       metadata: input.metadata,
       paymentIntentData: input.paymentIntentData,
+      allowPromotionCodes: input.allowPromotionCodes,
+      invoiceCreation: input.invoiceCreation,
       successUrl: input.successUrl.replaceAll("{CHECKOUT_SESSION_ID}", id),
       cancelUrl: input.cancelUrl?.replaceAll("{CHECKOUT_SESSION_ID}", id) ?? null,
       locale: input.locale,
@@ -397,7 +399,7 @@ export class Core {
         "amount",
       );
     }
-    this.connect.validateRefund(charge, reverseTransfer, refundApplicationFee);
+    this.connect.validateRefund(charge, reverseTransfer);
     const before = renderCharge(charge);
     const refund: RefundRecord = {
       id: newId.refund(),
@@ -446,7 +448,8 @@ export class Core {
     const enabled: readonly string[] = account ? CONNECT_ENABLED_EVENTS : ENABLED_EVENTS;
     const deliverable = Boolean(deliverer.url) && enabled.includes(type);
     const event = renderEvent({
-      ...(account ? { account } : {}),
+      // Since 2025-04-30 Connect events carry the account in `context` as well as in `account`.
+      ...(account ? { account, context: account } : {}),
       id: newId.event(),
       api_version: this.#opts.apiVersion,
       created: this.now(),

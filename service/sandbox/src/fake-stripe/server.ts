@@ -228,6 +228,19 @@ function routes(ctx: ServerContext): Route[] {
         core.expand(core.connect.accountObject(core.connect.reachable(id(m))), expandList(p["expand"])),
     },
     {
+      method: "POST",
+      pattern: /^\/v1\/accounts\/([^/]+)$/,
+      handler: (m, p) => {
+        const { account, expand } = core.connect.updateAccount(id(m), p);
+        return core.expand(account, expand);
+      },
+    },
+    {
+      method: "POST",
+      pattern: /^\/v1\/accounts\/([^/]+)\/reject$/,
+      handler: (m, p) => core.connect.rejectAccount(id(m), p),
+    },
+    {
       method: "DELETE",
       pattern: /^\/v1\/accounts\/([^/]+)$/,
       handler: (m) => core.connect.deleteAccount(id(m)),
@@ -249,6 +262,26 @@ function routes(ctx: ServerContext): Route[] {
       method: "GET",
       pattern: /^\/v1\/application_fees\/([^/]+)$/,
       handler: (m, p) => core.expand(core.connect.applicationFeeObject(id(m)), expandList(p["expand"])),
+    },
+    {
+      method: "POST",
+      pattern: /^\/v1\/transfers\/([^/]+)\/reversals$/,
+      handler: (m, p, req) => core.connect.createTransferReversal(id(m), p, req),
+    },
+    {
+      method: "GET",
+      pattern: /^\/v1\/transfers\/([^/]+)\/reversals$/,
+      handler: (m) => core.connect.transferObject(store.transfer(id(m)))["reversals"] as StripeObject,
+    },
+    {
+      method: "POST",
+      pattern: /^\/v1\/application_fees\/([^/]+)\/refunds$/,
+      handler: (m, p, req) => core.connect.createFeeRefund(id(m), p, req),
+    },
+    {
+      method: "GET",
+      pattern: /^\/v1\/application_fees\/([^/]+)\/refunds$/,
+      handler: (m) => core.connect.applicationFeeObject(id(m))["refunds"] as StripeObject,
     },
     { method: "GET", pattern: /^\/v1\/transfers$/, handler: (_m, p) => core.connect.listTransfers(p) },
     {
@@ -599,7 +632,15 @@ async function checkoutPay(ctx: ServerContext, req: IncomingMessage, res: Server
     }
     redirect(res, result.redirectUrl);
   } catch (err) {
-    if (err instanceof ApiError) return sendPage(res, 409, renderCheckoutPage(s));
+    // A closed session shows its closed page; an open one that cannot be paid (its destination
+    // account lost the transfers capability) says why.
+    if (err instanceof ApiError) {
+      return sendPage(
+        res,
+        409,
+        renderCheckoutPage(s, { outcome, error: `This payment cannot be completed: ${err.message}` }),
+      );
+    }
     throw err;
   }
 }

@@ -17,7 +17,7 @@ import {
   reqString,
   url,
 } from "./params.js";
-import type { Metadata, PaymentIntentData } from "./store.js";
+import type { InvoiceCreation, Metadata, PaymentIntentData } from "./store.js";
 
 // Every top-level parameter the real endpoint accepts, so a typo fails here as it would at Stripe.
 const SESSION_PARAMS = new Set([
@@ -104,6 +104,16 @@ const PAYMENT_INTENT_DATA_PARAMS = new Set([
   "transfer_data",
   "transfer_group",
 ]);
+const INVOICE_CREATION_PARAMS = new Set(["enabled", "invoice_data"]);
+const INVOICE_DATA_PARAMS = new Set([
+  "account_tax_ids",
+  "custom_fields",
+  "description",
+  "footer",
+  "issuer",
+  "metadata",
+  "rendering_options",
+]);
 const TRANSFER_DATA_PARAMS = new Set(["amount", "destination"]);
 const LOCALES = [
   "auto",
@@ -176,6 +186,8 @@ export interface SessionInput {
   customerEmail: string | null;
   metadata: Metadata;
   paymentIntentData: PaymentIntentData;
+  allowPromotionCodes: boolean | null;
+  invoiceCreation: InvoiceCreation;
   expiresAt: number;
   locale: string | null;
   submitType: string | null;
@@ -281,6 +293,11 @@ export function parseSessionParams(p: FormObject, now: number, minExpirySeconds:
     throw invalidParam("This value must be greater than or equal to 0.", "payment_intent_data[transfer_data][amount]");
   }
 
+  const promo = optEnum(p["allow_promotion_codes"], "allow_promotion_codes", ["true", "false"] as const);
+  if (promo === "true" && p["discounts"] !== undefined) {
+    throw invalidParam("You may only specify one of these parameters: allow_promotion_codes, discounts.", "discounts");
+  }
+
   const paymentMethodTypes = (optArray(p["payment_method_types"], "payment_method_types") ?? ["card"]).map((v, i) => {
     if (typeof v !== "string" || !/^[a-z_]+$/.test(v))
       throw invalidParam("Invalid payment_method_types", `payment_method_types[${i}]`);
@@ -313,11 +330,29 @@ export function parseSessionParams(p: FormObject, now: number, minExpirySeconds:
       onBehalfOf: optString(pid["on_behalf_of"], "payment_intent_data[on_behalf_of]"),
       transferGroup: optString(pid["transfer_group"], "payment_intent_data[transfer_group]"),
     },
+    allowPromotionCodes: promo === null ? null : promo === "true",
+    invoiceCreation: parseInvoiceCreation(p["invoice_creation"]),
     expiresAt,
     locale: optEnum(p["locale"], "locale", LOCALES),
     submitType: optEnum(p["submit_type"], "submit_type", ["auto", "book", "donate", "pay", "subscribe"] as const),
     paymentMethodTypes,
     expand: expandList(p["expand"]),
+  };
+}
+
+function parseInvoiceCreation(v: FormValue | undefined): InvoiceCreation {
+  const ic = optObject(v, "invoice_creation");
+  if (!ic) return { enabled: false, description: null, footer: null, metadata: {} };
+  rejectUnknown(ic, INVOICE_CREATION_PARAMS, "invoice_creation");
+  const enabled = optEnum(ic["enabled"], "invoice_creation[enabled]", ["true", "false"] as const);
+  if (enabled === null) throw missingParam("invoice_creation[enabled]");
+  const data = optObject(ic["invoice_data"], "invoice_creation[invoice_data]") ?? {};
+  rejectUnknown(data, INVOICE_DATA_PARAMS, "invoice_creation[invoice_data]");
+  return {
+    enabled: enabled === "true",
+    description: optString(data["description"], "invoice_creation[invoice_data][description]", 1500),
+    footer: optString(data["footer"], "invoice_creation[invoice_data][footer]", 5000),
+    metadata: metadata(data["metadata"], "invoice_creation[invoice_data][metadata]"),
   };
 }
 

@@ -32,6 +32,13 @@ export interface PaymentIntentData {
   transferGroup: string | null;
 }
 
+export interface InvoiceCreation {
+  enabled: boolean;
+  description: string | null;
+  footer: string | null;
+  metadata: Metadata;
+}
+
 export type SessionStatus = "open" | "complete" | "expired";
 export type PaymentStatus = "paid" | "unpaid" | "no_payment_required";
 
@@ -51,6 +58,10 @@ export interface SessionRecord {
   customerDetails: { email: string | null; name: string | null } | null;
   metadata: Metadata;
   paymentIntentData: PaymentIntentData;
+  /** `allow_promotion_codes` as sent (null when not sent). */
+  allowPromotionCodes: boolean | null;
+  /** `invoice_creation`: a post-payment invoice (receipt) for the payment. */
+  invoiceCreation: InvoiceCreation;
   successUrl: string;
   cancelUrl: string | null;
   locale: string | null;
@@ -265,8 +276,9 @@ export interface StripeEventObject {
   pending_webhooks: number;
   request: { id: string | null; idempotency_key: string | null };
   type: string;
-  /** Connect events: the connected account the event happened on. */
+  /** Connect events: the connected account the event happened on (also in `context`). */
   account?: string;
+  context?: string;
 }
 
 export class Store {
