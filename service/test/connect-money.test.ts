@@ -178,6 +178,29 @@ t.test("a zero-fee builder gets the whole price", async (t) => {
   await partner("PATCH", "/v1/partner/builders/liam/payouts", { platformFee: null });
 });
 
+t.test("receipts and promotion codes: invoice_creation when enabled, promotion codes per builder", async (t) => {
+  h.config.checkout.invoiceCreation = true;
+  await partner("PATCH", "/v1/partner/builders/liam/checkout-options", { allowPromotionCodes: true });
+  t.teardown(async () => {
+    h.config.checkout.invoiceCreation = false;
+    await partner("PATCH", "/v1/partner/builders/liam/checkout-options", { allowPromotionCodes: false });
+  });
+  const b = await pendingBooking(h);
+  t.match(checkoutRequest(b).params, {
+    allow_promotion_codes: "true",
+    invoice_creation: { enabled: "true", invoice_data: { metadata: { booking_id: b.booking.bookingId } } },
+    payment_intent_data: { transfer_data: { destination: ACCOUNT }, application_fee_amount: "1500" },
+  });
+  const plain = await (async () => {
+    h.config.checkout.invoiceCreation = false;
+    await partner("PATCH", "/v1/partner/builders/liam/checkout-options", { allowPromotionCodes: false });
+    return pendingBooking(h);
+  })();
+  const params = checkoutRequest(plain).params as Record<string, unknown>;
+  t.notOk("allow_promotion_codes" in params, "no promotion codes unless allowed");
+  t.notOk("invoice_creation" in params, "no invoice unless enabled");
+});
+
 t.test("PLATFORM_FEE_ON_REFUND=keep: a customer's cancellation leaves the fee with the platform", async (t) => {
   h.config.payouts.feeOnRefund = "keep";
   t.teardown(() => {
