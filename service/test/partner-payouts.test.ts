@@ -3,7 +3,7 @@
 // builder view, and input refused with a 4xx naming the field.
 import t from "tap";
 import { issuePartnerKey } from "../src/domain/partner-keys.js";
-import { buildTestApp } from "./helpers/app.js";
+import { buildTestApp, waitFor } from "./helpers/app.js";
 
 const h = await buildTestApp({ env: { PAYOUTS_MODE: "connect", PLATFORM_FEE_PERCENT_BPS: "1000" } });
 t.teardown(h.close);
@@ -121,4 +121,43 @@ t.test("the refresh route refuses a token it did not sign", async (t) => {
   const none = await h.app.inject({ url: "/v1/payouts/onboarding/refresh" });
   t.equal(none.statusCode, 400);
   t.match(none.json(), { field: "token" });
+});
+
+t.test("onboarding: concurrent calls make one account; a disconnected builder gets a new one", async (t) => {
+  const calls = await Promise.all(
+    Array.from({ length: 3 }, () =>
+      call("POST", "/v1/partner/builders/ada-fernandez/payouts/connect", { returnUrl: RETURN, country: "US" }),
+    ),
+  );
+  t.same(
+    calls.map((c) => c.statusCode),
+    [200, 200, 200],
+    calls.map((c) => c.body).join("\n"),
+  );
+  const ids = new Set(calls.map((c) => (c.json() as { payouts: { accountId: string } }).payouts.accountId));
+  t.equal(ids.size, 1, "one account");
+  const [first] = [...ids];
+  const ada = await h.db.prisma.builder.findUniqueOrThrow({ where: { slug: "ada-fernandez" } });
+  t.equal(h.stripe.accounts.filter((a) => a.metadata?.builder_id === ada.id).length, 1, "Stripe has one for her");
+  t.equal(h.stripe.getAccount(first!)?.country, "US");
+
+  // The refresh URL of a link made for the first account.
+  const link = calls[0]!.json() as { url: string };
+  await fetch(link.url, { redirect: "manual" });
+  const refresh = new URL((await fetch(link.url, { redirect: "manual" })).headers.get("location")!);
+
+  await h.stripe.deauthorize(first!);
+  await waitFor(
+    async () => (await call("GET", "/v1/partner/builders/ada-fernandez/payouts")).json().status === "disconnected",
+    5000,
+    "disconnected",
+  );
+  const again = await call("POST", "/v1/partner/builders/ada-fernandez/payouts/connect", { returnUrl: RETURN });
+  t.equal(again.statusCode, 200, again.body);
+  const second = (again.json() as { payouts: { accountId: string; status: string } }).payouts;
+  t.not(second.accountId, first, "a new account");
+  t.equal(second.status, "onboarding");
+  const gone = await h.app.inject({ url: `${refresh.pathname}${refresh.search}` });
+  t.equal(gone.statusCode, 410, "the old account's refresh link no longer works");
+  t.match(gone.json(), { error: "onboarding_link_gone" });
 });
