@@ -90,7 +90,8 @@ async function ensureAccount(
     stripeAccountId: account.id,
     status: state.status,
     statusReason: state.reason,
-    livemode: Boolean((account as { livemode?: boolean }).livemode),
+    // The account lives in the mode of the key that created it.
+    livemode: /^(sk|rk)_live_/.test(ctx.config.stripe.secretKey),
     accountEventAt: null,
     payoutFailedAt: null,
     payoutFailureCode: null,
