@@ -199,6 +199,14 @@ t.test("receipts and promotion codes: invoice_creation when enabled, promotion c
   const params = checkoutRequest(plain).params as Record<string, unknown>;
   t.notOk("allow_promotion_codes" in params, "no promotion codes unless allowed");
   t.notOk("invoice_creation" in params, "no invoice unless enabled");
+
+  // Or the site the booking is made on allows them.
+  const site = await h.db.prisma.site.update({
+    where: { publishableKey: h.siteHeaders["x-baw-site-key"] },
+    data: { allowPromotionCodes: true },
+  });
+  t.teardown(() => h.db.prisma.site.update({ where: { id: site.id }, data: { allowPromotionCodes: false } }));
+  t.match(checkoutRequest(await pendingBooking(h)).params, { allow_promotion_codes: "true" }, "per site");
 });
 
 t.test("PLATFORM_FEE_ON_REFUND=keep: a customer's cancellation leaves the fee with the platform", async (t) => {
