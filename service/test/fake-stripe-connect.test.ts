@@ -469,6 +469,29 @@ t.test("destination charges: Stripe's validation errors", async (t) => {
   );
   t.equal(otherObo.param, "payment_intent_data[on_behalf_of]");
 
+  const both = await apiError(
+    stripe.checkout.sessions.create({
+      ...destinationSession(enabled.id, 5_000, 100),
+      payment_intent_data: { transfer_data: { destination: enabled.id, amount: 4_000 }, application_fee_amount: 100 },
+    }),
+  );
+  t.equal(both.param, "payment_intent_data[application_fee_amount]", "a fee or a transfer amount, not both");
+
+  const abroad = await stripe.accounts.create({ ...expressParams, country: "GB" });
+  await fake.onboard(abroad.id, "complete");
+  const crossBorder = await apiError(stripe.checkout.sessions.create(destinationSession(abroad.id, 5_000, 100)));
+  t.equal(crossBorder.param, "payment_intent_data[transfer_data][destination]");
+  t.match(crossBorder.message, /outside the platform's region. You may use the `on_behalf_of` parameter/);
+  const settled = await stripe.checkout.sessions.create({
+    ...destinationSession(abroad.id, 5_000, 100),
+    payment_intent_data: {
+      transfer_data: { destination: abroad.id },
+      application_fee_amount: 100,
+      on_behalf_of: abroad.id,
+    },
+  });
+  t.equal(settled.status, "open", "with on_behalf_of the charge settles in the account's country");
+
   const zero = await stripe.checkout.sessions.create(destinationSession(enabled.id, 5_000, 0));
   await fake.pay(zero.id);
   t.same(fake.balances().accounts[enabled.id]?.available, { usd: 5_000 }, "a zero fee takes nothing");
@@ -704,9 +727,9 @@ t.test("accounts: update what the platform may change, and reject an account", a
   t.equal(rejected.requirements?.disabled_reason, "rejected.fraud");
   t.equal(rejected.capabilities?.transfers, "inactive");
   await fake.deliveriesSettled();
-  const last = receiver.received.filter((r) => r.event.type === "account.updated").at(-1);
+  const last = receiver.received.filter((r) => r.event.type === "account.updated").at(-1)!;
   t.equal(
-    (last?.event.data.object as Stripe.Account).requirements?.disabled_reason,
+    (last.event.data.object as Stripe.Account).requirements?.disabled_reason,
     "rejected.fraud",
     "account.updated tells the platform",
   );
@@ -727,4 +750,24 @@ t.test("the hosted checkout page says why a destination that lost transfers cann
   t.match(await res.text(), /id="error"[^>]*>This payment cannot be completed: Your destination account needs/);
   t.equal(fake.getSession(session.id)?.status, "open", "the session stays open");
   t.same(fake.balances().platform.available, {}, "and no money moved");
+});
+
+t.test("followAccountLink does what a browser does with a link", async (t) => {
+  const { fake, stripe, receiver } = await setup(t);
+  const account = await stripe.accounts.create(expressParams);
+  const params = {
+    account: account.id,
+    type: "account_onboarding",
+    refresh_url: "https://shop.example/refresh",
+    return_url: "https://shop.example/return",
+  } satisfies Stripe.AccountLinkCreateParams;
+  const link = await stripe.accountLinks.create(params);
+  t.same(await fake.followAccountLink(link.url, "complete"), { redirectUrl: params.return_url, submitted: true });
+  t.ok(
+    receiver.received.some((r) => r.event.type === "account.updated"),
+    "account.updated was delivered before it resolved",
+  );
+  t.equal(fake.getAccount(account.id)?.capabilities?.transfers, "active");
+  t.same(await fake.followAccountLink(link.url), { redirectUrl: params.refresh_url, submitted: false }, "used up");
+  await t.rejects(fake.followAccountLink("https://connect.stripe.com/setup/e/acct_1/abc"), /not an account link/);
 });

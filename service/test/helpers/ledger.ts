@@ -106,6 +106,7 @@ const bump = (m: Amounts, currency: string, delta: number) => {
 /** The fake Stripe's Connect money, recomputed from its charges, transfers and fees, against its balances. */
 export function checkStripeBalances(
   stripe: Pick<FakeStripe, "charges" | "transfers" | "applicationFees" | "balances">,
+  charges: readonly Stripe.Charge[] = stripe.charges,
 ): string[] {
   const problems: string[] = [];
   const balances = stripe.balances();
@@ -119,7 +120,7 @@ export function checkStripeBalances(
     }
     return a;
   };
-  for (const ch of stripe.charges) {
+  for (const ch of charges) {
     if (ch.status === "succeeded") bump(platform, ch.currency, ch.amount_captured);
     bump(platform, ch.currency, -ch.amount_refunded);
   }
@@ -167,8 +168,9 @@ export async function settledLedger(
 ): Promise<LedgerReport> {
   await Promise.all([stripe.deliveriesSettled(), calendly?.flushWebhooks()]);
   await stripe.deliveriesSettled();
-  const report = await checkLedger(prisma, stripe.charges);
-  report.problems.push(...checkStripeBalances(stripe));
+  const charges = stripe.charges;
+  const report = await checkLedger(prisma, charges);
+  report.problems.push(...checkStripeBalances(stripe, charges));
   if (process.env.BAW_LEDGER_REPORT) appendFileSync(process.env.BAW_LEDGER_REPORT, `${JSON.stringify(report)}\n`);
   return report;
 }

@@ -874,8 +874,10 @@ export class Connect {
   }
 
   /** GET /v1/balance for the platform (`account` null) or, with Stripe-Account, a connected account. */
-  balanceObject(account: string | null, platformCurrency: string): StripeObject {
-    if (account === null) return renderBalance(this.#o.ledger.available(null), platformCurrency);
+  balanceObject(account: string | null): StripeObject {
+    if (account === null) {
+      return renderBalance(this.#o.ledger.available(null), COUNTRIES[this.#o.platformCountry] ?? "usd");
+    }
     const a = this.reachable(account);
     return renderBalance(this.#o.ledger.available(a.id), a.defaultCurrency);
   }

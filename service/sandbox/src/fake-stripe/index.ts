@@ -135,6 +135,12 @@ export interface FakeStripe {
    * and the movements behind them (captured, refunded, transferred, reversed, fees).
    */
   balances(): Balances;
+  /**
+   * What a browser does with an account link: opens it and, when the page shows, submits
+   * `outcome`. Resolves with where the browser ends up: return_url, or refresh_url for an expired
+   * or used link (then nothing changed).
+   */
+  followAccountLink(url: string, outcome?: OnboardingOutcome): Promise<{ redirectUrl: string; submitted: boolean }>;
   /** Ends the hosted onboarding with `outcome` without a browser (account.updated is sent). */
   onboard(accountId: string, outcome: OnboardingOutcome): Promise<Stripe.Account>;
   /** Restricts the account (`requirements.disabled_reason`), its transfers capability inactive. */
@@ -347,6 +353,16 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       );
     },
     balances: () => core.ledger.snapshot(),
+    async followAccountLink(url, outcome = "complete") {
+      const token = /\/setup\/[esc]\/[^/]+\/([^/?#]+)/.exec(new URL(url).pathname)?.[1];
+      const visit = token ? connect.visitLink(decodeURIComponent(token)) : null;
+      if (!token || !visit) throw new Error(`followAccountLink: not an account link of this fake: ${url}`);
+      if ("redirect" in visit) return { redirectUrl: visit.redirect, submitted: false };
+      return control(() => ({
+        redirectUrl: connect.submitLink(visit.page.link.token, outcome)!.redirect,
+        submitted: true,
+      }));
+    },
     onboard: (accountId, outcome) => control(() => connect.onboard(accountId, outcome)),
     restrictAccount: (accountId, reason) => control(() => connect.restrict(accountId, reason)),
     enableAccount: (accountId) => control(() => connect.enable(accountId)),

@@ -255,7 +255,7 @@ function routes(ctx: ServerContext): Route[] {
       method: "GET",
       pattern: /^\/v1\/balance$/,
       asAccount: true,
-      handler: (_m, _p, _r, account) => core.connect.balanceObject(account, "usd"),
+      handler: (_m, _p, _r, account) => core.connect.balanceObject(account),
     },
     { method: "GET", pattern: /^\/v1\/application_fees$/, handler: (_m, p) => core.connect.listApplicationFees(p) },
     {
