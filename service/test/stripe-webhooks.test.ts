@@ -70,20 +70,18 @@ async function withoutWebhooks<T>(fn: () => Promise<T>): Promise<T> {
 t.test("signatures: refused unless valid and fresh, and every delivery is logged", async (t) => {
   const body = JSON.stringify(event("customer.created", { id: "cus_1", object: "customer" }));
   const before = await h.db.prisma.webhookDelivery.count();
-  // Each header is made just before it is sent: one made earlier could cross a second boundary
-  // on the way and land exactly at the tolerance.
-  const cases: [string, () => string | undefined, string][] = [
-    ["no header", () => undefined, "MISSING"],
-    ["a wrong secret", () => signatureHeader("whsec_wrong", body), "INVALID"],
-    ["a garbled header", () => "t=abc,v1=zz", "INVALID"],
-    ["older than 300 s", () => signatureHeader(secret, body, now() - 302), "STALE"],
-    ["more than 300 s ahead", () => signatureHeader(secret, body, now() + 302), "STALE"],
+  const cases: [string, string | undefined, string][] = [
+    ["no header", undefined, "MISSING"],
+    ["a wrong secret", signatureHeader("whsec_wrong", body), "INVALID"],
+    ["a garbled header", "t=abc,v1=zz", "INVALID"],
+    ["older than 300 s", signatureHeader(secret, body, now() - 301), "STALE"],
+    ["more than 300 s ahead", signatureHeader(secret, body, now() + 301), "STALE"],
     // Stripe checks the match before the age: an old signature of another secret is invalid, not stale.
-    ["old and of a wrong secret", () => signatureHeader("whsec_wrong", body, now() - 302), "INVALID"],
-    ["a signature without its time", () => `v1=${"0".repeat(64)}`, "INVALID"],
+    ["old and of a wrong secret", signatureHeader("whsec_wrong", body, now() - 301), "INVALID"],
+    ["a signature without its time", `v1=${"0".repeat(64)}`, "INVALID"],
   ];
   for (const [what, header, result] of cases) {
-    const res = await post(body, header());
+    const res = await post(body, header);
     t.equal(res.statusCode, 400, what);
     t.match(res.json(), { received: false, error: "signature_invalid", message: /Stripe-Signature/ }, what);
     const logged = await h.db.prisma.webhookDelivery.findFirstOrThrow({ orderBy: { receivedAt: "desc" } });
