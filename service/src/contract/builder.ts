@@ -2,6 +2,7 @@
 // the partner's listing).
 import { z } from "zod";
 import { MoneySchema } from "./common.js";
+import { PayoutsSchema } from "./payouts.js";
 
 export const BOOKING_STATES = ["bookable", "demo", "unavailable"] as const;
 
@@ -46,6 +47,7 @@ export const BuilderModelSchema = z.object({
   sessionTypes: z
     .array(PartnerSessionTypeSchema)
     .describe("Every session type, inactive ones included, in the builder's order"),
+  payouts: PayoutsSchema.optional().describe("How the builder is paid; in connect mode, bookable only while enabled"),
 });
 
 /** The builder as a booking shows it. */

@@ -7,11 +7,13 @@ import { AttemptOutcomeSchema } from "./attempt.js";
 import { BookingAttemptSchema, BookingCreatedSchema, PartnerBookingSchema, PublicBookingSchema } from "./booking.js";
 import { BookingConfigSchema, PartnerBuilderSchema, PartnerSessionTypeSchema, SessionTypeSchema } from "./builder.js";
 import { BookingStatusSchema, ErrorSchema, MoneySchema } from "./common.js";
+import { CheckoutOptionsSchema, OnboardingLinkSchema, PayoutsSchema } from "./payouts.js";
 
 export * from "./attempt.js";
 export * from "./booking.js";
 export * from "./builder.js";
 export * from "./common.js";
+export * from "./payouts.js";
 
 /** The named schemas, by the name they carry in the OpenAPI document's components. */
 export const components = {
@@ -27,4 +29,7 @@ export const components = {
   Booking: PublicBookingSchema,
   PartnerBuilder: PartnerBuilderSchema,
   PartnerBooking: PartnerBookingSchema,
+  Payouts: PayoutsSchema,
+  PayoutOnboardingLink: OnboardingLinkSchema,
+  BuilderCheckoutOptions: CheckoutOptionsSchema,
 } satisfies Record<string, z.ZodType>;

@@ -5,6 +5,7 @@
 import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { CheckoutOptionsSchema, OnboardingLinkSchema, PayoutsSchema } from "../contract/index.js";
 import { builderWhere } from "../domain/bookability.js";
 import { domainContext } from "../domain/context.js";
 import {
@@ -22,39 +23,6 @@ import { ErrorSchema, errorResponses, storable, text } from "../schemas/common.j
 import { BuilderRefSchema } from "./builders.js";
 
 const security = [{ partnerKey: [] }];
-
-const examplePayouts = {
-  mode: "connect",
-  status: "restricted",
-  reason: "requirements.past_due",
-  accountId: "acct_1Nv0FGQ9RKHgCVdK",
-  payoutFailed: null,
-  platformFee: { percentBps: 1000, fixedAmount: 0, source: "default" },
-};
-
-export const PayoutsSchema = z
-  .object({
-    mode: z
-      .enum(["single-merchant", "connect"])
-      .describe("single-merchant: payments stay on the platform's account; connect: paid out to the builder"),
-    status: z
-      .enum(["not_started", "onboarding", "enabled", "restricted", "disconnected"])
-      .describe("In connect mode the builder is bookable only while `enabled`"),
-    reason: z.string().nullable().describe("Stripe's reason when restricted, or why the account was disconnected"),
-    accountId: z.string().nullable().describe("The builder's Stripe connected account"),
-    payoutFailed: z
-      .object({ at: z.iso.datetime({ offset: true }), code: z.string().nullable() })
-      .nullable()
-      .describe("The latest payout to the builder's bank failed (Stripe's failure_code)"),
-    platformFee: z
-      .object({
-        percentBps: z.number().int().describe("Basis points of the price (1000 = 10 %)"),
-        fixedAmount: z.number().int().describe("Minor units of the session's currency"),
-        source: z.enum(["default", "builder"]).describe("The operator's default or this builder's override"),
-      })
-      .describe("The fee taken on each payment; the builder receives the price less this"),
-  })
-  .meta({ id: "Payouts", examples: [examplePayouts] });
 
 const allowlisted = (field: string) =>
   storable(z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }))
@@ -80,14 +48,6 @@ const ConnectBodySchema = z
   })
   .strict();
 
-const OnboardingLinkSchema = z
-  .object({
-    url: z.string().describe("Stripe's hosted onboarding page: send the builder there; single use"),
-    expiresAt: z.iso.datetime({ offset: true }),
-    payouts: PayoutsSchema,
-  })
-  .meta({ id: "PayoutOnboardingLink" });
-
 const FeeSchema = z
   .object({
     percentBps: z
@@ -104,11 +64,6 @@ const PayoutsPatchSchema = z
     platformFee: FeeSchema.nullable().describe("This builder's fee override; null returns to the operator's default"),
   })
   .strict();
-
-const CheckoutOptionsSchema = z
-  .object({ allowPromotionCodes: z.boolean().describe("Checkout offers a promotion-code field for this builder") })
-  .strict()
-  .meta({ id: "BuilderCheckoutOptions" });
 
 const BuilderParams = z.object({ builder: BuilderRefSchema });
 
