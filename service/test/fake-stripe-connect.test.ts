@@ -171,6 +171,10 @@ t.test("accounts: parameter errors name the param", async (t) => {
   const country = await apiError(stripe.accounts.create({ ...expressParams, country: "XX" }));
   t.equal(country.param, "country");
   t.match(country.message, /Country 'XX' is unknown/);
+  const currency = await apiError(stripe.accounts.create({ ...expressParams, default_currency: "dollars" }));
+  t.equal(currency.param, "default_currency");
+  const site = await apiError(stripe.accounts.create({ ...expressParams, business_profile: { url: "not a url" } }));
+  t.equal(site.param, "business_profile[url]");
   const unknown = await apiError(
     stripe.accounts.create({ ...expressParams, colour: "blue" } as Stripe.AccountCreateParams),
   );
@@ -770,4 +774,22 @@ t.test("followAccountLink does what a browser does with a link", async (t) => {
   t.equal(fake.getAccount(account.id)?.capabilities?.transfers, "active");
   t.same(await fake.followAccountLink(link.url), { redirectUrl: params.refresh_url, submitted: false }, "used up");
   await t.rejects(fake.followAccountLink("https://connect.stripe.com/setup/e/acct_1/abc"), /not an account link/);
+});
+
+t.test("accounts.create with an Idempotency-Key makes one account however often it is sent", async (t) => {
+  const { fake, stripe } = await setup(t);
+  const key = "connect_account_b_1_after_none";
+  const [a, b] = await Promise.all([
+    stripe.accounts.create(expressParams, { idempotencyKey: key }).catch((e: unknown) => e),
+    stripe.accounts.create(expressParams, { idempotencyKey: key }).catch((e: unknown) => e),
+  ]);
+  const again = await stripe.accounts.create(expressParams, { idempotencyKey: key });
+  const ids = [a, b].filter((r): r is Stripe.Account => (r as Stripe.Account).object === "account").map((r) => r.id);
+  t.ok(ids.length >= 1, "at least one of two racing requests succeeds (the other may be told the key is in use)");
+  for (const id of ids) t.equal(id, again.id, "every success names the same account");
+  t.equal(fake.accounts.length, 1, "and only one account exists");
+  const other = await apiError(
+    stripe.accounts.create({ ...expressParams, email: "x@example.com" }, { idempotencyKey: key }),
+  );
+  t.equal(other.type, "StripeIdempotencyError", "the same key with other parameters is refused");
 });

@@ -255,7 +255,11 @@ export class Connect {
       );
     }
     const businessProfile = optObject(p["business_profile"], "business_profile") ?? {};
-    const defaultCurrency = optString(p["default_currency"], "default_currency")?.toLowerCase() ?? COUNTRIES[country]!;
+    const currencyIn = optString(p["default_currency"], "default_currency")?.toLowerCase() ?? null;
+    if (currencyIn !== null && !/^[a-z]{3}$/.test(currencyIn)) {
+      throw invalidParam(`Invalid currency: ${currencyIn}`, "default_currency");
+    }
+    const defaultCurrency = currencyIn ?? COUNTRIES[country]!;
     const a: AccountRecord = {
       id: newId.account(),
       created: this.#o.now(),
@@ -271,7 +275,7 @@ export class Connect {
         "non_profit",
       ] as const),
       businessName: optString(businessProfile["name"], "business_profile[name]"),
-      businessUrl: optString(businessProfile["url"], "business_profile[url]"),
+      businessUrl: url(businessProfile["url"], "business_profile[url]", false),
       metadata: metadata(p["metadata"], "metadata"),
       capabilities,
       state: "new",

@@ -1,7 +1,7 @@
 // What the fake Stripe does, independent of HTTP: create, pay, settle, abandon and expire
 // checkout sessions, refund charges, expand ids, and raise (and deliver) events; Connect's part
-// (accounts, destination charges, reversals) lives in connect.ts and is reached through `connect`. The API routes,
-// the hosted checkout page and the FakeStripe test helpers all call these same methods.
+// (accounts, destination charges, reversals) lives in connect.ts, reached through `connect`. The
+// API routes, the hosted pages and the FakeStripe test helpers all call these same methods.
 import { Ledger } from "./balances.js";
 import { Connect } from "./connect.js";
 import { type ApiError, invalidParam, invalidState } from "./errors.js";
