@@ -127,6 +127,43 @@ const EnvSchema = z
       .min(32, "must be at least 32 characters")
       .optional()
       .or(z.literal("").transform(() => undefined)),
+    PAYOUTS_MODE: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z
+        .enum(["single-merchant", "connect"], {
+          message: "must be single-merchant (every payment stays on the platform's account) or connect",
+        })
+        .default("single-merchant"),
+    ),
+    STRIPE_CONNECT_WEBHOOK_SECRET: z
+      .string()
+      .trim()
+      .regex(/^whsec_\w+$/, "must look like whsec_…")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    PLATFORM_FEE_PERCENT_BPS: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z.coerce
+        .number({ message: "must be a whole number of basis points (1000 = 10 %)" })
+        .int("must be a whole number of basis points (1000 = 10 %)")
+        .min(0, "must be 0 or more")
+        .max(10_000, "must be at most 10000 (100 %)")
+        .default(0),
+    ),
+    PLATFORM_FEE_FIXED_AMOUNT: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z.coerce
+        .number({ message: "must be a whole amount in minor units (e.g. 30 = 0.30)" })
+        .int("must be a whole amount in minor units (e.g. 30 = 0.30)")
+        .min(0, "must be 0 or more")
+        .max(100_000_000, "must be at most 100000000")
+        .default(0),
+    ),
+    PLATFORM_FEE_ON_REFUND: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z.enum(["return", "keep"], { message: "must be return or keep" }).default("return"),
+    ),
+    CHECKOUT_INVOICE_CREATION: boolFlag,
     WEBHOOK_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     SIDE_EFFECT_CLAIM_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   })
@@ -193,6 +230,11 @@ function providerProblems(env: Env): string[] {
       }
     }
   }
+  if (env.PAYOUTS_MODE === "connect" && !env.STRIPE_CONNECT_WEBHOOK_SECRET && (live || env.STRIPE_SECRET_KEY)) {
+    problems.push(
+      "STRIPE_CONNECT_WEBHOOK_SECRET is required with PAYOUTS_MODE=connect: the signing secret of the Connect webhook endpoint <PUBLIC_URL>/webhooks/stripe/connect",
+    );
+  }
   if (env.NODE_ENV === "production" && env.PROVIDER_MODE === "sandbox") {
     problems.push("PROVIDER_MODE must be live in production: the sandbox takes no real payments");
   }
@@ -231,7 +273,18 @@ export interface Config {
   publicUrl?: string;
   /** Public URL of the marketplace app, the default return page for checkout. */
   appUrl?: string;
-  stripe: { sandbox: boolean; secretKey: string; webhookSecret: string; apiBase?: string };
+  stripe: {
+    sandbox: boolean;
+    secretKey: string;
+    webhookSecret: string;
+    /** Signing secret of the Connect endpoint (/webhooks/stripe/connect); "" when Connect is off and none is set. */
+    connectWebhookSecret: string;
+    apiBase?: string;
+  };
+  /** How builders are paid: see docs/CONFIGURATION.md, "Paying builders". */
+  payouts: PayoutsConfig;
+  /** Checkout options the operator turns on. */
+  checkout: { invoiceCreation: boolean };
   calendly: {
     sandbox: boolean;
     token: string;
@@ -271,6 +324,18 @@ export interface Config {
   timeouts: { webhookLockMs: number; sideEffectClaimMs: number };
 }
 
+export interface PayoutsConfig {
+  /**
+   * single-merchant: every payment stays on the platform's Stripe account (no Connect); connect:
+   * each payment is a destination charge to the builder's connected account, less the platform fee.
+   */
+  mode: "single-merchant" | "connect";
+  /** The platform fee unless a builder has an override: basis points of the price plus a fixed amount. */
+  defaultFee: { percentBps: number; fixedAmount: number };
+  /** Whether a refund by the builder's policy (a customer's cancellation) also returns the platform fee. */
+  feeOnRefund: "return" | "keep";
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -284,6 +349,7 @@ export const sandboxSecrets = {
   stripeWebhookSecret: "whsec_sandbox",
   calendlyToken: "calendly-sandbox-token",
   calendlyWebhookSigningKey: "calendly-sandbox-signing-key",
+  stripeConnectWebhookSecret: "whsec_sandbox_connect",
 } as const;
 
 /**
@@ -330,8 +396,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
       sandbox: stripeSandbox,
       secretKey: orSandbox(env.STRIPE_SECRET_KEY, sandboxSecrets.stripeSecretKey, stripeSandbox),
       webhookSecret: orSandbox(env.STRIPE_WEBHOOK_SECRET, sandboxSecrets.stripeWebhookSecret, stripeSandbox),
+      connectWebhookSecret: orSandbox(
+        env.STRIPE_CONNECT_WEBHOOK_SECRET,
+        sandboxSecrets.stripeConnectWebhookSecret,
+        stripeSandbox,
+      ),
       apiBase: env.STRIPE_API_BASE,
     },
+    payouts: {
+      mode: env.PAYOUTS_MODE,
+      defaultFee: { percentBps: env.PLATFORM_FEE_PERCENT_BPS, fixedAmount: env.PLATFORM_FEE_FIXED_AMOUNT },
+      feeOnRefund: env.PLATFORM_FEE_ON_REFUND,
+    },
+    checkout: { invoiceCreation: env.CHECKOUT_INVOICE_CREATION },
     calendly: {
       sandbox: calendlySandbox,
       token: orSandbox(env.CALENDLY_TOKEN, sandboxSecrets.calendlyToken, calendlySandbox),

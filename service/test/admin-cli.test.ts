@@ -20,6 +20,7 @@ import { AppError } from "../src/lib/errors.js";
 import { sha256 } from "../src/lib/ids.js";
 import database from "../src/plugins/database.js";
 import errorHandler from "../src/plugins/error-handler.js";
+import metrics from "../src/plugins/metrics.js";
 import partnerRoutes from "../src/routes/partner.js";
 
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -225,7 +226,9 @@ t.test("sites, partner keys: create, list, revoke", async (t) => {
     const app = Fastify({ logger: false });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
+    app.decorate("config", config);
     await app.register(errorHandler);
+    await app.register(metrics, {});
     await app.register(database, { config, db });
     await app.register(partnerRoutes);
     const res = await app.inject({
@@ -406,6 +409,30 @@ t.test("a site verifying customer tokens through a JWKS names the audience and i
     sites.find((s) => s.name === "SSO shop"),
     { customerTokenAudience: "baw-booking", customerTokenIssuer: "https://idp.example/" },
   );
+});
+
+t.test("a site offers promotion codes at checkout once told to", async (t) => {
+  const created = await adminInProcess(
+    "sites",
+    "create",
+    "--name",
+    "Coupon shop",
+    "--origin",
+    "https://coupons.example",
+    "--return-url",
+    "https://coupons.example/booked",
+  );
+  t.equal(created.code, 0, created.stderr);
+  t.match(created.stdout, /promotion codes: off/);
+  const key = /\b(pk_test_[0-9A-Za-z]{24})\b/.exec(created.stdout)?.[1] ?? "";
+  const on = await adminInProcess("sites", "update", key, "--allow-promotion-codes");
+  t.equal(on.code, 0, on.stderr);
+  t.match(on.stdout, /promotion codes: offered at checkout/);
+  const both = await adminInProcess("sites", "update", key, "--allow-promotion-codes", "--no-allow-promotion-codes");
+  t.equal(both.code, 2);
+  t.match(both.stderr, /no-allow-promotion-codes.*contradicts --allow-promotion-codes/);
+  const off = await adminInProcess("sites", "update", key, "--no-allow-promotion-codes");
+  t.match(off.stdout, /promotion codes: off/);
 });
 
 const siteArgs = (name: string) => [

@@ -60,6 +60,7 @@ Sites (embedding pages; a publishable key names the origins that may use the wid
                [--require-customer-token | --no-require-customer-token]
                [--customer-token-secret SECRET | --jwks-url URL]
                [--token-audience AUD] [--token-issuer ISS]
+               [--allow-promotion-codes | --no-allow-promotion-codes]
 
 Partner keys (server-to-server secret keys):
   partner-keys create --name NAME --scope SCOPE [--scope …] [--return-url URL …]
@@ -236,9 +237,18 @@ const SiteUpdateSchema = z
     "jwks-url": httpUrlSchema.optional(),
     "token-audience": claimSchema.optional(),
     "token-issuer": claimSchema.optional(),
+    "allow-promotion-codes": z.boolean().optional(),
+    "no-allow-promotion-codes": z.boolean().optional(),
   })
   .superRefine((f, ctx) => {
     verifierRules(f, ctx);
+    if (f["allow-promotion-codes"] && f["no-allow-promotion-codes"]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["no-allow-promotion-codes"],
+        message: "contradicts --allow-promotion-codes",
+      });
+    }
     if (f["require-customer-token"] && f["no-require-customer-token"]) {
       ctx.addIssue({
         code: "custom",
@@ -345,6 +355,8 @@ const commands: Record<string, { options: OptionSpec; positionals: string[] }> =
       "jwks-url": { type: "string" },
       "token-audience": { type: "string" },
       "token-issuer": { type: "string" },
+      "allow-promotion-codes": { type: "boolean" },
+      "no-allow-promotion-codes": { type: "boolean" },
     },
     positionals: ["publishable-key"],
   },
@@ -536,6 +548,7 @@ function describeSite(site: Site): string[] {
     `  customer token: ${token} (${verifier}` +
       `${site.customerTokenAudience ? `, aud ${site.customerTokenAudience}` : ""}` +
       `${site.customerTokenIssuer ? `, iss ${site.customerTokenIssuer}` : ""})`,
+    `  promotion codes: ${site.allowPromotionCodes ? "offered at checkout" : "off"}`,
   ];
 }
 
@@ -684,6 +697,11 @@ async function run(parsed: Parsed, io: AdminIo, open: () => Promise<{ db: Databa
           customerTokenJwksUrl: jwks,
           customerTokenAudience: audience,
           customerTokenIssuer: input["token-issuer"] ?? site.customerTokenIssuer,
+          allowPromotionCodes: input["allow-promotion-codes"]
+            ? true
+            : input["no-allow-promotion-codes"]
+              ? false
+              : site.allowPromotionCodes,
         },
       });
       io.out(`Updated site "${updated.name}" (running services pick it up within 15 s):`);

@@ -5,6 +5,7 @@
 import { calendlyChecks } from "./doctor-calendly.js";
 import { calendlyConnectionChecks } from "./doctor-calendly-connections.js";
 import { configurationChecks, redisCheck } from "./doctor-configuration.js";
+import { connectChecks } from "./doctor-connect.js";
 import { databaseChecks } from "./doctor-database.js";
 import {
   type CheckResult,
@@ -56,6 +57,7 @@ export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
   }
   await guarded("Calendly", () => calendlyConnectionChecks(r, input, dbReady));
   await guarded("Stripe", () => stripeChecks(r, input, base, dbReady));
+  await guarded("Stripe", () => connectChecks(r, input, base, dbReady));
   await guarded("Sites and partner keys", () => siteChecks(r, input, dbReady));
   await guarded("Service", () => serviceCheck(r, input, base));
   return r.results;

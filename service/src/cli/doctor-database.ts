@@ -111,7 +111,7 @@ export async function deliveryChecks(
     prisma.webhookDelivery.count({ where: { provider, receivedAt: { gte: since }, signature: "STALE" } }),
     prisma.webhookEvent.count({ where: { provider, status: "FAILED" } }),
   ]);
-  const name = provider === "STRIPE" ? "Stripe" : "Calendly";
+  const name = provider === "STRIPE" ? "Stripe" : provider === "STRIPE_CONNECT" ? "Stripe Connect" : "Calendly";
   if (!latest) {
     r.info(`no ${name} webhook deliveries in the last 24 h`);
   } else if (latest.signature === "INVALID" || latest.signature === "MISSING") {
@@ -137,7 +137,7 @@ export async function deliveryChecks(
   if (failedEvents > 0) {
     r.warn(
       `${failedEvents} ${name} event(s) failed processing and await the provider's retry ` +
-        `(${provider === "STRIPE" ? "Stripe retries for 3 days" : "Calendly retries for 24 h, then disables the subscription"})`,
+        `(${provider !== "CALENDLY" ? "Stripe retries for 3 days" : "Calendly retries for 24 h, then disables the subscription"})`,
       'read WebhookEvent.lastError and the "webhook processing failed" log lines',
     );
   }

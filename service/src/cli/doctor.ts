@@ -62,6 +62,13 @@ const CONFIG_FIXES: Record<string, string> = {
   MAX_EVENT_LOOP_DELAY_MS: "set MAX_EVENT_LOOP_DELAY_MS to milliseconds (0 turns the check off)",
   RATE_LIMIT_MAX: "set RATE_LIMIT_MAX to a positive integer",
   RATE_LIMIT_WINDOW_SECONDS: "set RATE_LIMIT_WINDOW_SECONDS to a positive integer",
+  PAYOUTS_MODE: "set PAYOUTS_MODE to single-merchant (the default) or connect",
+  STRIPE_CONNECT_WEBHOOK_SECRET:
+    "copy the Connect endpoint's signing secret (whsec_…) from Stripe Dashboard → Developers → Webhooks",
+  PLATFORM_FEE_PERCENT_BPS: "set PLATFORM_FEE_PERCENT_BPS to basis points between 0 and 10000 (1000 = 10 %)",
+  PLATFORM_FEE_FIXED_AMOUNT: "set PLATFORM_FEE_FIXED_AMOUNT to whole minor units, e.g. 30 for 0.30",
+  PLATFORM_FEE_ON_REFUND: "set PLATFORM_FEE_ON_REFUND to return (the default) or keep",
+  CHECKOUT_INVOICE_CREATION: "set CHECKOUT_INVOICE_CREATION to true or false",
 };
 
 /** Each ConfigError problem as its own failed line. */

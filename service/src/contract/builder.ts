@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { CalendlyConnectionSchema } from "./calendly-connection.js";
 import { MoneySchema } from "./common.js";
+import { PayoutsSchema } from "./payouts.js";
 
 export const BOOKING_STATES = ["bookable", "demo", "unavailable"] as const;
 
@@ -60,6 +61,7 @@ export const BuilderModelSchema = z.object({
   calendly: CalendlyConnectionSchema.optional().describe(
     "The builder's Calendly connection and event types (on GET /v1/partner/builders/{id} only)",
   ),
+  payouts: PayoutsSchema.optional().describe("How the builder is paid; in connect mode, bookable only while enabled"),
 });
 
 /** The builder as a booking shows it. */

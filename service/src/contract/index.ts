@@ -8,12 +8,14 @@ import { BookingAttemptSchema, BookingCreatedSchema, PartnerBookingSchema, Publi
 import { BookingConfigSchema, PartnerBuilderSchema, PartnerSessionTypeSchema, SessionTypeSchema } from "./builder.js";
 import { CalendlyConnectionSchema, CalendlyConnectStartedSchema } from "./calendly-connection.js";
 import { BookingStatusSchema, ErrorSchema, MoneySchema } from "./common.js";
+import { CheckoutOptionsSchema, OnboardingLinkSchema, PayoutsSchema } from "./payouts.js";
 
 export * from "./attempt.js";
 export * from "./booking.js";
 export * from "./builder.js";
 export * from "./calendly-connection.js";
 export * from "./common.js";
+export * from "./payouts.js";
 
 /** The named schemas, by the name they carry in the OpenAPI document's components. */
 export const components = {
@@ -31,4 +33,7 @@ export const components = {
   PartnerBooking: PartnerBookingSchema,
   CalendlyConnection: CalendlyConnectionSchema,
   CalendlyConnectStarted: CalendlyConnectStartedSchema,
+  Payouts: PayoutsSchema,
+  PayoutOnboardingLink: OnboardingLinkSchema,
+  BuilderCheckoutOptions: CheckoutOptionsSchema,
 } satisfies Record<string, z.ZodType>;

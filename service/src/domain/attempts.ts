@@ -32,10 +32,10 @@ export async function loadBookableBuilder(
 ): Promise<{ builder: Builder; sessionType: SessionType }> {
   const builder = await ctx.prisma.builder.findUnique({
     where: builderWhere(idOrSlug),
-    include: { sessionTypes: true },
+    include: { sessionTypes: true, payoutAccount: true },
   });
   if (!builder) throw notFound("builder_not_found", `builder: no builder "${idOrSlug}" exists`);
-  const decision = decideBookability(builder);
+  const decision = decideBookability(builder, ctx.config.payouts.mode);
   if (decision.state === "demo") throw conflict("builder_is_demo", `builder: ${decision.reason}`);
   if (decision.state === "unavailable") throw conflict("builder_unavailable", `builder: ${decision.reason}`);
   const sessionType = sessionTypeId

@@ -1,5 +1,6 @@
 // Decides whether a builder can be booked now, and why not.
-import type { Builder, SessionType } from "../generated/prisma/client.js";
+import type { Builder, PayoutAccount, SessionType } from "../generated/prisma/client.js";
+import { type PayoutsMode, payoutBlock } from "./payouts/readiness.js";
 
 export type BookingState = "bookable" | "demo" | "unavailable";
 
@@ -11,7 +12,14 @@ export interface Bookability {
   sessionTypes: SessionType[];
 }
 
-export function decideBookability(builder: Builder & { sessionTypes: SessionType[] }): Bookability {
+/**
+ * In marketplace mode (`payouts` "connect") the builder's payout account must be able to receive
+ * transfers too; callers then load `payoutAccount` with the builder (left out, it counts as none).
+ */
+export function decideBookability(
+  builder: Builder & { sessionTypes: SessionType[]; payoutAccount?: PayoutAccount | null },
+  payouts: PayoutsMode = "single-merchant",
+): Bookability {
   const sessionTypes = builder.sessionTypes.filter((s) => s.active).sort((a, b) => a.position - b.position);
   if (builder.isDemo) {
     return { state: "demo", reason: `${builder.name} is a demo profile and cannot be booked.`, sessionTypes };
@@ -36,6 +44,8 @@ export function decideBookability(builder: Builder & { sessionTypes: SessionType
   if (sessionTypes.length === 0) {
     return { state: "unavailable", reason: `${builder.name} has no session types on offer.`, sessionTypes };
   }
+  const payoutReason = payoutBlock(payouts, builder.name, builder.payoutAccount);
+  if (payoutReason) return { state: "unavailable", reason: payoutReason, sessionTypes };
   return { state: "bookable", sessionTypes };
 }
 

@@ -12,10 +12,10 @@ export async function bookingConfigView(
 ): Promise<BookingConfig> {
   const builder = await ctx.prisma.builder.findUnique({
     where: builderWhere(idOrSlug),
-    include: { sessionTypes: true },
+    include: { sessionTypes: true, payoutAccount: true },
   });
   if (!builder) throw notFound("builder_not_found", `builder: no builder "${idOrSlug}" exists`);
-  const decision = decideBookability(builder);
+  const decision = decideBookability(builder, ctx.config.payouts.mode);
   return {
     state: decision.state,
     ...(decision.reason ? { reason: decision.reason } : {}),

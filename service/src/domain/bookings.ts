@@ -4,10 +4,12 @@ import type { Booking, BookingAttempt } from "../generated/prisma/client.js";
 import { AppError, notFound, unprocessable, upstream } from "../lib/errors.js";
 import { uuidFromUri } from "../providers/calendly.js";
 import { isRetryableStripeError } from "../providers/stripe.js";
-import { openBooking } from "./booking/lifecycle.js";
+import { openBooking, releaseHold } from "./booking/lifecycle.js";
 import { bookingToken } from "./booking-token.js";
 import type { DomainContext } from "./context.js";
+import { destinationCharge } from "./payouts/checkout.js";
 import { returnUrlWith } from "./return-urls.js";
+import { runSideEffects } from "./side-effects.js";
 import { parseBookingUris, verifyWithCalendly } from "./verification.js";
 
 export interface BookingCaller {
@@ -134,11 +136,20 @@ export async function ensureCheckout(ctx: DomainContext, booking: Booking, retur
   if (payment.checkoutSessionId && payment.checkoutUrl) return payment.checkoutUrl;
   const full = await ctx.prisma.booking.findUniqueOrThrow({
     where: { id: booking.id },
-    include: { builder: true, sessionType: true },
+    include: { builder: { include: { payoutAccount: true } }, sessionType: true, site: true },
   });
   const page = returnUrl ?? ctx.config.appUrl;
   if (!page) throw new AppError(409, "no_return_url", "returnUrl: no page to return to after checkout is configured");
   const token = bookingToken(ctx.config.bookingTokenSecret, booking.id);
+  const connect = await destinationCharge(ctx, payment, full.builder).catch(async (error: unknown) => {
+    // The builder cannot be paid now (their account was restricted since the attempt): the slot
+    // is released at once, its Calendly event cancelled, rather than held until the hold expires.
+    if (error instanceof AppError && error.statusCode === 409) {
+      await releaseHold(ctx, booking.id, { to: "FAILED", cause: error.message, expireCheckout: false });
+      await runSideEffects(ctx, { bookingId: booking.id }, { throwOnError: false });
+    }
+    throw error;
+  });
   const params: Stripe.Checkout.SessionCreateParams = {
     mode: "payment",
     line_items: [
@@ -156,7 +167,11 @@ export async function ensureCheckout(ctx: DomainContext, booking: Booking, retur
     ],
     client_reference_id: booking.id,
     metadata: { booking_id: booking.id },
-    payment_intent_data: { metadata: { booking_id: booking.id } },
+    payment_intent_data: { metadata: { booking_id: booking.id }, ...connect },
+    ...(full.builder.allowPromotionCodes || full.site?.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
+    ...(ctx.config.checkout.invoiceCreation
+      ? { invoice_creation: { enabled: true, invoice_data: { metadata: { booking_id: booking.id } } } }
+      : {}),
     customer_email: full.inviteeEmail,
     success_url: returnUrlWith(page, { baw_booking: booking.id, baw_token: token }, "session_id={CHECKOUT_SESSION_ID}"),
     cancel_url: returnUrlWith(page, { baw_booking: booking.id, baw_token: token, baw_checkout: "cancelled" }),

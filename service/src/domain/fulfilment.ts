@@ -4,7 +4,7 @@
 import type Stripe from "stripe";
 import { paymentsBySessionOrKey } from "../db/hot-paths.js";
 import type { Payment } from "../generated/prisma/client.js";
-import { awaitAsyncPayment, confirmPaid, releaseHold } from "./booking/lifecycle.js";
+import { awaitAsyncPayment, confirmPaid, recordTransfer, releaseHold } from "./booking/lifecycle.js";
 import type { DomainContext } from "./context.js";
 import { runSideEffects } from "./side-effects.js";
 
@@ -74,5 +74,26 @@ export async function applyCheckoutSession(
     outcome = released ? "expired" : "no_change";
   }
   await runSideEffects(ctx, { bookingId: payment.bookingId }, { ignoreBackoff: true });
+  if (outcome === "confirmed" && payment.destinationAccountId) await noteTransfer(ctx, payment.id, session);
   return outcome;
+}
+
+/**
+ * Marketplace mode: records the transfer to the builder that the paid charge made. Best effort:
+ * a refund records it too (it reads the charge anyway), so a failure here only delays it.
+ */
+async function noteTransfer(ctx: DomainContext, paymentId: string, session: Stripe.Checkout.Session): Promise<void> {
+  const pi = paymentIntentId(session);
+  if (!pi) return;
+  try {
+    const intent = await ctx.metrics.time("stripe", "retrieve_payment_intent", () =>
+      ctx.providers.stripe.paymentIntents.retrieve(pi, { expand: ["latest_charge"] }),
+    );
+    const charge = intent.latest_charge;
+    const transfer = charge && typeof charge === "object" ? charge.transfer : null;
+    const id = typeof transfer === "string" ? transfer : transfer?.id;
+    if (id) await recordTransfer(ctx, paymentId, id);
+  } catch (error) {
+    ctx.log.warn({ paymentId, err: error }, "could not record the transfer to the builder; a refund records it");
+  }
 }

@@ -6,7 +6,7 @@
 import type Stripe from "stripe";
 import type { Prisma, SideEffect, SideEffectKind } from "../generated/prisma/client.js";
 import { uuidFromUri } from "../providers/calendly.js";
-import { recordRefund } from "./booking/lifecycle.js";
+import { recordRefund, recordTransfer } from "./booking/lifecycle.js";
 import { refundDue } from "./booking/refund-policy.js";
 import { calendlyForBuilderId } from "./calendly-connections/client.js";
 import type { DomainContext } from "./context.js";
@@ -26,6 +26,11 @@ export type SideEffectPayload =
       amount?: number;
       currency: string;
       reason: string;
+      /**
+       * Marketplace mode (the payment has a destination): return the platform fee in proportion
+       * too. The builder's transfer is always reversed in proportion. Absent: true.
+       */
+      refundApplicationFee?: boolean;
     };
 
 const MAX_ATTEMPTS = 12;
@@ -143,6 +148,20 @@ async function refund(
 ): Promise<void> {
   const target = payload.target ?? payload.amount ?? 0;
   let charge = await chargeOf(ctx, payload.paymentIntentId);
+  const payment = await ctx.prisma.payment.findUniqueOrThrow({
+    where: { id: payload.paymentId },
+    select: { destinationAccountId: true, transferId: true },
+  });
+  // A destination charge: only the platform can take the builder's share back, and must. Stripe
+  // refuses refund_application_fee on a charge without a fee (a zero-fee builder).
+  const connect = payment.destinationAccountId
+    ? {
+        reverse_transfer: true,
+        ...(charge.application_fee ? { refund_application_fee: payload.refundApplicationFee ?? true } : {}),
+      }
+    : {};
+  const transfer = typeof charge.transfer === "string" ? charge.transfer : charge.transfer?.id;
+  if (transfer && !payment.transferId) await recordTransfer(ctx, payload.paymentId, transfer);
   const captured = charge.status === "succeeded" ? charge.amount_captured : 0;
   const due = refundDue(target, { captured, refunded: charge.amount_refunded });
   const keys = new Map<string, string>();
@@ -155,6 +174,7 @@ async function refund(
         {
           payment_intent: payload.paymentIntentId,
           amount: due,
+          ...connect,
           metadata: { booking_id: effect.bookingId, reason: payload.reason },
         },
         { idempotencyKey },

@@ -60,6 +60,26 @@ export class Metrics {
     help: "Builders' Calendly webhook subscriptions the health check found disabled or missing and created again",
     registers: [this.registry],
   });
+  /** Marketplace mode: what Stripe reported about builders' payout accounts that needs the operator. */
+  readonly payoutFlags = new Counter({
+    name: "baw_payout_flags_total",
+    help: "Connect events that flag a builder: restricted, deauthorized, payout_failed",
+    labelNames: ["flag"] as const,
+    registers: [this.registry],
+  });
+  /** Reads the payout accounts per status at scrape time (set once the database is there). */
+  payoutAccountCounts?: () => Promise<{ status: string; count: number }[]>;
+  readonly payoutAccounts = new Gauge({
+    name: "baw_payout_accounts",
+    help: "Builders' payout accounts by status (marketplace mode); payout_failed counts accounts whose last payout failed",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.payoutAccountCounts) return;
+      this.payoutAccounts.reset();
+      for (const { status, count } of await this.payoutAccountCounts()) this.payoutAccounts.set({ status }, count);
+    },
+  });
   readonly providerCalls = new Histogram({
     name: "baw_provider_call_seconds",
     help: "Latency of calls to Stripe and Calendly",

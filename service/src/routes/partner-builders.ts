@@ -23,6 +23,7 @@ import {
   SessionTypeUpdateSchema,
 } from "../domain/catalogue/inputs.js";
 import { domainContext } from "../domain/context.js";
+import { withPayouts } from "../domain/payouts/builder-view.js";
 import { authenticatePartner } from "../plugins/partner-auth.js";
 import { ErrorSchema, errorResponses } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
@@ -50,6 +51,7 @@ const writeErrors = { ...errorResponses, 404: ErrorSchema, 409: ErrorSchema };
 
 const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
   const prisma = () => fastify.db.prisma;
+  const payouts = fastify.config.payouts;
 
   fastify.get(
     "/v1/partner/builders",
@@ -64,7 +66,7 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: PartnerBuilderListSchema, ...errorResponses },
       },
     },
-    async () => ({ data: await listBuilders(prisma()) }),
+    async () => ({ data: await withPayouts(prisma(), payouts, await listBuilders(prisma())) }),
   );
 
   fastify.get(
@@ -83,8 +85,8 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request) => {
-      const view = await getBuilder(prisma(), request.params.builder);
-      return { ...view, calendly: await calendlyConnectionView(domainContext(fastify, request.log), view.id) };
+      const [view] = await withPayouts(prisma(), payouts, [await getBuilder(prisma(), request.params.builder)]);
+      return { ...view!, calendly: await calendlyConnectionView(domainContext(fastify, request.log), view!.id) };
     },
   );
 
@@ -103,7 +105,8 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         response: { 201: PartnerBuilderResponseSchema, ...writeErrors },
       },
     },
-    async (request, reply) => reply.code(201).send(await createBuilder(prisma(), request.body)),
+    async (request, reply) =>
+      reply.code(201).send((await withPayouts(prisma(), payouts, [await createBuilder(prisma(), request.body)]))[0]!),
   );
 
   fastify.patch(
@@ -122,7 +125,8 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: PartnerBuilderResponseSchema, ...writeErrors },
       },
     },
-    async (request) => updateBuilder(prisma(), request.params.builder, request.body),
+    async (request) =>
+      (await withPayouts(prisma(), payouts, [await updateBuilder(prisma(), request.params.builder, request.body)]))[0]!,
   );
 
   fastify.post(

@@ -18,6 +18,7 @@ import partnerAuth, { authenticatePartner, partnerKeyOf } from "../plugins/partn
 import { ErrorSchema, errorResponses, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
 import partnerBuilders from "./partner-builders.js";
+import partnerPayouts from "./partner-payouts.js";
 
 export type { PartnerBooking, PartnerBuilder } from "../contract/index.js";
 
@@ -90,6 +91,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
   await fastify.register(partnerAuth);
 
   await fastify.register(partnerBuilders);
+  await fastify.register(partnerPayouts);
 
   fastify.get(
     "/v1/partner/bookings",

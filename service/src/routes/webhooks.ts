@@ -3,10 +3,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import Stripe from "stripe";
 import { z } from "zod";
-import { domainContext } from "../domain/context.js";
+import { type DomainContext, domainContext } from "../domain/context.js";
 import { calendlyEventId, calendlyHandler } from "../domain/webhooks/calendly-events.js";
 import { parseCalendlyBody } from "../domain/webhooks/calendly-payload.js";
-import { ingest } from "../domain/webhooks/ingest.js";
+import { connectHandler } from "../domain/webhooks/connect-events.js";
+import { type Handler, ingest } from "../domain/webhooks/ingest.js";
 import { RejectedDeliveries } from "../domain/webhooks/rejected-deliveries.js";
 import { stripeHandler } from "../domain/webhooks/stripe-events.js";
 import type { SignatureResult, WebhookProvider } from "../generated/prisma/client.js";
@@ -95,54 +96,87 @@ const webhooks: FastifyPluginAsync = async (fastify) => {
     done(null, body);
   });
 
-  fastify.post("/webhooks/stripe", { schema: webhookSchema("Stripe", "Stripe-Signature") }, async (request, reply) => {
-    const ctx = domainContext(fastify, request.log);
-    const raw = request.body as Buffer;
-    const header = request.headers["stripe-signature"];
-    const signed = typeof header === "string" ? header : undefined;
-    const { webhookSecret } = fastify.config.stripe;
-    const refuseSignature = (signature: SignatureResult) =>
-      refuse(
-        request,
-        reply,
-        { provider: "STRIPE", signature, error: `signature ${signature.toLowerCase()}` },
-        { error: "signature_invalid", message: `Stripe-Signature: ${signature.toLowerCase()}` },
-      );
-    const notAnEvent = () =>
-      refuse(
-        request,
-        reply,
-        { provider: "STRIPE", signature: "VALID", error: "body is not a Stripe event" },
-        { error: "invalid_body", message: "body: is not a Stripe event" },
-      );
-    let event: Stripe.Event;
-    try {
-      event = fastify.providers.stripe.webhooks.constructEvent(
-        raw,
-        signed ?? "",
-        webhookSecret,
-        STRIPE_TOLERANCE_SECONDS,
-      );
-    } catch (error) {
-      // Anything else comes after the signature was accepted: a body that is not JSON.
-      if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) return notAnEvent();
-      // The library's errors differ only in their text; the reason is read from the header itself.
-      const check = verifySignature(signed, raw, webhookSecret, STRIPE_TOLERANCE_SECONDS);
-      return refuseSignature(check.ok ? "INVALID" : signatureResult(check));
-    }
-    // Stripe's library bounds a signature's age only: bound its time from the future too.
-    const signedAt = signatureTimestamp(signed) ?? 0;
-    if (!withinTolerance(signedAt, STRIPE_TOLERANCE_SECONDS, Math.floor(Date.now() / 1000))) {
-      return refuseSignature("STALE");
-    }
-    if (!StripeEventSchema.safeParse(event).success) return notAnEvent();
-    const result = await ingest(
-      ctx,
-      { provider: "STRIPE", eventId: event.id, type: event.type, payload: event },
-      stripeHandler(ctx, event),
+  /**
+   * A Stripe endpoint: the platform's own (`/webhooks/stripe`) or the Connect one for the
+   * builders' connected accounts (`/webhooks/stripe/connect`), each with its own signing secret.
+   * Both feed the same delivery log and dedupe, under their own provider.
+   */
+  const stripeEndpoint = (
+    url: string,
+    provider: "STRIPE" | "STRIPE_CONNECT",
+    secret: () => string,
+    handler: (ctx: DomainContext, event: Stripe.Event) => Handler | null,
+    summary: string,
+  ) =>
+    fastify.post(
+      url,
+      { schema: { ...webhookSchema("Stripe", "Stripe-Signature"), summary } },
+      async (request, reply) => {
+        const ctx = domainContext(fastify, request.log);
+        const raw = request.body as Buffer;
+        const header = request.headers["stripe-signature"];
+        const signed = typeof header === "string" ? header : undefined;
+        const webhookSecret = secret();
+        const refuseSignature = (signature: SignatureResult) =>
+          refuse(
+            request,
+            reply,
+            { provider, signature, error: `signature ${signature.toLowerCase()}` },
+            { error: "signature_invalid", message: `Stripe-Signature: ${signature.toLowerCase()}` },
+          );
+        const notAnEvent = () =>
+          refuse(
+            request,
+            reply,
+            { provider, signature: "VALID", error: "body is not a Stripe event" },
+            { error: "invalid_body", message: "body: is not a Stripe event" },
+          );
+        // No secret (Connect off and none set): nothing can verify, so nothing is accepted.
+        if (!webhookSecret) return refuseSignature("INVALID");
+        let event: Stripe.Event;
+        try {
+          event = fastify.providers.stripe.webhooks.constructEvent(
+            raw,
+            signed ?? "",
+            webhookSecret,
+            STRIPE_TOLERANCE_SECONDS,
+          );
+        } catch (error) {
+          // Anything else comes after the signature was accepted: a body that is not JSON.
+          if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) return notAnEvent();
+          // The library's errors differ only in their text; the reason is read from the header itself.
+          const check = verifySignature(signed, raw, webhookSecret, STRIPE_TOLERANCE_SECONDS);
+          return refuseSignature(check.ok ? "INVALID" : signatureResult(check));
+        }
+        // Stripe's library bounds a signature's age only: bound its time from the future too.
+        const signedAt = signatureTimestamp(signed) ?? 0;
+        if (!withinTolerance(signedAt, STRIPE_TOLERANCE_SECONDS, Math.floor(Date.now() / 1000))) {
+          return refuseSignature("STALE");
+        }
+        if (!StripeEventSchema.safeParse(event).success) return notAnEvent();
+        const result = await ingest(
+          ctx,
+          { provider, eventId: event.id, type: event.type, payload: event },
+          handler(ctx, event),
+        );
+        return reply.code(result.statusCode).send(result.body);
+      },
     );
-    return reply.code(result.statusCode).send(result.body);
-  });
+
+  stripeEndpoint(
+    "/webhooks/stripe",
+    "STRIPE",
+    () => fastify.config.stripe.webhookSecret,
+    stripeHandler,
+    "Stripe webhook (signed with Stripe-Signature)",
+  );
+  stripeEndpoint(
+    "/webhooks/stripe/connect",
+    "STRIPE_CONNECT",
+    () => fastify.config.stripe.connectWebhookSecret,
+    connectHandler,
+    "Stripe Connect webhook: events of the builders' connected accounts (signed with Stripe-Signature)",
+  );
 
   fastify.post(
     "/webhooks/calendly",

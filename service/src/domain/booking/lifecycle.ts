@@ -27,8 +27,19 @@ function cancelEventEffect(tx: Tx, bookingId: string, eventUri: string, reason: 
   });
 }
 
-/** Refunds until the customer has `target` back in total; the amount is worked out when it runs. */
-function refundEffect(tx: Tx, payment: Payment, key: string, target: number, reason: string) {
+/**
+ * Refunds until the customer has `target` back in total; the amount is worked out when it runs.
+ * In marketplace mode the builder's transfer is reversed in proportion, and the platform's fee
+ * is returned in proportion unless `refundApplicationFee` is false (the builder then bears it).
+ */
+function refundEffect(
+  tx: Tx,
+  payment: Payment,
+  key: string,
+  target: number,
+  reason: string,
+  refundApplicationFee = true,
+) {
   if (!payment.paymentIntentId) return Promise.resolve();
   return enqueueSideEffect(tx, payment.bookingId, key, {
     kind: "REFUND",
@@ -37,6 +48,7 @@ function refundEffect(tx: Tx, payment: Payment, key: string, target: number, rea
     target,
     currency: payment.currency,
     reason,
+    refundApplicationFee,
   });
 }
 
@@ -256,10 +268,19 @@ export interface Cancellation {
 const STATUS_CHANGED = "status_changed";
 
 function cancelConfirmed(ctx: DomainContext, bookingId: string, c: Cancellation): Promise<string> {
-  return ctx.prisma.$transaction((tx) => cancelConfirmedIn(tx, bookingId, c));
+  return ctx.prisma.$transaction((tx) => cancelConfirmedIn(tx, bookingId, c, ctx.config.payouts.feeOnRefund));
 }
 
-async function cancelConfirmedIn(tx: Tx, bookingId: string, c: Cancellation): Promise<string> {
+/**
+ * `feeOnRefund`: whether a refund by the builder's policy (a customer's cancellation) also
+ * returns the platform fee; when the builder cancelled, it always does.
+ */
+async function cancelConfirmedIn(
+  tx: Tx,
+  bookingId: string,
+  c: Cancellation,
+  feeOnRefund: "return" | "keep",
+): Promise<string> {
   const booking = await tx.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { builder: true } });
   const payment = await capturedPayment(tx, bookingId);
   const decision = refundFor(
@@ -284,7 +305,14 @@ async function cancelConfirmedIn(tx: Tx, bookingId: string, c: Cancellation): Pr
     ? refundDue(decision.amount, { captured: payment.amountCaptured, refunded: payment.amountRefunded })
     : 0;
   if (!payment || due === 0) return "cancelled_no_refund";
-  await refundEffect(tx, payment, `refund_cancel_${bookingId}`, decision.amount, decision.reason);
+  await refundEffect(
+    tx,
+    payment,
+    `refund_cancel_${bookingId}`,
+    decision.amount,
+    decision.reason,
+    c.byBuilder || feeOnRefund === "return",
+  );
   return "cancelled_refunding";
 }
 
@@ -416,12 +444,17 @@ export async function reschedule(
       where: { id: bookingId },
       data: { calendlyEventUri: slot.eventUri, calendlyInviteeUri: slot.inviteeUri },
     });
-    const cancelled = await cancelConfirmedIn(tx, bookingId, {
-      cancelledAt: new Date(),
-      byBuilder: true,
-      reason: "The new time was already booked",
-      source: `rescheduled in Calendly to ${slot.startTime.toISOString()}, a slot already confirmed for another booking`,
-    });
+    const cancelled = await cancelConfirmedIn(
+      tx,
+      bookingId,
+      {
+        cancelledAt: new Date(),
+        byBuilder: true,
+        reason: "The new time was already booked",
+        source: `rescheduled in Calendly to ${slot.startTime.toISOString()}, a slot already confirmed for another booking`,
+      },
+      ctx.config.payouts.feeOnRefund,
+    );
     if (cancelled === STATUS_CHANGED) throw new Error("the booking changed while its reschedule was settled; retry");
     await cancelEventEffect(tx, bookingId, slot.eventUri, "This time was already booked; your payment is refunded");
     return "reschedule_conflict_cancelled";
@@ -430,6 +463,13 @@ export async function reschedule(
   ctx.metrics.rescheduleConflicts.inc();
   ctx.log.warn({ bookingId, otherBookingId: other.id }, "reschedule onto a slot another booking holds; cancelled");
   return { outcome, bookingIds: [bookingId] };
+}
+
+// ---- transfer-recorded -------------------------------------------------------------------------
+
+/** Marketplace mode: the transfer Stripe made to the builder for a paid payment (set once). */
+export async function recordTransfer(ctx: DomainContext, paymentId: string, transferId: string): Promise<void> {
+  await ctx.prisma.payment.updateMany({ where: { id: paymentId, transferId: null }, data: { transferId } });
 }
 
 // ---- refund-recorded ---------------------------------------------------------------------------
