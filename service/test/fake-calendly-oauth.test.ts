@@ -388,6 +388,9 @@ t.test("8 token requests per user per minute, then 429; other users keep their b
     log.map((e) => e.status),
     [200, 200, 200, 200, 200, 200, 200, 200, 429, 200],
   );
+  t.equal(f.tokenRequests().length, 11, "every request, Grace's included");
+  await exchange(f, { grant_type: "refresh_token", refresh_token: "unknown" });
+  t.match(f.tokenRequests().at(-1), { userUri: null, status: 400, error: "invalid_grant" });
 });
 
 t.test("revocation: 200, then the grant's access and refresh tokens are dead", async (t) => {
@@ -500,4 +503,20 @@ t.test("introspection: active tokens say whose they are, dead ones only active: 
   t.same((await introspect(tokens.refresh_token)).body, { active: false }, "a used refresh token");
   f.advanceClock(7200 * 1000);
   t.same((await introspect(tokens.access_token)).body, { active: false }, "an expired access token");
+});
+
+t.test("the authorization server metadata (RFC 8414) names the endpoints", async (t) => {
+  const f = await fake(t);
+  const res = await fetch(`${f.url}/.well-known/oauth-authorization-server`);
+  t.equal(res.status, 200);
+  t.match(await res.json(), {
+    issuer: f.authBase,
+    authorization_endpoint: `${f.authBase}/oauth/authorize`,
+    token_endpoint: `${f.authBase}/oauth/token`,
+    revocation_endpoint: `${f.authBase}/oauth/revoke`,
+    introspection_endpoint: `${f.authBase}/oauth/introspect`,
+    code_challenge_methods_supported: ["S256"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    scopes_supported: f.oauthApp.scopes,
+  });
 });

@@ -90,6 +90,24 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(text);
 }
 
+export const METADATA_PATH = "/.well-known/oauth-authorization-server";
+
+/** RFC 8414 metadata, as Calendly publishes at https://calendly.com/.well-known/oauth-authorization-server. */
+export function authorizationServerMetadata(origin: string, oauth: OAuthServer): Record<string, unknown> {
+  return {
+    issuer: origin,
+    authorization_endpoint: `${origin}${OAUTH_PREFIX}/authorize`,
+    token_endpoint: `${origin}${OAUTH_PREFIX}/token`,
+    revocation_endpoint: `${origin}${OAUTH_PREFIX}/revoke`,
+    introspection_endpoint: `${origin}${OAUTH_PREFIX}/introspect`,
+    response_types_supported: ["code"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    code_challenge_methods_supported: ["S256"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    scopes_supported: [...oauth.app.scopes],
+  };
+}
+
 /** Returns false when the path is not an OAuth route. */
 export async function handleOAuth(
   oauth: OAuthServer,
@@ -100,6 +118,10 @@ export async function handleOAuth(
 ): Promise<boolean> {
   const method = (req.method ?? "GET").toUpperCase();
   const route = url.pathname.replace(/\/+$/, "");
+  if (route === METADATA_PATH && (method === "GET" || method === "HEAD")) {
+    sendJson(res, 200, authorizationServerMetadata(store.origin, oauth));
+    return true;
+  }
   if (route !== OAUTH_PREFIX && !route.startsWith(`${OAUTH_PREFIX}/`)) return false;
 
   if (route === `${OAUTH_PREFIX}/authorize` && (method === "GET" || method === "HEAD")) {
