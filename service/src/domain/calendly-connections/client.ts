@@ -47,6 +47,21 @@ export function sealTokens(ctx: Pick<DomainContext, "config">, builderId: string
   };
 }
 
+/** The row's tokens encrypted again under the current key (key rotation). */
+export function resealTokens(
+  ctx: Pick<DomainContext, "config">,
+  row: Parameters<typeof openToken>[1],
+): Pick<TokenColumns, "accessTokenCiphertext" | "refreshTokenCiphertext" | "tokenKeyId"> {
+  const cipher = tokenCipher(ctx);
+  const access = cipher.seal(openToken(ctx, row, "access"), aad(row.builderId, "access"));
+  const refresh = cipher.seal(openToken(ctx, row, "refresh"), aad(row.builderId, "refresh"));
+  return {
+    accessTokenCiphertext: access.ciphertext,
+    refreshTokenCiphertext: refresh.ciphertext,
+    tokenKeyId: access.keyId,
+  };
+}
+
 export function openToken(
   ctx: Pick<DomainContext, "config">,
   row: Pick<CalendlyConnection, "builderId" | "tokenKeyId" | "accessTokenCiphertext" | "refreshTokenCiphertext">,
@@ -172,7 +187,12 @@ async function refreshLocked(ctx: DomainContext, builderId: string, rejected?: s
       }
       await tx.calendlyConnection.update({
         where: { builderId },
-        data: { ...sealTokens(ctx, builderId, tokens), refreshedAt: new Date() },
+        data: {
+          ...sealTokens(ctx, builderId, tokens),
+          // A refresh answer without `scope` keeps the grant's.
+          scopes: tokens.scopes.length > 0 ? tokens.scopes : row.scopes,
+          refreshedAt: new Date(),
+        },
       });
       return { token: tokens.accessToken };
     },
