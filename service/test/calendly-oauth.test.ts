@@ -340,6 +340,38 @@ t.test("an expired access token is refreshed once for concurrent calls, and the 
   t.ok(after.refreshedAt);
 });
 
+t.test("Calendly limits the token endpoint during a refresh: 429 for the booking, the connection kept", async (t) => {
+  const builder = await newBuilder();
+  const host = newCalendlyUser();
+  await connect(builder.id, host.slug);
+  t.equal((await attach(builder.id, host.eventTypes[0]!.uri)).statusCode, 201);
+  h.calendly.disableWebhookSubscription(host.uri);
+  const attempt = await h.app.inject({
+    method: "POST",
+    url: "/v1/booking-attempts",
+    headers: h.siteHeaders,
+    payload: { builder: builder.id, returnUrl: "https://market.example/book" },
+  });
+  const { attemptId } = attempt.json();
+  const scheduled = await h.calendly.schedule({
+    eventTypeUuid: host.eventTypes[0]!.uuid,
+    ...visitor("Limited"),
+    utmContent: attemptId,
+  });
+  await h.db.prisma.calendlyConnection.update({
+    where: { builderId: builder.id },
+    data: { accessTokenExpiresAt: new Date(Date.now() - 1000) },
+  });
+  h.calendly.faults.next({ path: /^\/oauth\/token/, status: 429, resetSeconds: 20 });
+  const res = await reportBooking(h, { attemptId, ...scheduled });
+  t.equal(res.statusCode, 429, res.body);
+  t.match(res.json(), { error: "calendly_rate_limited", retryable: true });
+  const row = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
+  t.equal(row.status, "CONNECTED", "a limit is not a refusal: the grant is kept");
+  const retry = await reportBooking(h, { attemptId, ...scheduled });
+  t.ok([200, 201].includes(retry.statusCode), `the retry succeeds: ${retry.body}`);
+});
+
 t.test(
   "a refused refresh (grant revoked in Calendly) disconnects the builder: unavailable, 409 mid-booking",
   async (t) => {

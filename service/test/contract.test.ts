@@ -42,10 +42,11 @@ t.test("each view is a projection of its model: same fields, same schemas", asyn
   for (const [key, field] of Object.entries(PartnerBuilderSchema.shape)) {
     t.equal(field, BuilderModelSchema.shape[key as keyof typeof BuilderModelSchema.shape], `PartnerBuilder.${key}`);
   }
-  for (const key of ["state", "reason"] as const) {
+  for (const key of ["state", "reason", "reasonCode"] as const) {
     t.equal(BookingConfigSchema.shape[key], BuilderModelSchema.shape[key], `BookingConfig.${key}`);
   }
-  // A visitor is offered active session types only, without how they are managed, and nothing else left out.
+  // A visitor is offered active session types only, so theirs leave out `active`, and the Calendly
+  // event type each is booked through (the partner's to manage), and nothing else.
   const offered = BookingConfigSchema.shape.sessionTypes.element.shape;
   const managed = BuilderModelSchema.shape.sessionTypes.element.shape;
   t.same(

@@ -1,7 +1,7 @@
 // A builder as the API shows it: the model, and its two views (the widget's booking config and
 // the partner's listing).
 import { z } from "zod";
-import { CalendlyConnectionSchema } from "./calendly-connection.js";
+import { CalendlyConnectionSchema } from "./calendly.js";
 import { MoneySchema } from "./common.js";
 import { PayoutsSchema } from "./payouts.js";
 
@@ -22,11 +22,12 @@ export const PartnerSessionTypeSchema = z
     calendlyEventTypeUri: z
       .string()
       .nullable()
-      .describe("The Calendly event type it is booked through (null: the builder's calendlyEventUrl)"),
+      .optional()
+      .describe("The builder's Calendly event type it is booked through (null: the builder's calendlyEventUrl)"),
   })
   .meta({ id: "PartnerSessionType" });
 
-/** A session type as a visitor is offered it: active ones only, and nothing of how it is managed. */
+/** A session type as a visitor is offered it: active ones only, so without `active`. */
 export const SessionTypeSchema = PartnerSessionTypeSchema.omit({ active: true, calendlyEventTypeUri: true }).meta({
   id: "SessionType",
 });
@@ -59,7 +60,7 @@ export const BuilderModelSchema = z.object({
     .array(PartnerSessionTypeSchema)
     .describe("Every session type, inactive ones included, in the builder's order"),
   calendly: CalendlyConnectionSchema.optional().describe(
-    "The builder's Calendly connection and event types (on GET /v1/partner/builders/{id} only)",
+    "The builder's Calendly connection and event types (GET /v1/partner/builders/{id} only)",
   ),
   payouts: PayoutsSchema.optional().describe("How the builder is paid; in connect mode, bookable only while enabled"),
 });

@@ -6,14 +6,14 @@ import type { z } from "zod";
 import { AttemptOutcomeSchema } from "./attempt.js";
 import { BookingAttemptSchema, BookingCreatedSchema, PartnerBookingSchema, PublicBookingSchema } from "./booking.js";
 import { BookingConfigSchema, PartnerBuilderSchema, PartnerSessionTypeSchema, SessionTypeSchema } from "./builder.js";
-import { CalendlyConnectionSchema, CalendlyConnectStartedSchema } from "./calendly-connection.js";
+import { CalendlyConnectionSchema, CalendlyConnectStartedSchema } from "./calendly.js";
 import { BookingStatusSchema, ErrorSchema, MoneySchema } from "./common.js";
 import { CheckoutOptionsSchema, OnboardingLinkSchema, PayoutsSchema } from "./payouts.js";
 
 export * from "./attempt.js";
 export * from "./booking.js";
 export * from "./builder.js";
-export * from "./calendly-connection.js";
+export * from "./calendly.js";
 export * from "./common.js";
 export * from "./payouts.js";
 
@@ -30,9 +30,9 @@ export const components = {
   AttemptOutcome: AttemptOutcomeSchema,
   Booking: PublicBookingSchema,
   PartnerBuilder: PartnerBuilderSchema,
-  PartnerBooking: PartnerBookingSchema,
   CalendlyConnection: CalendlyConnectionSchema,
   CalendlyConnectStarted: CalendlyConnectStartedSchema,
+  PartnerBooking: PartnerBookingSchema,
   Payouts: PayoutsSchema,
   PayoutOnboardingLink: OnboardingLinkSchema,
   BuilderCheckoutOptions: CheckoutOptionsSchema,

@@ -5,7 +5,7 @@
 import type { Builder, CalendlyConnection } from "../../generated/prisma/client.js";
 import { AppError, conflict } from "../../lib/errors.js";
 import { TokenCipher } from "../../lib/token-cipher.js";
-import type { CalendlyClient } from "../../providers/calendly.js";
+import { type CalendlyClient, CalendlyError } from "../../providers/calendly.js";
 import { CalendlyOAuthError, type OAuthTokens } from "../../providers/calendly-oauth.js";
 import type { DomainContext } from "../context.js";
 
@@ -44,6 +44,21 @@ export function sealTokens(ctx: Pick<DomainContext, "config">, builderId: string
     tokenKeyId: access.keyId,
     accessTokenExpiresAt: tokens.expiresAt,
     scopes: tokens.scopes,
+  };
+}
+
+/** The row's tokens encrypted again under the current key (key rotation). */
+export function resealTokens(
+  ctx: Pick<DomainContext, "config">,
+  row: Parameters<typeof openToken>[1],
+): Pick<TokenColumns, "accessTokenCiphertext" | "refreshTokenCiphertext" | "tokenKeyId"> {
+  const cipher = tokenCipher(ctx);
+  const access = cipher.seal(openToken(ctx, row, "access"), aad(row.builderId, "access"));
+  const refresh = cipher.seal(openToken(ctx, row, "refresh"), aad(row.builderId, "refresh"));
+  return {
+    accessTokenCiphertext: access.ciphertext,
+    refreshTokenCiphertext: refresh.ciphertext,
+    tokenKeyId: access.keyId,
   };
 }
 
@@ -172,7 +187,12 @@ async function refreshLocked(ctx: DomainContext, builderId: string, rejected?: s
       }
       await tx.calendlyConnection.update({
         where: { builderId },
-        data: { ...sealTokens(ctx, builderId, tokens), refreshedAt: new Date() },
+        data: {
+          ...sealTokens(ctx, builderId, tokens),
+          // A refresh answer without `scope` keeps the grant's.
+          scopes: tokens.scopes.length > 0 ? tokens.scopes : row.scopes,
+          refreshedAt: new Date(),
+        },
       });
       return { token: tokens.accessToken };
     },
@@ -202,6 +222,25 @@ async function currentAccessToken(ctx: DomainContext, builder: Pick<Builder, "id
   return outcome.token;
 }
 
+/**
+ * A failed refresh that leaves the grant intact (Calendly's token endpoint limited the user, or
+ * did not answer) as the API client's error, so callers answer it as any Calendly failure: 429
+ * for a limit, a retryable 502 otherwise. Never a crash, and the connection stays.
+ */
+function asCalendlyError(error: unknown): unknown {
+  if (!(error instanceof CalendlyOAuthError)) return error;
+  const kind =
+    error.code === "rate_limited" ? "rate_limited" : error.code === "unavailable" ? "network" : "unauthorized";
+  return new CalendlyError({
+    kind,
+    status: error.status,
+    title: "Token Refresh Failed",
+    message: `Calendly's token endpoint: ${error.message}`,
+    retryable: kind !== "unauthorized",
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+  });
+}
+
 /** True when the builder's Calendly calls go through their own OAuth connection. */
 export function usesConnection(builder: Pick<Builder, "calendlyConnectionStatus">): boolean {
   return builder.calendlyConnectionStatus !== null;
@@ -224,9 +263,14 @@ export function calendlyFor(
     });
   }
   return ctx.providers.calendlyWith({
-    token: () => currentAccessToken(ctx, builder),
+    token: () =>
+      currentAccessToken(ctx, builder).catch((error) => {
+        throw asCalendlyError(error);
+      }),
     renew: async (rejected) => {
-      const outcome = await refreshAccessToken(ctx, builder.id, rejected);
+      const outcome = await refreshAccessToken(ctx, builder.id, rejected).catch((error) => {
+        throw asCalendlyError(error);
+      });
       if ("disconnected" in outcome) throw calendlyDisconnected(builder.name);
       return true;
     },

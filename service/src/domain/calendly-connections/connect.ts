@@ -151,7 +151,13 @@ export async function completeCallback(
   if (!query.code) return failure(state.returnUrl, "authorization_failed");
 
   const oauth = oauthClient(ctx);
-  const verifier = openVerifier(ctx, state.builderId, state.tokenKeyId, state.codeVerifierCiphertext);
+  let verifier: string;
+  try {
+    verifier = openVerifier(ctx, state.builderId, state.tokenKeyId, state.codeVerifierCiphertext);
+  } catch {
+    // Its key was removed from CALENDLY_TOKEN_ENCRYPTION_KEYS meanwhile: start again.
+    return failure(state.returnUrl, "authorization_failed");
+  }
   let tokens: Awaited<ReturnType<CalendlyOAuthClient["exchangeCode"]>>;
   try {
     tokens = await ctx.metrics.time("calendly", "exchange_code", () =>
@@ -239,9 +245,11 @@ export async function disconnect(ctx: DomainContext, ref: string): Promise<strin
   const latest = await ctx.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
   if (oauth && latest.status === "CONNECTED") {
     for (const which of ["refresh", "access"] as const) {
-      await oauth
-        .revoke(openToken(ctx, latest, which))
-        .catch((error) => ctx.log.warn({ builderId: builder.id, err: error }, `Calendly ${which} token not revoked`));
+      try {
+        await oauth.revoke(openToken(ctx, latest, which));
+      } catch (error) {
+        ctx.log.warn({ builderId: builder.id, err: error }, `Calendly ${which} token not revoked`);
+      }
     }
   }
   await ctx.prisma.$transaction((tx) => markDisconnected(ctx, builder.id, "disconnected_by_partner", tx));

@@ -4,7 +4,7 @@
 // removed from CALENDLY_TOKEN_ENCRYPTION_KEYS.
 import type { Config } from "../../config.js";
 import type { PrismaClient } from "../../generated/prisma/client.js";
-import { openToken, openVerifier, sealVerifier, tokenCipher } from "./client.js";
+import { openVerifier, resealTokens, sealVerifier, tokenCipher } from "./client.js";
 
 export interface ReencryptResult {
   connections: number;
@@ -33,16 +33,7 @@ export async function reencryptTokens(prisma: PrismaClient, config: Config): Pro
         unknown.add(row.tokenKeyId);
         return false;
       }
-      const access = cipher.seal(openToken(ctx, row, "access"), `calendly:${builderId}:access`);
-      const refresh = cipher.seal(openToken(ctx, row, "refresh"), `calendly:${builderId}:refresh`);
-      await tx.calendlyConnection.update({
-        where: { builderId },
-        data: {
-          accessTokenCiphertext: access.ciphertext,
-          refreshTokenCiphertext: refresh.ciphertext,
-          tokenKeyId: current,
-        },
-      });
+      await tx.calendlyConnection.update({ where: { builderId }, data: resealTokens(ctx, row) });
       return true;
     });
     if (done) result.connections++;

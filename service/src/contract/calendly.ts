@@ -1,8 +1,7 @@
-// A builder's Calendly connection as a partner reads it: never a token, only what it is and whether it works.
+// A builder's Calendly connection as a partner sees it: never a token.
 import { z } from "zod";
-import { isoDateTime } from "./common.js";
 
-export const exampleConnection = {
+const exampleConnection = {
   mode: "oauth",
   connected: true,
   reason: null,
@@ -65,12 +64,10 @@ export const CalendlyConnectionSchema = z
   })
   .meta({ id: "CalendlyConnection", examples: [exampleConnection] });
 
-/** The answer to starting a connection: where to send the builder's browser. */
+/** What starting a connection answers: the consent page to send the builder to. */
 export const CalendlyConnectStartedSchema = z
   .object({
     authorizeUrl: z.string().describe("Calendly's consent page: send the builder's browser there"),
-    expiresAt: isoDateTime.describe("The request must be completed by then (10 minutes)"),
+    expiresAt: z.string().describe("The request must be completed by then (10 minutes)"),
   })
   .meta({ id: "CalendlyConnectStarted" });
-
-export type CalendlyConnection = z.output<typeof CalendlyConnectionSchema>;
