@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sandboxSecrets } from "@baw/sandbox";
 import t from "tap";
 import { clusterSecrets, forbiddenInLogs, scanLogs, startCluster, stripeSignature } from "./helpers/cluster.js";
 import { runStorm } from "./helpers/storm.js";
@@ -66,6 +67,8 @@ t.test("the log scan finds each thing it looks for", async (t) => {
     '{"auth":"baw_sk_AbCd1234.abcdefghijklmnop"}',
     '{"name":"Vesper Quillfeather7"}',
     '{"token":"bt_abcdefghijklmnopqrstuvwxyz"}',
+    `{"secret":"${sandboxSecrets.calendlyOAuthClientSecret}"}`,
+    '{"access_token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl"}',
   ];
   writeFileSync(file, planted.join("\n"));
   const scan = scanLogs([file]);
