@@ -152,8 +152,8 @@ async function refund(
     where: { id: payload.paymentId },
     select: { destinationAccountId: true, transferId: true },
   });
-  // A destination charge: only the platform can take the builder's share back, and must. Stripe
-  // refuses refund_application_fee on a charge without a fee (a zero-fee builder).
+  // A destination charge: only the platform can take the builder's share back, and must. A
+  // zero-fee builder's charge has no application fee, so there is none to return.
   const connect = payment.destinationAccountId
     ? {
         reverse_transfer: true,

@@ -172,6 +172,51 @@ export async function connectMoney(t: Test, database: "pglite" | "postgres"): Pr
     await ledgerAgrees(t);
   });
 
+  t.test(
+    "the fee is fixed on the payment: a retried checkout sends the same fee after the override changed",
+    async (t) => {
+      const { attemptId } = await startAttempt(h);
+      const scheduled = await scheduleSlot(h, attemptId);
+      h.stripe.faults.next({ method: "POST", path: "/v1/checkout/sessions", status: 400, message: "refused once" });
+      const failed = await reportBooking(h, { attemptId, ...scheduled });
+      t.equal(failed.statusCode, 502, failed.body);
+      const booking = await h.db.prisma.booking.findUniqueOrThrow({
+        where: { calendlyInviteeUri: scheduled.inviteeUri },
+      });
+      const payment = await h.db.prisma.payment.findFirstOrThrow({ where: { bookingId: booking.id } });
+      t.match(
+        payment,
+        { applicationFeeAmount: 780, destinationAccountId: ACCOUNT },
+        "the override's 5 % + 30, stored before Stripe was asked",
+      );
+
+      await partner("PATCH", "/v1/partner/builders/liam/payouts", {
+        platformFee: { percentBps: 2000, fixedAmount: 0 },
+      });
+      const retried = await reportBooking(h, { attemptId, ...scheduled });
+      t.equal(retried.statusCode, 200, retried.body);
+      const sent = h.stripe.requests.filter(
+        (r) => r.path === "/v1/checkout/sessions" && r.idempotencyKey === `checkout_${booking.id}`,
+      );
+      t.match(
+        sent.at(-1)?.params,
+        { payment_intent_data: { application_fee_amount: "780" } },
+        "the fee it was opened with, not 20 %",
+      );
+      const b: PendingBooking = {
+        attemptId,
+        scheduled,
+        booking: retried.json(),
+        sessionId: (retried.json() as { checkoutUrl: string }).checkoutUrl.split("/").pop()!,
+      };
+      await h.stripe.pay(b.sessionId);
+      await waitForStatus(h, booking.id, "CONFIRMED");
+      await h.calendly.cancel(scheduled.eventUri);
+      await waitForStatus(h, booking.id, "REFUNDED");
+      await ledgerAgrees(t);
+    },
+  );
+
   t.test("a zero-fee builder gets the whole price", async (t) => {
     await partner("PATCH", "/v1/partner/builders/liam/payouts", { platformFee: { percentBps: 0, fixedAmount: 0 } });
     const before = balances();
