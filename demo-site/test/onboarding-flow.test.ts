@@ -374,23 +374,28 @@ t.test("with payout accounts, a payouts step before the end", async (t) => {
     sessionTypes: [
       { id: "st-1", name: "P", durationMinutes: 60, price: { amount: 100, currency: "usd" }, active: true },
     ],
-    payouts: { status: "none" },
+    payouts: { mode: "connect", status: "not_started", reason: null, accountId: null },
   });
   t.equal(nextStep(client.builder), "/become-a-builder/payouts");
   const page = await (await get("/become-a-builder/payouts")).text();
-  t.match(page, /data-payout-status="none"/);
+  t.match(page, /data-payout-status="not_started"/);
   t.match(page, /Set up payouts with Stripe/);
   const res = await post("/become-a-builder/payouts", { csrf });
   t.equal(res.status, 303);
   t.equal(res.headers.get("location"), "https://connect.stripe.test/setup/e/acct_1");
   t.same(client.calls.at(-1), ["connectPayouts", client.builder.id, `${origin}/become-a-builder/payouts?returned=1`]);
 
-  client.builder = { ...client.builder, payouts: { status: "onboarding" } };
+  client.builder = { ...client.builder, payouts: { mode: "connect", status: "onboarding" } };
   const back = await (await get("/become-a-builder/payouts?returned=1")).text();
   t.match(back, /onboarding isn&#39;t finished/);
-  client.builder = { ...client.builder, payouts: { status: "enabled" } };
+  client.builder = { ...client.builder, payouts: { mode: "connect", status: "enabled" } };
   const done = await get("/become-a-builder/payouts?returned=1");
   t.equal(done.headers.get("location"), "/become-a-builder/done");
+
+  client.builder = { ...client.builder, payouts: { mode: "single-merchant", status: "not_started" } };
+  t.equal(nextStep(client.builder), "/become-a-builder/done", "no payouts step when the platform keeps the money");
+  const skipped = await get("/become-a-builder/payouts");
+  t.equal(skipped.headers.get("location"), "/become-a-builder/done");
 });
 
 t.test("while the service does not answer, a page that says so", async (t) => {

@@ -330,7 +330,7 @@ const PAYOUT_WORDS: Record<string, [string, "ok" | "warn" | "bad" | ""]> = {
   onboarding: ["Onboarding not finished", "warn"],
   restricted: ["Restricted by Stripe", "bad"],
   disconnected: ["Disconnected", "bad"],
-  none: ["Not set up", ""],
+  not_started: ["Not set up", ""],
 };
 
 export function payoutsStep(
@@ -338,7 +338,7 @@ export function payoutsStep(
   o: { csrf: string; builder: OnboardingBuilder; error?: string; returned?: boolean },
 ): string {
   const p = o.builder.payouts;
-  const status = p?.status ?? "none";
+  const status = p?.status ?? "not_started";
   const [label, tone] = PAYOUT_WORDS[status] ?? [status, ""];
   return page(
     env,
@@ -369,7 +369,7 @@ export function payoutsStep(
             ? html`<div class="actions"><a class="button" href="/become-a-builder/done">Continue</a></div>`
             : html`<form method="post" action="/become-a-builder/payouts" class="actions">
                 ${csrfField(o.csrf)}
-                <button class="button" type="submit">${status === "none" ? "Set up payouts with Stripe" : "Continue with Stripe"}</button>
+                <button class="button" type="submit">${status === "not_started" ? "Set up payouts with Stripe" : "Continue with Stripe"}</button>
               </form>`
         }
       </div>`,

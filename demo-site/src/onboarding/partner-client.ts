@@ -41,8 +41,14 @@ export interface CalendlyConnection {
 
 /** A builder's payout account as `GET /v1/partner/builders/{id}` shows it. */
 export interface PayoutStatus {
+  /** "connect": builders are paid out through Stripe Connect; "single-merchant": no payout accounts. */
+  mode?: string;
+  /** not_started, onboarding, enabled, restricted or disconnected. */
   status: string;
+  /** Stripe's reason when restricted, or why the account was disconnected. */
   reason?: string | null;
+  /** The connected account (acct_…), once onboarding started. */
+  accountId?: string | null;
 }
 
 export interface OnboardingBuilder extends Builder {
@@ -73,7 +79,7 @@ export interface PartnerClient {
   getBuilder(id: string): Promise<Answer<OnboardingBuilder>>;
   connectCalendly(id: string, returnUrl: string): Promise<Answer<{ authorizeUrl: string }>>;
   addSessionType(id: string, input: SessionTypeInput): Promise<Answer<{ id: string }>>;
-  connectPayouts(id: string, returnUrl: string): Promise<Answer<{ url: string }>>;
+  connectPayouts(id: string, returnUrl: string): Promise<Answer<{ url: string; payouts?: PayoutStatus }>>;
 }
 
 export function partnerClient(serviceUrl: () => string, partnerKey: () => string | undefined): PartnerClient {

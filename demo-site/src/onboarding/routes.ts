@@ -62,11 +62,14 @@ const html = (body: string, status = 200, headers?: Record<string, string>): Rep
 });
 const seeOther = (location: string): Reply => ({ kind: "redirect", location, status: 303 });
 
+/** True when the service pays builders out through Stripe Connect (a payouts step is needed). */
+export const paysOut = (b: OnboardingBuilder): boolean => b.payouts?.mode === "connect";
+
 /** The first step this builder has not finished. */
 export function nextStep(b: OnboardingBuilder): string {
   if (!b.calendly?.connected) return `${BASE}/calendly`;
   if (!b.sessionTypes.some((s) => s.active)) return `${BASE}/session`;
-  if (b.payouts && b.payouts.status !== "enabled") return `${BASE}/payouts`;
+  if (paysOut(b) && b.payouts?.status !== "enabled") return `${BASE}/payouts`;
   return `${BASE}/done`;
 }
 
@@ -88,10 +91,10 @@ const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1).replace
 
 export function onboarding(o: OnboardingOptions): Onboarding {
   const { client, sessions } = o;
-  /** Whether the service shows payout accounts: learnt from the builders it returns. */
+  /** Whether the service pays builders out (a payouts step): learnt from the builders it returns. */
   let payouts = false;
   const seen = (b: OnboardingBuilder) => {
-    if (b.payouts !== undefined) payouts = true;
+    if (b.payouts !== undefined) payouts = paysOut(b);
     return b;
   };
 
@@ -328,7 +331,7 @@ export function onboarding(o: OnboardingOptions): Onboarding {
     const session = sessions.find(req);
     const builder = await builderOf(session);
     if (isReply(builder)) return builder;
-    if (builder.payouts === undefined) return seeOther(`${BASE}/done`);
+    if (!paysOut(builder)) return seeOther(`${BASE}/done`);
     const returned = url.searchParams.has("returned");
     if (returned && builder.payouts?.status === "enabled") return seeOther(`${BASE}/done`);
     return html(payoutsStep(o.pageEnv(), { csrf: session!.csrf, builder, returned }));
