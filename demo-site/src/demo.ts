@@ -100,6 +100,8 @@ export interface DemoUrls {
   marketplace: string;
   liamProfile: string;
   liamBooking: string;
+  /** The "Become a builder" onboarding. */
+  becomeABuilder: string;
   embeds: string;
   sandboxedEmbed: string;
   builderSite: string;
@@ -443,6 +445,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         marketplace: `${m}/`,
         liamProfile: `${m}/builders/liam`,
         liamBooking: `${m}/builders/liam/book`,
+        becomeABuilder: `${m}${ONBOARDING}`,
         embeds: `${m}/embeds`,
         sandboxedEmbed: `${m}/embed/sandboxed`,
         builderSite: `${origins.builderSite}/`,
