@@ -255,7 +255,7 @@ t.test("connecting goes to the consent page the service names, with this page as
     error: { status: 400, code: "validation_error", message: "returnUrl: is not on this key's return-URL allowlist" },
   };
   const refused = await post("/become-a-builder/calendly", { csrf });
-  t.equal(refused.status, 400);
+  t.equal(refused.status, 502, "the service's set-up is at fault, not the visitor");
   t.match(await refused.text(), /Calendly couldn&#39;t be connected[\s\S]*returnUrl: is not on this key/);
 });
 

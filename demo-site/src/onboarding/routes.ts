@@ -249,10 +249,8 @@ export function onboarding(o: OnboardingOptions): Onboarding {
       title: "Calendly couldn't be connected",
       message: answer.ok ? "The booking service gave no consent page to go to." : answer.error.message,
     };
-    return html(
-      calendlyStep(o.pageEnv(), { csrf: session.csrf, builder, problem, withPayouts: payouts }),
-      answer.ok ? 502 : answer.error.status,
-    );
+    // Nothing the visitor typed is at fault: the service or its Calendly set-up is.
+    return html(calendlyStep(o.pageEnv(), { csrf: session.csrf, builder, problem, withPayouts: payouts }), 502);
   };
 
   // ---- 3. session type and price ----
@@ -345,10 +343,7 @@ export function onboarding(o: OnboardingOptions): Onboarding {
     const answer = await client.connectPayouts(builder.id, `${ownOrigin(req)}${BASE}/payouts?returned=1`);
     if (answer.ok && /^https?:\/\//.test(answer.value.url)) return seeOther(answer.value.url);
     const error = answer.ok ? "The booking service gave no Stripe page to go to." : answer.error.message;
-    return html(
-      payoutsStep(o.pageEnv(), { csrf: session.csrf, builder, error }),
-      answer.ok ? 502 : answer.error.status,
-    );
+    return html(payoutsStep(o.pageEnv(), { csrf: session.csrf, builder, error }), 502);
   };
 
   // ---- 5. done ----
