@@ -269,6 +269,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     sessions: new OnboardingSessions({ secure: () => origins.marketplace.startsWith("https:") }),
     pageEnv: () => pageEnv(SITE_KEYS.marketplace),
     origins: () => originVariants(origins.marketplace),
+    // With the sandbox Stripe, the last step shows what the builder's payout account holds.
+    balanceOf: async (builder) => {
+      const account = builder.payouts?.accountId;
+      if (!account || !sandbox?.stripe || !app) return undefined;
+      const balance = await app.providers.stripe.balance.retrieve({}, { stripeAccount: account });
+      const total = new Map<string, number>();
+      for (const m of [...balance.available, ...balance.pending]) {
+        total.set(m.currency, (total.get(m.currency) ?? 0) + m.amount);
+      }
+      return [...total].map(([currency, amount]) => ({ currency, amount }));
+    },
   });
   /** A page built from the catalogue; a 503 page while the service does not answer. */
   const fromCatalogue = async (env: PageEnv, render: () => Promise<Reply | undefined>): Promise<Reply | undefined> => {

@@ -91,8 +91,10 @@ const env: PageEnv = {
 };
 
 const client = new StubClient();
+let balance: { amount: number; currency: string }[] | undefined;
 const onb = onboarding({
   client,
+  balanceOf: async () => balance,
   sessions: new OnboardingSessions({ secure: () => false }),
   pageEnv: () => env,
   origins: () => [origin],
@@ -391,6 +393,13 @@ t.test("with payout accounts, a payouts step before the end", async (t) => {
   client.builder = { ...client.builder, payouts: { mode: "connect", status: "enabled" } };
   const done = await get("/become-a-builder/payouts?returned=1");
   t.equal(done.headers.get("location"), "/become-a-builder/done");
+
+  balance = [{ amount: 13_500, currency: "usd" }];
+  const withBalance = await (await get("/become-a-builder/done")).text();
+  t.match(withBalance, /Sandbox Stripe balance<\/dt><dd data-balance>\$135<\/dd>/, "the payout account's balance");
+  balance = [];
+  t.match(await (await get("/become-a-builder/done")).text(), /data-balance>Nothing yet</);
+  balance = undefined;
 
   client.builder = { ...client.builder, payouts: { mode: "single-merchant", status: "not_started" } };
   t.equal(nextStep(client.builder), "/become-a-builder/done", "no payouts step when the platform keeps the money");
