@@ -15,5 +15,13 @@ export {
   type StripeEventObject,
   startFakeStripe,
 } from "./fake-stripe/index.js";
+export { sandboxUsers } from "./sandbox-users.js";
 export { type SandboxFromEnv, sandboxOptionsFromEnv, serveSandbox } from "./serve.js";
-export { minExpirySecondsFor, type Sandbox, type SandboxOptions, sandboxSecrets, startSandbox } from "./start.js";
+export {
+  CALENDLY_OAUTH_CALLBACK_PATH,
+  minExpirySecondsFor,
+  type Sandbox,
+  type SandboxOptions,
+  sandboxSecrets,
+  startSandbox,
+} from "./start.js";

@@ -1,8 +1,14 @@
 // Starts the fakes a sandboxed service talks to, and says what that service needs to reach
-// them: their base URLs (the service's whole knowledge of the sandbox) and where they deliver
-// webhooks to.
-import { type FakeCalendly, type FakeEventTypeConfig, startFakeCalendly } from "./fake-calendly/index.js";
+// them: their base URLs and the fake Calendly's OAuth app (the service's whole knowledge of the
+// sandbox) and where they deliver webhooks to.
+import {
+  type FakeCalendly,
+  type FakeEventTypeConfig,
+  type FakeUserConfig,
+  startFakeCalendly,
+} from "./fake-calendly/index.js";
 import { type FakeStripe, startFakeStripe } from "./fake-stripe/index.js";
+import { sandboxUsers } from "./sandbox-users.js";
 
 /**
  * The keys the fakes accept unless told otherwise. A service in PROVIDER_MODE=sandbox with no
@@ -12,8 +18,14 @@ export const sandboxSecrets = {
   stripeSecretKey: "sk_test_sandbox",
   stripeWebhookSecret: "whsec_sandbox",
   calendlyToken: "calendly-sandbox-token",
+  /** The personal access token's subscription key, and the OAuth app's one webhook signing key. */
   calendlyWebhookSigningKey: "calendly-sandbox-signing-key",
+  calendlyOAuthClientId: "sandbox-calendly-client-id",
+  calendlyOAuthClientSecret: "sandbox-calendly-client-secret",
 } as const;
+
+/** Where a service receives Calendly's OAuth redirect, under its base URL. */
+export const CALENDLY_OAUTH_CALLBACK_PATH = "/oauth/calendly/callback";
 
 export interface SandboxOptions {
   /** Interface the fakes listen on (default 127.0.0.1). */
@@ -30,7 +42,17 @@ export interface SandboxOptions {
         holdSeconds?: number;
       };
   /** The fake Calendly and the event types it hosts; `false` leaves Calendly to the real provider. */
-  calendly?: false | { port?: number; eventTypes: FakeEventTypeConfig[] };
+  calendly?:
+    | false
+    | {
+        port?: number;
+        /** The personal access token owner's event types (and any other users of its organization). */
+        eventTypes: FakeEventTypeConfig[];
+        /** More users, each in an organization of its own. Default: `sandboxUsers` (Ada and Grace). */
+        users?: FakeUserConfig[];
+        /** The OAuth app's registered redirect URIs; `deliverTo` adds `${serviceUrl}/oauth/calendly/callback`. */
+        oauthRedirectUris?: string[];
+      };
   /** Base URL of the service the fakes deliver webhooks to; can also be set later (deliverTo). */
   serviceUrl?: string;
 }
@@ -40,7 +62,10 @@ export interface Sandbox {
   calendly?: FakeCalendly;
   /** What the service's environment needs (with PROVIDER_MODE=sandbox) to talk to these fakes. */
   serviceEnv: Record<string, string>;
-  /** Sends the fakes' webhooks to `${serviceUrl}/webhooks/stripe` and `…/calendly`. */
+  /**
+   * Sends the fakes' webhooks to `${serviceUrl}/webhooks/stripe` and `…/calendly`, and registers
+   * `${serviceUrl}/oauth/calendly/callback` as a redirect URI of the fake Calendly's OAuth app.
+   */
   deliverTo(serviceUrl: string): void;
   close(): Promise<void>;
 }
@@ -72,6 +97,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         token: sandboxSecrets.calendlyToken,
         webhookSigningKey: sandboxSecrets.calendlyWebhookSigningKey,
         eventTypes: options.calendly.eventTypes,
+        users: options.calendly.users ?? sandboxUsers,
+        oauth: {
+          clientId: sandboxSecrets.calendlyOAuthClientId,
+          clientSecret: sandboxSecrets.calendlyOAuthClientSecret,
+          signingKey: sandboxSecrets.calendlyWebhookSigningKey,
+          redirectUris: options.calendly.oauthRedirectUris ?? [],
+        },
       });
     }
   } catch (error) {
@@ -83,11 +115,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (calendly) {
     serviceEnv.CALENDLY_API_BASE = calendly.apiBase;
     serviceEnv.CALENDLY_ORIGIN = calendly.url;
+    serviceEnv.CALENDLY_AUTH_BASE = calendly.authBase;
+    serviceEnv.CALENDLY_OAUTH_CLIENT_ID = sandboxSecrets.calendlyOAuthClientId;
+    serviceEnv.CALENDLY_OAUTH_CLIENT_SECRET = sandboxSecrets.calendlyOAuthClientSecret;
   }
   const deliverTo = (serviceUrl: string) => {
     const base = serviceUrl.replace(/\/+$/, "");
     stripe?.setWebhookUrl(`${base}/webhooks/stripe`);
     calendly?.setWebhookUrl(`${base}/webhooks/calendly`);
+    if (calendly) {
+      const callback = `${base}${CALENDLY_OAUTH_CALLBACK_PATH}`;
+      const uris = calendly.oauthApp.redirectUris;
+      if (!uris.includes(callback)) calendly.setOAuthRedirectUris([...uris, callback]);
+    }
   };
   if (options.serviceUrl) deliverTo(options.serviceUrl);
   return {

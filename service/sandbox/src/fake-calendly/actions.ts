@@ -4,6 +4,7 @@
 
 import type { InviteeRecord, ScheduleInput } from "./store.js";
 import { calendlyTime, type FakeStore } from "./store.js";
+import type { SubscriptionStore } from "./subscriptions.js";
 import type { WebhookDispatcher } from "./webhooks.js";
 import type { CalendlyWebhookBody, CalendlyWebhookEventName, Cancellation } from "./wire.js";
 import { uuidFromUri } from "./wire.js";
@@ -17,14 +18,16 @@ export class FakeActions {
   constructor(
     readonly store: FakeStore,
     readonly webhooks: WebhookDispatcher,
+    readonly subscriptions: SubscriptionStore,
   ) {}
 
-  webhookBody(event: CalendlyWebhookEventName, invitee: InviteeRecord): CalendlyWebhookBody {
+  /** The delivery body; `createdBy` is the subscription's creator (default: the token owner). */
+  webhookBody(event: CalendlyWebhookEventName, invitee: InviteeRecord, createdBy?: string): CalendlyWebhookBody {
     const scheduledEvent = this.store.eventByUuid(invitee.eventUuid)!;
     return {
       event,
       created_at: calendlyTime(new Date()),
-      created_by: this.store.owner.uri,
+      created_by: createdBy ?? this.store.owner.uri,
       payload: {
         ...this.store.inviteeResource(invitee),
         scheduled_event: this.store.eventResource(scheduledEvent),
@@ -32,9 +35,32 @@ export class FakeActions {
     };
   }
 
+  /**
+   * Sends `event` to everyone subscribed: the set-up's own subscription (events of its
+   * organization, as before there were API-created ones) and every active subscription whose
+   * user or organization the event's host belongs to.
+   */
+  private emit(event: CalendlyWebhookEventName, invitee: InviteeRecord): void {
+    const scheduled = this.store.eventByUuid(invitee.eventUuid)!;
+    const host = this.store.hostByUuid(scheduled.hostUuid)!;
+    if (host.organizationUuid === this.store.organizationUuid) this.webhooks.enqueue(this.webhookBody(event, invitee));
+    for (const sub of this.subscriptions.targetsFor(host, event)) {
+      const creator = this.store.hostByUuid(sub.creatorUuid);
+      this.webhooks.enqueue(this.webhookBody(event, invitee, creator?.uri), {
+        url: sub.callbackUrl,
+        signingKey: sub.signingKey,
+        subscription: sub.uri,
+        active: () => this.subscriptions.get(sub.uuid)?.state === "active",
+        gone: () => {
+          this.subscriptions.delete(sub.uuid);
+        },
+      });
+    }
+  }
+
   schedule(input: ScheduleInput): ScheduleResult {
     const { event, invitee } = this.store.schedule(input);
-    this.webhooks.enqueue(this.webhookBody("invitee.created", invitee));
+    this.emit("invitee.created", invitee);
     return { eventUri: event.uri, inviteeUri: invitee.uri };
   }
 
@@ -45,7 +71,7 @@ export class FakeActions {
       reason,
       source: "api",
     });
-    for (const invitee of invitees) this.webhooks.enqueue(this.webhookBody("invitee.canceled", invitee));
+    for (const invitee of invitees) this.emit("invitee.canceled", invitee);
     return cancellation;
   }
 
@@ -57,15 +83,15 @@ export class FakeActions {
       rescheduled: opts.rescheduled ?? false,
       source: "invitee",
     });
-    for (const invitee of invitees) this.webhooks.enqueue(this.webhookBody("invitee.canceled", invitee));
+    for (const invitee of invitees) this.emit("invitee.canceled", invitee);
     return cancellation;
   }
 
   /** invitee.canceled (rescheduled: true) for the old invitee, then invitee.created for the new one. */
   reschedule(inviteeUuidOrUri: string, newStartTime: string | Date): ScheduleResult {
     const { oldInvitee, newInvitee, newEvent } = this.store.reschedule(uuidFromUri(inviteeUuidOrUri), newStartTime);
-    this.webhooks.enqueue(this.webhookBody("invitee.canceled", oldInvitee));
-    this.webhooks.enqueue(this.webhookBody("invitee.created", newInvitee));
+    this.emit("invitee.canceled", oldInvitee);
+    this.emit("invitee.created", newInvitee);
     return { eventUri: newEvent.uri, inviteeUri: newInvitee.uri };
   }
 }

@@ -6,7 +6,10 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeActions } from "./actions.js";
 import { BodyError, type Headers, readJsonObject, sendJson } from "./http.js";
-import { calendlyTime, FakeCalendlyError } from "./store.js";
+import { type OAuthServer, scopeCovers } from "./oauth.js";
+import type { RequestLogEntry } from "./server.js";
+import { calendlyTime, FakeCalendlyError, type HostRecord } from "./store.js";
+import { SUBSCRIBABLE_EVENTS, type SubscriptionStore } from "./subscriptions.js";
 import type { WebhookSubscription } from "./wire.js";
 import { uuidFromUri } from "./wire.js";
 
@@ -14,10 +17,26 @@ export const API_PREFIX = "/api";
 
 export interface ApiContext {
   actions: FakeActions;
+  /** The personal access token (its owner: the first configured user; every scope). */
   token: string;
   signingKey: string;
+  /** The set-up's own organization subscription (its URL is `setWebhookUrl`'s). */
   subscription: { uuid: string; createdAt: Date; updatedAt: Date };
+  /** The personal access token owner's limiter; also what faults' 429s report. */
   rateLimit: RateLimiter;
+  /** Per-minute limit of users without one of their own. */
+  defaultRateLimit: number;
+  /** One limiter per user: Calendly's limits are per user. */
+  rateLimits: Map<string, RateLimiter>;
+  oauth: OAuthServer;
+  subscriptions: SubscriptionStore;
+}
+
+/** Who an API request acts as. `scopes` null: a personal access token, which has every scope. */
+export interface Caller {
+  auth: "personal_access_token" | "oauth";
+  host: HostRecord;
+  scopes: string[] | null;
 }
 
 /** A fixed-window limiter, per token, like Calendly's "N requests per user per minute". */
@@ -112,6 +131,28 @@ function paginate<T>(
   };
 }
 
+function forbiddenBecause(message: string): FakeCalendlyError {
+  return new FakeCalendlyError(403, "Permission Denied", message);
+}
+
+/** The scope a request needs; a token without it gets Calendly's 403, the missing scope named in `details`. */
+function need(caller: Caller, scope: string): void {
+  if (caller.scopes === null || scopeCovers(caller.scopes, scope)) return;
+  throw new FakeCalendlyError(403, "Permission Denied", "You do not have permission to access this resource.", [
+    { parameter: "scope", message: `requires the ${scope} scope` },
+  ]);
+}
+
+function sameOrganization(caller: Caller, host: HostRecord | undefined): host is HostRecord {
+  return host !== undefined && host.organizationUuid === caller.host.organizationUuid;
+}
+
+/** The organization query parameter must be the caller's own. */
+function ownOrganization(caller: Caller, organization: string): void {
+  if (uuidFromUri(organization) !== caller.host.organizationUuid) throw forbidden();
+}
+
+/** The set-up's own subscription (`setWebhookUrl`): organization-scoped, in the first organization. */
 export function subscriptionResource(ctx: ApiContext): WebhookSubscription | undefined {
   const url = ctx.actions.webhooks.webhookUrl;
   if (!url) return undefined;
@@ -140,11 +181,39 @@ function bearer(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
+/** The caller a Bearer token stands for: the personal access token's owner, or a live OAuth token's. */
+function authenticate(ctx: ApiContext, token: string | undefined): Caller | undefined {
+  if (!token) return undefined;
+  const store = ctx.actions.store;
+  if (token === ctx.token) return { auth: "personal_access_token", host: store.owner, scopes: null };
+  const checked = ctx.oauth.check(token);
+  if (!checked.ok) return undefined;
+  const host = store.hostByUuid(checked.userUuid);
+  return host ? { auth: "oauth", host, scopes: checked.scopes } : undefined;
+}
+
+export function limiterFor(ctx: ApiContext, host: HostRecord): RateLimiter {
+  if (host.uuid === ctx.actions.store.owner.uuid && host.rateLimitPerMinute === undefined) return ctx.rateLimit;
+  let limiter = ctx.rateLimits.get(host.uuid);
+  if (!limiter) {
+    limiter = new RateLimiter(host.rateLimitPerMinute ?? ctx.defaultRateLimit);
+    ctx.rateLimits.set(host.uuid, limiter);
+  }
+  return limiter;
+}
+
 /** Handles a request whose pathname starts with /api. Faults have already been applied. */
-export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleApi(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  entry?: RequestLogEntry,
+): Promise<void> {
   const method = (req.method ?? "GET").toUpperCase();
   const token = bearer(req);
-  if (token !== ctx.token) {
+  const caller = authenticate(ctx, token);
+  if (!caller) {
     sendJson(
       res,
       401,
@@ -153,15 +222,22 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
     );
     return;
   }
-  const { headers, limited } = ctx.rateLimit.hit();
+  if (entry) {
+    entry.user = caller.host.uri;
+    entry.auth = caller.auth;
+  }
+  const { headers, limited } = limiterFor(ctx, caller.host).hit();
   if (limited) {
     sendJson(res, 429, ERRORS.tooMany(), headers);
     return;
   }
   try {
-    const result = await route(ctx, method, url, req);
+    const result = await route(ctx, caller, method, url, req);
     if (!result) sendJson(res, 404, ERRORS.notFound(), headers);
-    else sendJson(res, result.status, result.body, headers);
+    else if (result.status === 204) {
+      res.writeHead(204, { ...headers, "cache-control": "no-store" });
+      res.end();
+    } else sendJson(res, result.status, result.body, headers);
   } catch (error) {
     if (error instanceof FakeCalendlyError) {
       const body: Record<string, unknown> = { title: error.title, message: error.message };
@@ -177,7 +253,7 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
 
 type Result = { status: number; body: unknown } | undefined;
 
-async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMessage): Promise<Result> {
+async function route(ctx: ApiContext, caller: Caller, method: string, url: URL, req: IncomingMessage): Promise<Result> {
   const store = ctx.actions.store;
   const path = url.pathname.slice(API_PREFIX.length).replace(/\/+$/, "") || "/";
   let parts: string[];
@@ -190,41 +266,83 @@ async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMes
   const ok = (body: unknown, status = 200) => ({ status, body });
 
   if (method === "GET" && collection === "users" && id && !sub) {
-    const host = id === "me" ? store.owner : store.hostByUuid(id);
-    return host ? ok({ resource: store.userResource(host) }) : undefined;
+    need(caller, "users:read");
+    const host = id === "me" ? caller.host : store.hostByUuid(id);
+    if (!host) return undefined;
+    if (!sameOrganization(caller, host)) throw forbidden();
+    return ok({ resource: store.userResource(host) });
   }
 
   if (method === "GET" && collection === "organizations" && id && !sub) {
-    return id === store.organizationUuid ? ok({ resource: store.organizationResource() }) : undefined;
+    need(caller, "organizations:read");
+    const org = store.organizationByUuid(id);
+    if (!org) return undefined;
+    if (org.uuid !== caller.host.organizationUuid) throw forbidden();
+    return ok({ resource: store.organizationResource(org) });
+  }
+
+  if (method === "GET" && collection === "organization_memberships" && !id) {
+    need(caller, "organizations:read");
+    const user = url.searchParams.get("user");
+    const organization = url.searchParams.get("organization");
+    if (!user && !organization) throw invalidArgument("organization", "user or organization must be given");
+    if (organization) ownOrganization(caller, organization);
+    let hosts = store.allHosts().filter((h) => h.organizationUuid === caller.host.organizationUuid);
+    if (user) {
+      const host = store.hostByUuid(uuidFromUri(user));
+      if (!sameOrganization(caller, host)) throw forbidden();
+      hosts = [host];
+    }
+    const email = url.searchParams.get("email")?.toLowerCase();
+    const items = hosts
+      .filter((h) => !email || h.email.toLowerCase() === email)
+      .map((h) => store.membershipResource(h));
+    return ok(paginate(items, url, store.apiBase, "/organization_memberships"));
+  }
+
+  if (method === "GET" && collection === "organization_memberships" && id && !sub) {
+    need(caller, "organizations:read");
+    const host = store.hostByMembershipUuid(id);
+    if (!host) return undefined;
+    if (!sameOrganization(caller, host)) throw forbidden();
+    return ok({ resource: store.membershipResource(host) });
   }
 
   if (method === "GET" && collection === "event_types" && !id) {
+    need(caller, "event_types:read");
     const user = url.searchParams.get("user");
     const organization = url.searchParams.get("organization");
     if (!user && !organization) throw invalidArgument("user", "user or organization must be given");
-    if (organization && uuidFromUri(organization) !== store.organizationUuid) throw forbidden();
+    if (organization) ownOrganization(caller, organization);
     let hostUuid: string | undefined;
     if (user) {
       const host = store.hostByUuid(uuidFromUri(user));
-      if (!host) throw forbidden();
+      if (!sameOrganization(caller, host)) throw forbidden();
       hostUuid = host.uuid;
     }
-    const items = store.eventTypesOf(hostUuid).map((et) => store.eventTypeResource(et));
+    const items = store
+      .eventTypesOf(hostUuid)
+      .filter((et) => sameOrganization(caller, store.hostByUuid(et.hostUuid)))
+      .map((et) => store.eventTypeResource(et));
     return ok(paginate(items, url, store.apiBase, "/event_types"));
   }
 
   if (method === "GET" && collection === "event_types" && id && !sub) {
+    need(caller, "event_types:read");
     const et = store.eventTypeByUuid(id);
-    return et ? ok({ resource: store.eventTypeResource(et) }) : undefined;
+    if (!et) return undefined;
+    if (!sameOrganization(caller, store.hostByUuid(et.hostUuid))) throw forbidden();
+    return ok({ resource: store.eventTypeResource(et) });
   }
 
   if (method === "GET" && collection === "scheduled_events" && !id) {
+    need(caller, "scheduled_events:read");
     const user = url.searchParams.get("user");
     const organization = url.searchParams.get("organization");
     if (!user && !organization) throw invalidArgument("organization", "user or organization must be given");
-    if (organization && uuidFromUri(organization) !== store.organizationUuid) throw forbidden();
+    if (organization) ownOrganization(caller, organization);
     const hostUuid = user ? uuidFromUri(user) : undefined;
-    if (hostUuid && !store.hostByUuid(hostUuid)) throw forbidden();
+    if (hostUuid && !sameOrganization(caller, store.hostByUuid(hostUuid))) throw forbidden();
     const status = url.searchParams.get("status");
     const email = url.searchParams.get("invitee_email")?.toLowerCase();
     const min = url.searchParams.get("min_start_time");
@@ -232,6 +350,7 @@ async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMes
     const desc = url.searchParams.get("sort") === "start_time:desc";
     const events = store
       .allEvents()
+      .filter((e) => sameOrganization(caller, store.hostByUuid(e.hostUuid)))
       .filter((e) => !hostUuid || e.hostUuid === hostUuid)
       .filter((e) => !status || e.status === status)
       .filter((e) => !min || e.start >= new Date(min))
@@ -245,6 +364,8 @@ async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMes
   if (collection === "scheduled_events" && id) {
     const event = store.eventByUuid(id);
     if (!event) return undefined;
+    need(caller, method === "POST" ? "scheduled_events:write" : "scheduled_events:read");
+    if (!sameOrganization(caller, store.hostByUuid(event.hostUuid))) throw forbidden();
     if (method === "GET" && !sub) return ok({ resource: store.eventResource(event) });
     if (method === "GET" && sub === "invitees" && !subId) {
       const status = url.searchParams.get("status");
@@ -278,22 +399,158 @@ async function route(ctx: ApiContext, method: string, url: URL, req: IncomingMes
     return undefined;
   }
 
-  if (method === "GET" && collection === "webhook_subscriptions" && !id) {
+  if (collection === "webhook_subscriptions") return webhookSubscriptions(ctx, caller, method, url, req, id, sub);
+
+  return undefined;
+}
+
+async function webhookSubscriptions(
+  ctx: ApiContext,
+  caller: Caller,
+  method: string,
+  url: URL,
+  req: IncomingMessage,
+  id: string | undefined,
+  sub: string | undefined,
+): Promise<Result> {
+  const store = ctx.actions.store;
+  const subscriptions = ctx.subscriptions;
+  const legacy = subscriptionResource(ctx);
+  const isLegacy = (uuid: string) => legacy !== undefined && uuid === ctx.subscription.uuid;
+  const isOwner = caller.host.role === "owner";
+  if (sub) return undefined;
+
+  if (method === "GET" && !id) {
+    need(caller, "webhooks:read");
     const organization = url.searchParams.get("organization");
     const scope = url.searchParams.get("scope");
+    const user = url.searchParams.get("user");
     if (!organization) throw invalidArgument("organization", "can't be blank");
     if (!scope || !["user", "organization", "group"].includes(scope)) {
       throw invalidArgument("scope", "must be one of user, organization, group");
     }
-    if (uuidFromUri(organization) !== store.organizationUuid) throw forbidden();
-    const subscription = subscriptionResource(ctx);
-    const items = subscription && scope === "organization" ? [subscription] : [];
-    return ok(paginate(items, url, store.apiBase, "/webhook_subscriptions"));
+    if (scope === "user" && !user) throw invalidArgument("user", "can't be blank when scope is user");
+    if (uuidFromUri(organization) !== caller.host.organizationUuid)
+      throw forbiddenBecause("You do not have permission");
+    const userUuid = user ? uuidFromUri(user) : undefined;
+    if (userUuid) {
+      const host = store.hostByUuid(userUuid);
+      if (!sameOrganization(caller, host)) throw forbiddenBecause("Unauthorized");
+      if (userUuid !== caller.host.uuid && !isOwner) throw forbiddenBecause("Unauthorized");
+    }
+    let items: WebhookSubscription[] = [];
+    if (scope === "organization") {
+      if (legacy && caller.host.organizationUuid === store.organizationUuid) items.push(legacy);
+    }
+    if (scope !== "group") {
+      const records = subscriptions
+        .all()
+        .filter((r) => r.organizationUuid === caller.host.organizationUuid && r.scope === scope)
+        .filter((r) => !userUuid || r.userUuid === userUuid);
+      items = items.concat(records.map((r) => subscriptions.resource(r)));
+    }
+    if (url.searchParams.get("sort") === "created_at:desc") items.reverse();
+    return { status: 200, body: paginate(items, url, store.apiBase, "/webhook_subscriptions") };
   }
 
-  if (method === "GET" && collection === "webhook_subscriptions" && id && !sub) {
-    const subscription = subscriptionResource(ctx);
-    return subscription && id === ctx.subscription.uuid ? ok({ resource: subscription }) : undefined;
+  if (method === "POST" && !id) {
+    need(caller, "webhooks:write");
+    const body = await readJsonObject(req);
+    const details: Array<{ parameter: string; message: string }> = [];
+    const callback = typeof body.url === "string" ? body.url.trim() : "";
+    let callbackOk = false;
+    try {
+      const parsed = new URL(callback);
+      callbackOk = parsed.protocol === "https:" || parsed.protocol === "http:";
+    } catch {
+      callbackOk = false;
+    }
+    if (!callback) details.push({ parameter: "url", message: "can't be blank" });
+    else if (!callbackOk) details.push({ parameter: "url", message: "is not a valid URL" });
+    const events = body.events;
+    if (!Array.isArray(events) || events.length === 0) {
+      details.push({ parameter: "events", message: "can't be blank" });
+    } else if (events.some((e) => !(SUBSCRIBABLE_EVENTS as readonly unknown[]).includes(e))) {
+      details.push({ parameter: "events", message: `must be among ${SUBSCRIBABLE_EVENTS.join(", ")}` });
+    } else if (new Set(events).size !== events.length) {
+      details.push({ parameter: "events", message: "must not repeat an event" });
+    }
+    const scope = body.scope;
+    if (scope !== "user" && scope !== "organization") {
+      details.push({ parameter: "scope", message: "must be user or organization" });
+    }
+    if (typeof body.organization !== "string" || !body.organization) {
+      details.push({ parameter: "organization", message: "can't be blank" });
+    }
+    if (scope === "user" && (typeof body.user !== "string" || !body.user)) {
+      details.push({ parameter: "user", message: "can't be blank when scope is user" });
+    }
+    if (scope === "user" && Array.isArray(events) && events.includes("routing_form_submission.created")) {
+      details.push({ parameter: "events", message: "routing_form_submission.created needs the organization scope" });
+    }
+    if (body.signing_key !== undefined && typeof body.signing_key !== "string") {
+      details.push({ parameter: "signing_key", message: "must be a string" });
+    }
+    if (details.length > 0) {
+      throw new FakeCalendlyError(400, "Invalid Argument", "The supplied parameters are invalid.", details);
+    }
+    if (uuidFromUri(body.organization as string) !== caller.host.organizationUuid) throw forbidden();
+    let userUuid: string | null = null;
+    if (scope === "user") {
+      const host = store.hostByUuid(uuidFromUri(body.user as string));
+      if (!sameOrganization(caller, host)) throw forbidden();
+      if (host.uuid !== caller.host.uuid && !isOwner) throw forbiddenBecause("You do not have permission");
+      userUuid = host.uuid;
+    } else if (!isOwner) {
+      throw forbidden();
+    }
+    const input = {
+      callbackUrl: callback,
+      scope: scope as "user" | "organization",
+      organizationUuid: caller.host.organizationUuid,
+      userUuid,
+    };
+    const legacyClash =
+      legacy !== undefined &&
+      input.scope === "organization" &&
+      input.organizationUuid === store.organizationUuid &&
+      legacy.callback_url === callback;
+    if (legacyClash || subscriptions.duplicate(input)) {
+      throw new FakeCalendlyError(409, "Already Exists", "Hook with this url already exists");
+    }
+    // An OAuth app signs everything with its one key; a personal access token's subscription
+    // uses the signing_key it was created with (the set-up's key when none is given).
+    const signingKey =
+      caller.auth === "oauth"
+        ? ctx.oauth.app.signingKey
+        : typeof body.signing_key === "string"
+          ? body.signing_key
+          : ctx.signingKey;
+    const record = subscriptions.create({
+      ...input,
+      events: [...(events as string[])],
+      creatorUuid: caller.host.uuid,
+      signingKey,
+    });
+    return { status: 201, body: { resource: subscriptions.resource(record) } };
+  }
+
+  if (id && (method === "GET" || method === "DELETE")) {
+    need(caller, method === "GET" ? "webhooks:read" : "webhooks:write");
+    if (isLegacy(id)) {
+      if (caller.host.organizationUuid !== store.organizationUuid) throw forbidden();
+      if (method === "GET") return { status: 200, body: { resource: legacy } };
+      if (!isOwner) throw forbidden();
+      ctx.actions.webhooks.setUrl(undefined);
+      return { status: 204, body: undefined };
+    }
+    const record = subscriptions.get(id);
+    if (!record) return undefined;
+    if (record.organizationUuid !== caller.host.organizationUuid) throw forbidden();
+    if (record.scope === "user" && record.userUuid !== caller.host.uuid && !isOwner) throw forbidden();
+    if (method === "GET") return { status: 200, body: { resource: subscriptions.resource(record) } };
+    subscriptions.delete(record.uuid);
+    return { status: 204, body: undefined };
   }
 
   return undefined;

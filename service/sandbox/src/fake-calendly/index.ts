@@ -3,25 +3,69 @@
 //   a profile page at `/{userSlug}`, and the invitee's `/cancellations/{uuid}`, `/reschedulings/{uuid}`;
 // - the API v2 under `/api` (`fake.apiBase`; Calendly: https://api.calendly.com), with Bearer auth,
 //   `{title, message}` errors and X-RateLimit-* headers;
-// - the booking backend the pages call, `/_sandbox/schedule|cancel|reschedule|health`.
-// It sends signed `invitee.created` / `invitee.canceled` webhooks to `webhookUrl`.
+// - an OAuth 2.0 server at `/oauth/authorize|token|revoke` (Calendly: https://auth.calendly.com)
+//   for one registered app, whose tokens act as the user who consented;
+// - the booking backend the pages call, `/_sandbox/schedule|cancel|reschedule|health`, and the
+//   test controls beside it.
+// Several users: the ones given as `eventTypes` share one organization and the personal access
+// token (the first is its owner); `users`/`addUser` add more, each in an organization of its own.
+// It sends signed `invitee.created` / `invitee.canceled` webhooks to `webhookUrl` (the set-up's
+// own subscription) and to every subscription created through the API.
 
 import { FakeActions, type ScheduleResult } from "./actions.js";
 import { API_PREFIX, type ApiContext, newSubscriptionState, RateLimiter } from "./api.js";
 import { Faults } from "./faults.js";
+import { type OAuthAppConfig, OAuthServer, type TokenRequestLogEntry } from "./oauth.js";
+import type { SandboxControls } from "./sandbox-routes.js";
 import { FakeServer, RESERVED_SLUGS, type RequestLogEntry } from "./server.js";
-import { type CancellationLogEntry, type FakeEventTypeConfig, FakeStore, type ScheduleInput } from "./store.js";
+import {
+  type CancellationLogEntry,
+  FakeCalendlyError,
+  type FakeEventTypeConfig,
+  FakeStore,
+  type FakeUserConfig,
+  type FakeUserInfo,
+  type HostRecord,
+  type ScheduleInput,
+} from "./store.js";
+import { SubscriptionStore } from "./subscriptions.js";
 import { type WebhookAttempt, type WebhookDelivery, WebhookDispatcher } from "./webhooks.js";
-import type { Cancellation, Invitee, ScheduledEvent } from "./wire.js";
+import type { Cancellation, Invitee, ScheduledEvent, WebhookSubscription } from "./wire.js";
 import { uuidFromUri } from "./wire.js";
 
 export type { ScheduleResult } from "./actions.js";
 export type { ActiveFault, FaultSpec } from "./faults.js";
 export { Faults } from "./faults.js";
+export {
+  ACCESS_TOKEN_SECONDS,
+  CODE_SECONDS,
+  DEFAULT_APP_SCOPES,
+  KNOWN_SCOPES,
+  type OAuthAppConfig,
+  TOKEN_REQUESTS_PER_MINUTE,
+  type TokenRequestLogEntry,
+} from "./oauth.js";
 export type { RequestLogEntry } from "./server.js";
-export type { CancellationLogEntry, FakeEventTypeConfig, ScheduleInput } from "./store.js";
+export type {
+  CancellationLogEntry,
+  FakeEventTypeConfig,
+  FakeUserConfig,
+  FakeUserInfo,
+  ScheduleInput,
+} from "./store.js";
 export { FakeCalendlyError } from "./store.js";
 export type { WebhookAttempt, WebhookDelivery } from "./webhooks.js";
+export type { WebhookSubscription } from "./wire.js";
+
+/** The OAuth app as registered (a copy). */
+export interface FakeOAuthApp {
+  clientId: string;
+  clientSecret: string;
+  signingKey: string;
+  redirectUris: string[];
+  scopes: string[];
+  name: string;
+}
 
 export interface StartFakeCalendlyOptions {
   /** Interface to bind. Default 127.0.0.1. */
@@ -39,8 +83,16 @@ export interface StartFakeCalendlyOptions {
   eventTypes: FakeEventTypeConfig[];
   /** Waits between webhook retries. Default [200, 600, 1500]. */
   webhookRetryDelaysMs?: number[];
-  /** Per-minute API request limit. Default 500 (Calendly's paid plans). */
+  /** Per-minute API request limit of each user. Default 500 (Calendly's paid plans). */
   rateLimitPerMinute?: number;
+  /** More users, each with its own event types and (by default) its own organization. */
+  users?: FakeUserConfig[];
+  /**
+   * The registered OAuth app. Defaults: client id "sandbox-calendly-client-id", secret
+   * "sandbox-calendly-client-secret", signing key `webhookSigningKey`, no redirect URIs yet
+   * (`setOAuthRedirectUris`), every scope the fake knows.
+   */
+  oauth?: Partial<OAuthAppConfig>;
 }
 
 export interface FakeCalendly {
@@ -49,9 +101,48 @@ export interface FakeCalendly {
   /** `${url}/api` (production: https://api.calendly.com). Pass it to createCalendlyClient. */
   readonly apiBase: string;
   readonly port: number;
-  /** URI of the token owner (`/users/me`), the first configured user. */
+  /** URI of the personal access token's owner (its `/users/me`), the first configured user. */
   readonly userUri: string;
+  /** The organization of the users given as `eventTypes`. */
   readonly organizationUri: string;
+  /** Origin of the OAuth server: `${authBase}/oauth/authorize` (production: https://auth.calendly.com). */
+  readonly authBase: string;
+  /** The registered OAuth app (a copy). */
+  readonly oauthApp: FakeOAuthApp;
+  /** Replaces the app's registered redirect URIs (matched exactly). */
+  setOAuthRedirectUris(uris: string[]): void;
+
+  /** Every user, in creation order. */
+  readonly users: FakeUserInfo[];
+  /** A user by URI, UUID or slug. */
+  user(uriUuidOrSlug: string): FakeUserInfo | undefined;
+  /** A new sandbox user with its event types (and scheduling pages). Throws on bad input, creating nothing. */
+  addUser(config: FakeUserConfig): FakeUserInfo;
+  /**
+   * What a browser does on the consent page, without one: opens `authorizeUrl`, then signs in as
+   * `user` (URI, UUID or slug) and allows, or denies. Returns the redirect (Location) the app
+   * gets. Throws when the authorize page shows an error instead of redirecting.
+   */
+  consent(authorizeUrl: string, decision: { user: string } | "deny"): string;
+
+  /** Revokes every OAuth grant of a user (their access and refresh tokens), as removing the app does. */
+  revokeTokens(userUri: string): number;
+  /** Makes live access tokens (of one user, or everyone's) expired now; refresh tokens still work. */
+  expireAccessTokens(userUri?: string): number;
+  /** Moves the OAuth server's clock (code and token expiry, the token rate limit) forward. */
+  advanceClock(ms: number): void;
+  /** Token endpoint requests for a user, in order. */
+  tokenRequests(userUri: string): TokenRequestLogEntry[];
+  /** API requests made with a token of this user (OAuth or personal access token). */
+  callsBy(userUri: string): RequestLogEntry[];
+
+  /** Subscriptions created through the API, as `GET /webhook_subscriptions/{uuid}` shows them. */
+  readonly webhookSubscriptions: WebhookSubscription[];
+  /**
+   * Disables a subscription (by URI) or every subscription of a user (by user URI), as Calendly
+   * does after 24 hours of failed deliveries. Returns the URIs disabled.
+   */
+  disableWebhookSubscription(uriOrUserUri: string): string[];
   /** Scheduling page URL of an event type: `${url}/{userSlug}/{slug}`. */
   schedulingUrl(eventTypeUuid: string): string;
   setWebhookUrl(url: string | undefined): void;
@@ -88,6 +179,9 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
   for (const et of options.eventTypes) {
     if (RESERVED_SLUGS.has(et.userSlug)) throw new Error(`startFakeCalendly: user slug "${et.userSlug}" is reserved`);
   }
+  for (const user of options.users ?? []) {
+    if (RESERVED_SLUGS.has(user.slug)) throw new Error(`startFakeCalendly: user slug "${user.slug}" is reserved`);
+  }
   const host = options.host ?? "127.0.0.1";
   const server = new FakeServer();
   const port = await server.listen(options.port ?? 0, host);
@@ -98,8 +192,26 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
   const apiBase = `${origin}${API_PREFIX}`;
 
   let store: FakeStore;
+  let oauth: OAuthServer;
   try {
     store = new FakeStore(origin, apiBase, options.eventTypes);
+    for (const user of options.users ?? []) store.addUser(user, RESERVED_SLUGS);
+    oauth = new OAuthServer(
+      {
+        clientId: options.oauth?.clientId ?? "sandbox-calendly-client-id",
+        clientSecret: options.oauth?.clientSecret ?? "sandbox-calendly-client-secret",
+        signingKey: options.oauth?.signingKey ?? options.webhookSigningKey,
+        ...(options.oauth?.redirectUris ? { redirectUris: options.oauth.redirectUris } : {}),
+        ...(options.oauth?.scopes ? { scopes: options.oauth.scopes } : {}),
+        ...(options.oauth?.name ? { name: options.oauth.name } : {}),
+        ...(options.oauth?.refreshReuse ? { refreshReuse: options.oauth.refreshReuse } : {}),
+      },
+      (uuid) => store.hostByUuid(uuid)?.uri,
+      (uuid) => {
+        const h = store.hostByUuid(uuid);
+        return h && store.organizationOf(h).uri;
+      },
+    );
   } catch (error) {
     await server.close();
     throw error;
@@ -110,17 +222,54 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
   };
   if (options.webhookRetryDelaysMs) webhookOptions.retryDelaysMs = options.webhookRetryDelaysMs;
   const webhooks = new WebhookDispatcher(webhookOptions);
-  const actions = new FakeActions(store, webhooks);
+  const subscriptions = new SubscriptionStore(store);
+  const actions = new FakeActions(store, webhooks, subscriptions);
   const api: ApiContext = {
     actions,
     token: options.token,
     signingKey: options.webhookSigningKey,
     subscription: newSubscriptionState(),
     rateLimit: new RateLimiter(options.rateLimitPerMinute ?? 500),
+    defaultRateLimit: options.rateLimitPerMinute ?? 500,
+    rateLimits: new Map(),
+    oauth,
+    subscriptions,
   };
   const faults = new Faults();
   const requests: RequestLogEntry[] = [];
-  server.attach({ actions, api, faults, requests });
+
+  const findHost = (ref: string): HostRecord | undefined => {
+    const value = String(ref ?? "").trim();
+    if (!value) return undefined;
+    return store.hostByUuid(uuidFromUri(value)) ?? store.hostBySlug(value);
+  };
+  const mustFindHost = (ref: string): HostRecord => {
+    const found = findHost(ref);
+    if (!found) throw new FakeCalendlyError(404, "Resource Not Found", `No sandbox user ${ref}.`);
+    return found;
+  };
+  const controls = {
+    users: () => store.allHosts().map((h) => ({ ...store.userInfo(h), oauthConnected: oauth.connected(h.uuid) })),
+    revokeTokens: (userUri: string) => oauth.revokeUser(mustFindHost(userUri).uuid),
+    expireAccessTokens: (userUri?: string) =>
+      oauth.expireAccessTokens(userUri === undefined ? undefined : mustFindHost(userUri).uuid),
+    disableWebhookSubscription: (uriOrUserUri: string) => {
+      const bySubscription = subscriptions.byUri(uriOrUserUri) ?? subscriptions.get(uuidFromUri(uriOrUserUri));
+      const targets = bySubscription
+        ? [bySubscription]
+        : subscriptions.all().filter((r) => r.scope === "user" && r.userUuid === findHost(uriOrUserUri)?.uuid);
+      if (targets.length === 0) {
+        throw new FakeCalendlyError(404, "Resource Not Found", `No webhook subscription for ${uriOrUserUri}.`);
+      }
+      for (const record of targets) subscriptions.disable(record);
+      return targets.map((r) => r.uri);
+    },
+    callsBy: (userUri: string) => {
+      const host = mustFindHost(userUri);
+      return requests.filter((r) => r.user === host.uri);
+    },
+  } satisfies SandboxControls;
+  server.attach({ actions, api, oauth, controls, faults, requests });
 
   let closed: Promise<void> | undefined;
 
@@ -130,6 +279,58 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
     port,
     userUri: store.owner.uri,
     organizationUri: store.organizationUri,
+    authBase: origin,
+    get oauthApp() {
+      const app = oauth.app;
+      return {
+        clientId: app.clientId,
+        clientSecret: app.clientSecret,
+        signingKey: app.signingKey,
+        redirectUris: [...app.redirectUris],
+        scopes: [...app.scopes],
+        name: app.name,
+      };
+    },
+    setOAuthRedirectUris(uris) {
+      oauth.setRedirectUris(uris);
+    },
+    get users() {
+      return store.allHosts().map((h) => store.userInfo(h));
+    },
+    user(ref) {
+      const found = findHost(ref);
+      return found && store.userInfo(found);
+    },
+    addUser(config) {
+      return store.addUser(config, RESERVED_SLUGS);
+    },
+    consent(authorizeUrl, decision) {
+      let query: URLSearchParams;
+      try {
+        query = new URL(authorizeUrl).searchParams;
+      } catch {
+        throw new Error(`consent: ${authorizeUrl} is not a URL`);
+      }
+      const outcome = oauth.authorize(query);
+      if (outcome.kind === "error_page") throw new Error(`consent: ${outcome.title}: ${outcome.message}`);
+      if (outcome.kind === "redirect") return outcome.location;
+      if (decision === "deny") return oauth.decide(outcome.request.id, { allow: false });
+      return oauth.decide(outcome.request.id, { allow: true, userUuid: mustFindHost(decision.user).uuid });
+    },
+    revokeTokens: controls.revokeTokens,
+    expireAccessTokens: controls.expireAccessTokens,
+    advanceClock(ms) {
+      oauth.clock.advance(ms);
+    },
+    tokenRequests(userUri) {
+      const host = mustFindHost(userUri);
+      return oauth.tokenLog.filter((e) => e.userUri === host.uri);
+    },
+    callsBy: controls.callsBy,
+    get webhookSubscriptions() {
+      return subscriptions.all().map((r) => subscriptions.resource(r));
+    },
+    disableWebhookSubscription: controls.disableWebhookSubscription,
     schedulingUrl(eventTypeUuid) {
       const et = store.eventTypeByUuid(uuidFromUri(eventTypeUuid));
       if (!et) throw new Error(`no event type ${eventTypeUuid}`);

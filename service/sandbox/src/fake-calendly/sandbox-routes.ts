@@ -1,5 +1,8 @@
 // `/_sandbox/*`: what the fake's own pages call (and tests may call directly). Calendly's real
 // booking backend is private; these stand in for it. They need no token, like a booking page.
+// Beside them, the test controls a demo or an end-to-end test in another process needs: the
+// sandbox users, revoking a user's tokens, expiring access tokens, disabling a webhook
+// subscription, and the API calls a user's token made.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeActions } from "./actions.js";
 import { BodyError, readJsonObject, sendJson } from "./http.js";
@@ -64,6 +67,15 @@ export function scheduleInputFromBody(body: Record<string, unknown>): ScheduleIn
   return input;
 }
 
+/** The FakeCalendly test controls the `/_sandbox/*` routes expose. */
+export interface SandboxControls {
+  users(): unknown[];
+  revokeTokens(userUri: string): number;
+  expireAccessTokens(userUri?: string): number;
+  disableWebhookSubscription(uriOrUserUri: string): string[];
+  callsBy(userUri: string): unknown[];
+}
+
 function sendError(res: ServerResponse, error: unknown): void {
   if (error instanceof FakeCalendlyError) {
     const body: Record<string, unknown> = { title: error.title, message: error.message };
@@ -76,6 +88,12 @@ function sendError(res: ServerResponse, error: unknown): void {
   }
 }
 
+function blank(parameter: string): FakeCalendlyError {
+  return new FakeCalendlyError(400, "Invalid Argument", "The supplied parameters are invalid.", [
+    { parameter, message: "can't be blank" },
+  ]);
+}
+
 function labelFor(actions: FakeActions, eventUri: string): string {
   const event = actions.store.eventByUuid(uuidFromUri(eventUri));
   const et = event && actions.store.eventTypeByUuid(event.eventTypeUuid);
@@ -85,6 +103,7 @@ function labelFor(actions: FakeActions, eventUri: string): string {
 /** Returns false when the path is not a sandbox route. */
 export async function handleSandbox(
   actions: FakeActions,
+  controls: SandboxControls,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -133,6 +152,34 @@ export async function handleSandbox(
         invitee: { uri: result.inviteeUri },
         label: labelFor(actions, result.eventUri),
       });
+      return true;
+    }
+    if (route === "/_sandbox/users" && method === "GET") {
+      sendJson(res, 200, { collection: controls.users() });
+      return true;
+    }
+    if (route === "/_sandbox/calls" && method === "GET") {
+      const user = url.searchParams.get("user");
+      if (!user) throw blank("user");
+      sendJson(res, 200, { collection: controls.callsBy(user) });
+      return true;
+    }
+    if (route === "/_sandbox/oauth/revoke-tokens" && method === "POST") {
+      const user = str(await readJsonObject(req), "user");
+      if (!user) throw blank("user");
+      sendJson(res, 200, { revoked: controls.revokeTokens(user) });
+      return true;
+    }
+    if (route === "/_sandbox/oauth/expire-access-tokens" && method === "POST") {
+      const user = str(await readJsonObject(req), "user");
+      sendJson(res, 200, { expired: controls.expireAccessTokens(user) });
+      return true;
+    }
+    if (route === "/_sandbox/webhook-subscriptions/disable" && method === "POST") {
+      const body = await readJsonObject(req);
+      const target = str(body, "subscription", "user");
+      if (!target) throw blank("subscription");
+      sendJson(res, 200, { disabled: controls.disableWebhookSubscription(target) });
       return true;
     }
     if (route.startsWith("/_sandbox/")) {

@@ -114,7 +114,7 @@ ul.plain { list-style: none; padding: 0; }
 ul.plain li { margin: .5rem 0; }
 `;
 
-function layout(title: string, body: string, primaryColor: string | null = null): string {
+export function layout(title: string, body: string, primaryColor: string | null = null): string {
   const color = primaryColor ? `<style>:root { --primary: #${primaryColor}; }</style>` : "";
   return `<!doctype html>
 <html lang="en">
@@ -132,7 +132,7 @@ ${body}
 `;
 }
 
-const BANNER = `<p><span class="badge" role="note">Sandbox</span></p>
+export const BANNER = `<p><span class="badge" role="note">Sandbox</span></p>
 <h1>Sandbox Calendly</h1>`;
 
 // Runs in the page. Plain ES2017, no dependencies.

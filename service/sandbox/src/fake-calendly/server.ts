@@ -1,11 +1,14 @@
 // The fake's HTTP server: one origin serving the scheduling pages (`/{user}/{event}`), the API
-// (`/api/...`) and the sandbox backend (`/_sandbox/...`). Every request is logged and may be faulted.
+// (`/api/...`), the OAuth server (`/oauth/...`) and the sandbox backend (`/_sandbox/...`). Every
+// request is logged and may be faulted.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { FakeActions } from "./actions.js";
 import { API_PREFIX, type ApiContext, ERRORS, handleApi, rateLimitedHeaders } from "./api.js";
 import type { Faults } from "./faults.js";
 import { sendHtml, sendJson } from "./http.js";
-import { handleSandbox } from "./sandbox-routes.js";
+import type { OAuthServer } from "./oauth.js";
+import { handleOAuth } from "./oauth-routes.js";
+import { handleSandbox, type SandboxControls } from "./sandbox-routes.js";
 import {
   parsePageParams,
   renderCancellationPage,
@@ -26,14 +29,20 @@ export interface RequestLogEntry {
   /** Whether a fault answered or delayed this request. */
   faulted: boolean;
   at: string;
+  /** API requests: URI of the user whose token the request carried (unset when it was refused as unauthenticated). */
+  user?: string;
+  /** API requests: which kind of token that was. */
+  auth?: "personal_access_token" | "oauth";
 }
 
 /** Path segments that cannot be user slugs, because the fake serves something else there. */
-export const RESERVED_SLUGS = new Set(["api", "_sandbox", "cancellations", "reschedulings", "favicon.ico"]);
+export const RESERVED_SLUGS = new Set(["api", "oauth", "_sandbox", "cancellations", "reschedulings", "favicon.ico"]);
 
 export interface ServerDeps {
   actions: FakeActions;
   api: ApiContext;
+  oauth: OAuthServer;
+  controls: SandboxControls;
   faults: Faults;
   requests: RequestLogEntry[];
 }
@@ -139,10 +148,11 @@ export class FakeServer {
     }
 
     if (isApi) {
-      await handleApi(deps.api, req, res, url);
+      await handleApi(deps.api, req, res, url, entry);
       return;
     }
-    if (await handleSandbox(deps.actions, req, res, url)) return;
+    if (await handleOAuth(deps.oauth, deps.actions.store, req, res, url)) return;
+    if (await handleSandbox(deps.actions, deps.controls, req, res, url)) return;
     if (method !== "GET" && method !== "HEAD") {
       sendJson(res, 404, ERRORS.notFound());
       return;

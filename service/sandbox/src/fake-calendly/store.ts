@@ -7,6 +7,7 @@ import type {
   Cancellation,
   EventType,
   Invitee,
+  OrganizationMembership,
   QuestionAndAnswer,
   ScheduledEvent,
   Tracking,
@@ -22,6 +23,38 @@ export interface FakeEventTypeConfig {
   slug: string;
   name: string;
   durationMinutes: number;
+}
+
+/** One more sandbox user (a Calendly account of its own): its profile and its event types. */
+export interface FakeUserConfig {
+  /** Default: a random UUID. */
+  uuid?: string;
+  /** Scheduling page path segment, `${origin}/{slug}`. */
+  slug: string;
+  name: string;
+  email: string;
+  timezone?: string;
+  eventTypes: Array<{ uuid?: string; slug: string; name: string; durationMinutes: number }>;
+  /**
+   * The organization the user belongs to. Default "own": a one-person organization of its own, as a
+   * Calendly account starts out; "shared": the organization of the users given as `eventTypes`.
+   */
+  organization?: "own" | "shared";
+  /** API requests per minute for this user (Calendly: 500 on paid plans, 50 on Free). Default: the fake's. */
+  rateLimitPerMinute?: number;
+}
+
+/** What `addUser` returns: the new user's URIs and pages. */
+export interface FakeUserInfo {
+  uuid: string;
+  uri: string;
+  slug: string;
+  name: string;
+  email: string;
+  organizationUri: string;
+  /** `${origin}/{slug}`. */
+  schedulingUrl: string;
+  eventTypes: Array<{ uuid: string; uri: string; slug: string; name: string; schedulingUrl: string }>;
 }
 
 export interface ScheduleInput {
@@ -63,6 +96,19 @@ interface HostRecord {
   slug: string;
   name: string;
   email: string;
+  timezone: string;
+  organizationUuid: string;
+  membershipUuid: string;
+  /** Owner of its organization (the first user in it), else a plain member. */
+  role: "owner" | "user";
+  rateLimitPerMinute?: number;
+  createdAt: Date;
+}
+
+interface OrganizationRecord {
+  uuid: string;
+  uri: string;
+  name: string;
   createdAt: Date;
 }
 
@@ -138,10 +184,15 @@ const MINUTE_MS = 60_000;
 const WORKDAY_START_HOUR = 9;
 const WORKDAY_END_HOUR = 17;
 
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]*$/i;
+
 export class FakeStore {
+  /** The organization of the users given as event types (the personal access token's). */
   readonly organizationUuid = randomUUID();
   readonly organizationUri: string;
   readonly createdAt = new Date();
+  private readonly organizations = new Map<string, OrganizationRecord>();
   private readonly hosts = new Map<string, HostRecord>();
   private readonly eventTypes = new Map<string, EventTypeRecord>();
   private readonly events = new Map<string, EventRecord>();
@@ -155,32 +206,161 @@ export class FakeStore {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.organizationUri = `${apiBase}/organizations/${this.organizationUuid}`;
+    this.organizations.set(this.organizationUuid, {
+      uuid: this.organizationUuid,
+      uri: this.organizationUri,
+      name: "Sandbox organization",
+      createdAt: this.createdAt,
+    });
     if (eventTypes.length === 0) throw new Error("fake Calendly needs at least one event type");
     for (const et of eventTypes) {
-      if (!(et.durationMinutes > 0)) throw new Error(`event type ${et.eventTypeUuid}: durationMinutes must be > 0`);
       if (!this.hosts.has(et.userUuid)) {
-        const clash = [...this.hosts.values()].find((h) => h.slug === et.userSlug);
-        if (clash) throw new Error(`user slug ${et.userSlug} is used by two users`);
-        this.hosts.set(et.userUuid, {
+        this.createHost({
           uuid: et.userUuid,
-          uri: `${apiBase}/users/${et.userUuid}`,
           slug: et.userSlug,
           name: et.userName,
           email: et.userEmail,
-          createdAt: this.createdAt,
+          organizationUuid: this.organizationUuid,
         });
       }
-      if (this.eventTypes.has(et.eventTypeUuid)) throw new Error(`event type ${et.eventTypeUuid} listed twice`);
-      this.eventTypes.set(et.eventTypeUuid, {
+      this.createEventType(et.userUuid, {
         uuid: et.eventTypeUuid,
-        uri: `${apiBase}/event_types/${et.eventTypeUuid}`,
-        hostUuid: et.userUuid,
         slug: et.slug,
         name: et.name,
         durationMinutes: et.durationMinutes,
-        createdAt: this.createdAt,
       });
     }
+  }
+
+  private createHost(input: {
+    uuid: string;
+    slug: string;
+    name: string;
+    email: string;
+    timezone?: string;
+    organizationUuid: string;
+    rateLimitPerMinute?: number;
+  }): HostRecord {
+    if (this.hosts.has(input.uuid)) throw new Error(`user ${input.uuid} exists already`);
+    if (this.hostBySlug(input.slug)) throw new Error(`user slug ${input.slug} is used by two users`);
+    const firstInOrg = ![...this.hosts.values()].some((h) => h.organizationUuid === input.organizationUuid);
+    const host: HostRecord = {
+      uuid: input.uuid,
+      uri: `${this.apiBase}/users/${input.uuid}`,
+      slug: input.slug,
+      name: input.name,
+      email: input.email,
+      timezone: input.timezone ?? "UTC",
+      organizationUuid: input.organizationUuid,
+      membershipUuid: randomUUID(),
+      role: firstInOrg ? "owner" : "user",
+      createdAt: this.now(),
+    };
+    if (input.rateLimitPerMinute !== undefined) host.rateLimitPerMinute = input.rateLimitPerMinute;
+    this.hosts.set(host.uuid, host);
+    return host;
+  }
+
+  private createEventType(
+    hostUuid: string,
+    input: { uuid: string; slug: string; name: string; durationMinutes: number },
+  ): EventTypeRecord {
+    if (!(input.durationMinutes > 0)) throw new Error(`event type ${input.uuid}: durationMinutes must be > 0`);
+    if (this.eventTypes.has(input.uuid)) throw new Error(`event type ${input.uuid} listed twice`);
+    const record: EventTypeRecord = {
+      uuid: input.uuid,
+      uri: `${this.apiBase}/event_types/${input.uuid}`,
+      hostUuid,
+      slug: input.slug,
+      name: input.name,
+      durationMinutes: input.durationMinutes,
+      createdAt: this.now(),
+    };
+    this.eventTypes.set(record.uuid, record);
+    return record;
+  }
+
+  /**
+   * A new sandbox user with its event types, in an organization of its own unless told otherwise.
+   * Checks everything before creating anything.
+   */
+  addUser(config: FakeUserConfig, reservedSlugs: ReadonlySet<string> = new Set()): FakeUserInfo {
+    const uuid = config.uuid ?? randomUUID();
+    const problem = (message: string) => new Error(`addUser: ${message}`);
+    if (!UUID_PATTERN.test(uuid)) throw problem("uuid must be a UUID");
+    if (this.hosts.has(uuid)) throw problem(`user ${uuid} exists already`);
+    if (typeof config.slug !== "string" || !SLUG_PATTERN.test(config.slug)) {
+      throw problem("slug must be letters, digits and dashes");
+    }
+    if (reservedSlugs.has(config.slug)) throw problem(`user slug "${config.slug}" is reserved`);
+    if (this.hostBySlug(config.slug)) throw problem(`user slug ${config.slug} is taken`);
+    if (typeof config.name !== "string" || !config.name.trim()) throw problem("name is required");
+    if (typeof config.email !== "string" || !/^[^\s@]+@[^\s@]+$/.test(config.email)) {
+      throw problem("email must be an email address");
+    }
+    if (
+      config.rateLimitPerMinute !== undefined &&
+      !(Number.isInteger(config.rateLimitPerMinute) && config.rateLimitPerMinute > 0)
+    ) {
+      throw problem("rateLimitPerMinute must be a positive integer");
+    }
+    if (!Array.isArray(config.eventTypes)) throw problem("eventTypes must be an array");
+    const types = config.eventTypes.map((et) => ({ ...et, uuid: et.uuid ?? randomUUID() }));
+    const slugs = new Set<string>();
+    for (const et of types) {
+      if (!UUID_PATTERN.test(et.uuid)) throw problem(`event type uuid ${et.uuid} must be a UUID`);
+      if (this.eventTypes.has(et.uuid)) throw problem(`event type ${et.uuid} exists already`);
+      if (typeof et.slug !== "string" || !SLUG_PATTERN.test(et.slug)) {
+        throw problem("event type slug must be letters, digits and dashes");
+      }
+      if (slugs.has(et.slug)) throw problem(`event type slug ${et.slug} listed twice`);
+      slugs.add(et.slug);
+      if (typeof et.name !== "string" || !et.name.trim()) throw problem("event type name is required");
+      if (!(Number.isInteger(et.durationMinutes) && et.durationMinutes > 0)) {
+        throw problem("event type durationMinutes must be a positive integer");
+      }
+    }
+    let organizationUuid = this.organizationUuid;
+    if ((config.organization ?? "own") === "own") {
+      organizationUuid = randomUUID();
+      this.organizations.set(organizationUuid, {
+        uuid: organizationUuid,
+        uri: `${this.apiBase}/organizations/${organizationUuid}`,
+        name: `${config.name.trim()}'s organization`,
+        createdAt: this.now(),
+      });
+    }
+    const hostInput: Parameters<FakeStore["createHost"]>[0] = {
+      uuid,
+      slug: config.slug,
+      name: config.name.trim(),
+      email: config.email,
+      organizationUuid,
+    };
+    if (config.timezone) hostInput.timezone = config.timezone;
+    if (config.rateLimitPerMinute !== undefined) hostInput.rateLimitPerMinute = config.rateLimitPerMinute;
+    const host = this.createHost(hostInput);
+    for (const et of types) this.createEventType(host.uuid, et);
+    return this.userInfo(host);
+  }
+
+  userInfo(host: HostRecord): FakeUserInfo {
+    return {
+      uuid: host.uuid,
+      uri: host.uri,
+      slug: host.slug,
+      name: host.name,
+      email: host.email,
+      organizationUri: this.organizationOf(host).uri,
+      schedulingUrl: `${this.origin}/${encodeURIComponent(host.slug)}`,
+      eventTypes: this.eventTypesOf(host.uuid).map((et) => ({
+        uuid: et.uuid,
+        uri: et.uri,
+        slug: et.slug,
+        name: et.name,
+        schedulingUrl: this.schedulingUrl(et),
+      })),
+    };
   }
 
   // ------------------------------------------------------------------ lookups
@@ -192,6 +372,23 @@ export class FakeStore {
 
   hostByUuid(uuid: string): HostRecord | undefined {
     return this.hosts.get(uuid);
+  }
+
+  allHosts(): HostRecord[] {
+    return [...this.hosts.values()];
+  }
+
+  organizationByUuid(uuid: string): OrganizationRecord | undefined {
+    return this.organizations.get(uuid);
+  }
+
+  organizationOf(host: HostRecord): OrganizationRecord {
+    return this.organizations.get(host.organizationUuid)!;
+  }
+
+  hostByMembershipUuid(uuid: string): HostRecord | undefined {
+    for (const host of this.hosts.values()) if (host.membershipUuid === uuid) return host;
+    return undefined;
   }
 
   hostBySlug(slug: string): HostRecord | undefined {
@@ -472,14 +669,35 @@ export class FakeStore {
 
   // ------------------------------------------------------------------ resources
 
-  organizationResource(): CalendlyOrganization {
+  organizationResource(org: OrganizationRecord = this.organizations.get(this.organizationUuid)!): CalendlyOrganization {
     return {
-      uri: this.organizationUri,
-      name: "Sandbox organization",
+      uri: org.uri,
+      name: org.name,
       plan: "teams",
       stage: "paid",
-      created_at: calendlyTime(this.createdAt),
-      updated_at: calendlyTime(this.createdAt),
+      created_at: calendlyTime(org.createdAt),
+      updated_at: calendlyTime(org.createdAt),
+    };
+  }
+
+  membershipResource(host: HostRecord): OrganizationMembership {
+    return {
+      uri: `${this.apiBase}/organization_memberships/${host.membershipUuid}`,
+      role: host.role,
+      user: {
+        uri: host.uri,
+        name: host.name,
+        slug: host.slug,
+        email: host.email,
+        scheduling_url: `${this.origin}/${encodeURIComponent(host.slug)}`,
+        timezone: host.timezone,
+        avatar_url: null,
+        created_at: calendlyTime(host.createdAt),
+        updated_at: calendlyTime(host.createdAt),
+      },
+      organization: this.organizationOf(host).uri,
+      updated_at: calendlyTime(host.createdAt),
+      created_at: calendlyTime(host.createdAt),
     };
   }
 
@@ -490,12 +708,12 @@ export class FakeStore {
       slug: host.slug,
       email: host.email,
       scheduling_url: `${this.origin}/${encodeURIComponent(host.slug)}`,
-      timezone: "UTC",
+      timezone: host.timezone,
       avatar_url: null,
       locale: "en",
       created_at: calendlyTime(host.createdAt),
       updated_at: calendlyTime(host.createdAt),
-      current_organization: this.organizationUri,
+      current_organization: this.organizationOf(host).uri,
       resource_type: "User",
     };
   }
@@ -593,4 +811,4 @@ export class FakeStore {
   }
 }
 
-export type { EventRecord, EventTypeRecord, HostRecord, InviteeRecord };
+export type { EventRecord, EventTypeRecord, HostRecord, InviteeRecord, OrganizationRecord };

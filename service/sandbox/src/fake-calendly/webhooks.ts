@@ -1,7 +1,8 @@
 // Signed webhook delivery, as Calendly does it: POST JSON to the subscription's callback URL
 // with `Calendly-Webhook-Signature: t=<unix>,v1=<hex HMAC-SHA256(key, "<t>.<body>")>`.
 // First attempts go out in the order events happened; failed ones are retried with a short
-// bounded backoff (the real Calendly retries for 24 h). Nothing here keeps the process alive.
+// bounded backoff (the real Calendly retries for 24 h). A 410 Gone from a subscription's callback
+// deletes that subscription at once, without retries. Nothing here keeps the process alive.
 
 import { signatureHeader } from "../signature.js";
 import type { CalendlyWebhookBody, CalendlyWebhookEventName } from "./wire.js";
@@ -21,10 +22,16 @@ export interface WebhookDelivery {
   event: CalendlyWebhookEventName;
   /** Callback URL when the delivery was created; null when no webhook URL was configured. */
   url: string | null;
+  /**
+   * URI of the API-created subscription it was sent for; null for the set-up's own subscription
+   * (the one `setWebhookUrl` points).
+   */
+  subscription: string | null;
   /** The exact raw body sent (each attempt sends these bytes). */
   body: string;
   payload: CalendlyWebhookBody;
-  state: "pending" | "delivered" | "failed" | "no_url";
+  /** "gone": the receiver answered 410 and the subscription was deleted. */
+  state: "pending" | "delivered" | "failed" | "no_url" | "gone";
   attempts: WebhookAttempt[];
 }
 
@@ -37,6 +44,17 @@ export interface WebhookDispatcherOptions {
   timeoutMs?: number;
 }
 
+/** Where one delivery goes when it is for an API-created subscription. */
+export interface WebhookTarget {
+  url: string;
+  signingKey: string;
+  subscription: string;
+  /** Still active? Checked before every attempt: a disabled or deleted subscription gets nothing more. */
+  active(): boolean;
+  /** The receiver answered 410 Gone. */
+  gone(): void;
+}
+
 export class WebhookDispatcher {
   readonly deliveries: WebhookDelivery[] = [];
   private url: string | undefined;
@@ -47,6 +65,7 @@ export class WebhookDispatcher {
   private readonly controllers = new Set<AbortController>();
   private readonly retryDelaysMs: number[];
   private readonly timeoutMs: number;
+  private readonly targets = new Map<WebhookDelivery, WebhookTarget>();
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.url = options.url;
@@ -62,19 +81,22 @@ export class WebhookDispatcher {
     this.url = url || undefined;
   }
 
-  /** Records a delivery and sends it in the background. */
-  enqueue(body: CalendlyWebhookBody): WebhookDelivery {
+  /** Records a delivery and sends it in the background: to `target`, or to the set-up's own URL. */
+  enqueue(body: CalendlyWebhookBody, target?: WebhookTarget): WebhookDelivery {
     const raw = JSON.stringify(body);
+    const url = target ? target.url : (this.url ?? null);
     const delivery: WebhookDelivery = {
       index: this.deliveries.length,
       event: body.event,
-      url: this.url ?? null,
+      url,
+      subscription: target?.subscription ?? null,
       body: raw,
       payload: JSON.parse(raw) as CalendlyWebhookBody,
-      state: this.url && !this.closed ? "pending" : "no_url",
+      state: url && !this.closed ? "pending" : "no_url",
       attempts: [],
     };
     this.deliveries.push(delivery);
+    if (target) this.targets.set(delivery, target);
     if (delivery.state === "pending") this.track(this.run(delivery));
     return delivery;
   }
@@ -83,7 +105,7 @@ export class WebhookDispatcher {
   async redeliver(index: number): Promise<WebhookAttempt> {
     const delivery = this.deliveries[index];
     if (!delivery) throw new RangeError(`no webhook delivery #${index}`);
-    const url = this.url ?? delivery.url;
+    const url = this.targets.has(delivery) ? delivery.url : (this.url ?? delivery.url);
     if (!url) throw new Error("no webhook URL configured");
     const promise = this.send(delivery, url, true);
     this.track(promise);
@@ -122,8 +144,9 @@ export class WebhookDispatcher {
     });
     try {
       await previous;
+      const target = this.targets.get(delivery);
       for (let retry = 0; ; retry++) {
-        if (this.closed || !delivery.url) {
+        if (this.closed || !delivery.url || (target && !target.active())) {
           if (delivery.state === "pending") delivery.state = "failed";
           return;
         }
@@ -131,6 +154,11 @@ export class WebhookDispatcher {
         if (retry === 0) releaseChain();
         if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
           delivery.state = "delivered";
+          return;
+        }
+        if (attempt.status === 410 && target) {
+          delivery.state = "gone";
+          target.gone();
           return;
         }
         const delay = this.retryDelaysMs[retry];
@@ -160,7 +188,8 @@ export class WebhookDispatcher {
   }
 
   private async send(delivery: WebhookDelivery, url: string, redelivery: boolean): Promise<WebhookAttempt> {
-    const signature = this.options.signingKey ? signatureHeader(this.options.signingKey, delivery.body) : null;
+    const key = this.targets.get(delivery)?.signingKey ?? this.options.signingKey;
+    const signature = key ? signatureHeader(key, delivery.body) : null;
     const attempt: WebhookAttempt = { at: new Date().toISOString(), status: null, signature, redelivery };
     const controller = new AbortController();
     this.controllers.add(controller);

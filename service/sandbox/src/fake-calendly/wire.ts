@@ -45,6 +45,25 @@ export interface CalendlyOrganization {
   updated_at: Timestamp;
 }
 
+export interface OrganizationMembership {
+  uri: string;
+  role: "user" | "admin" | "owner";
+  user: {
+    uri: string;
+    name: string;
+    slug: string;
+    email: string;
+    scheduling_url: string;
+    timezone: string;
+    avatar_url: string | null;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  organization: string;
+  updated_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface EventType {
   uri: string;
   name: string;
