@@ -235,9 +235,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   // The onboarding's forms lead on to Calendly's consent page and Stripe's onboarding (a redirect
   // after the POST, which form-action governs too).
   const providerPages = () =>
-    [sandbox?.calendly?.url ?? "https://auth.calendly.com", sandbox?.stripe?.url ?? "https://connect.stripe.com"].map(
-      (u) => new URL(u).origin,
-    );
+    [
+      sandbox?.calendly?.authBase ?? "https://auth.calendly.com",
+      sandbox?.stripe?.url ?? "https://connect.stripe.com",
+    ].map((u) => new URL(u).origin);
   const pageHeaders = (url: URL): Record<string, string> => {
     const onboardingPage = url.pathname === ONBOARDING || url.pathname.startsWith(`${ONBOARDING}/`);
     const headers: Record<string, string> = {
