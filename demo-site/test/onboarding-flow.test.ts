@@ -5,6 +5,7 @@
 import type { AddressInfo } from "node:net";
 import t from "tap";
 import { closeServer, createSiteServer, listen } from "../src/http.js";
+import { calendlyProblem } from "../src/onboarding/pages.js";
 import {
   type Answer,
   type OnboardingBuilder,
@@ -262,7 +263,7 @@ t.test("connecting goes to the consent page the service names, with this page as
 });
 
 t.test("back from the consent page: denied, failed, or connected", async (t) => {
-  const denied = await get("/become-a-builder/calendly?calendly=error&reason=access_denied");
+  const denied = await get("/become-a-builder/calendly?calendly=error&reason=consent_denied");
   t.equal(denied.status, 200);
   const page = await denied.text();
   t.match(page, /You didn&#39;t allow access/);
@@ -272,7 +273,7 @@ t.test("back from the consent page: denied, failed, or connected", async (t) => 
   const odd = await (
     await get(`/become-a-builder/calendly?calendly=error&reason=${encodeURIComponent("<b>x</b>")}`)
   ).text();
-  t.match(odd, /Calendly&#39;s answer: &lt;b&gt;x&lt;\/b&gt;/, "an unknown reason is shown, escaped");
+  t.match(odd, /reason: &lt;b&gt;x&lt;\/b&gt;/, "an unknown reason is shown, escaped");
 
   const claimed = await get("/become-a-builder/calendly?calendly=connected");
   t.equal(claimed.status, 200, "the query alone does not count: the service is asked");
@@ -281,13 +282,32 @@ t.test("back from the consent page: denied, failed, or connected", async (t) => 
   client.builder = builderWith({
     calendly: {
       connected: true,
-      userName: "Ada L.",
+      user: { uri: "https://api.calendly.test/users/ada", name: "Ada L." },
       eventTypes: [EVENT_TYPE, { ...EVENT_TYPE, uri: "x", active: false }],
     },
   });
   const ok = await get("/become-a-builder/calendly?calendly=connected");
   t.equal(ok.status, 303);
   t.equal(ok.headers.get("location"), "/become-a-builder/session");
+});
+
+t.test("every reason the service's callback names has its own words", async (t) => {
+  const reasons = [
+    "consent_denied",
+    "state_expired",
+    "state_used",
+    "code_rejected",
+    "scopes_missing",
+    "calendly_rate_limited",
+    "calendly_unavailable",
+  ];
+  const titles = new Set<string>();
+  for (const reason of reasons) {
+    const title = calendlyProblem(reason).title;
+    t.not(title, calendlyProblem("something_else").title, reason);
+    titles.add(title);
+  }
+  t.equal(titles.size, reasons.length - 1, "one title each (rate limited and unavailable share theirs)");
 });
 
 t.test("a session type is one of the builder's event types, priced", async (t) => {
@@ -337,13 +357,24 @@ t.test("a session type is one of the builder's event types, priced", async (t) =
   t.same(client.calls.at(-1), [
     "addSessionType",
     client.builder.id,
-    {
-      calendlyEventTypeUri: EVENT_TYPE.uri,
-      name: "Pairing <hour>",
-      durationMinutes: 60,
-      price: { amount: 14950, currency: "eur" },
-    },
+    { calendlyEventTypeUri: EVENT_TYPE.uri, price: { amount: 14950, currency: "eur" } },
   ]);
+});
+
+t.test("event types Calendly could not give are not mistaken for none", async (t) => {
+  const saved = client.builder;
+  t.teardown(() => {
+    client.builder = saved;
+  });
+  client.builder = builderWith({
+    calendly: { connected: true, eventTypes: null, eventTypesError: "calendly_rate_limited" },
+  });
+  const page = await (await get("/become-a-builder/session")).text();
+  t.match(page, /Your event types couldn't be read/);
+  t.match(page, /\(calendly_rate_limited\)/);
+  t.notMatch(page, /No event types in your Calendly/);
+  client.builder = builderWith({ calendly: { connected: true, eventTypes: [] } });
+  t.match(await (await get("/become-a-builder/session")).text(), /No event types in your Calendly/);
 });
 
 t.test("the last step shows the builder as the marketplace does", async (t) => {

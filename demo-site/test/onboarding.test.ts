@@ -177,7 +177,7 @@ await t.test("denying consent says so, and trying again connects", async (t) => 
   await page.waitForURL(/\/become-a-builder\/calendly\?/, { timeout: 20_000 });
   const url = new URL(page.url());
   t.equal(url.searchParams.get("calendly"), "error");
-  t.equal(url.searchParams.get("reason"), "access_denied");
+  t.equal(url.searchParams.get("reason"), "consent_denied");
   const alert = page.locator("[data-calendly-problem]");
   t.match(plain(await alert.textContent()), /You didn't allow access.*nothing was connected/);
   await s.shot("denied");

@@ -160,10 +160,13 @@ export function profileStep(
 
 // ---- 2. Calendly ------------------------------------------------------------------------------
 
-/** What the visitor reads after coming back from Calendly without a connection. */
+/**
+ * What the visitor reads after coming back from Calendly without a connection, for each
+ * `reason` the service's callback names.
+ */
 export function calendlyProblem(reason: string): { title: string; message: string } {
   switch (reason) {
-    case "access_denied":
+    case "consent_denied":
       return {
         title: "You didn't allow access",
         message:
@@ -171,24 +174,29 @@ export function calendlyProblem(reason: string): { title: string; message: strin
           "Customers can only book you once your Calendly is connected.",
       };
     case "state_expired":
-    case "state_invalid":
-    case "state_mismatch":
-    case "state_used":
-    case "invalid_state":
       return {
-        title: "That consent link has expired",
-        message: "The link to Calendly's consent page was too old or already used. Start the connection again.",
+        title: "That consent page has expired",
+        message: "Calendly's consent page was left open too long (more than 10 minutes). Start the connection again.",
       };
-    case "invalid_grant":
-    case "code_expired":
-    case "code_invalid":
+    case "state_used":
+      return {
+        title: "That consent page was already used",
+        message: "This answer from Calendly had already been used once. Start the connection again.",
+      };
+    case "code_rejected":
       return {
         title: "Calendly didn't confirm the sign-in",
         message: "Calendly refused the sign-in it had just given (it expired or was used twice). Try again.",
       };
-    case "rate_limited":
+    case "scopes_missing":
+      return {
+        title: "Calendly didn't grant everything the marketplace needs",
+        message:
+          "To take bookings, the marketplace must read your event types and scheduled events, cancel unpaid ones, " +
+          "and be told about new bookings. Connect again and allow all of it.",
+      };
+    case "calendly_rate_limited":
     case "calendly_unavailable":
-    case "temporarily_unavailable":
       return {
         title: "Calendly isn't answering right now",
         message: "Nothing was connected. Wait a minute, then try again.",
@@ -196,7 +204,7 @@ export function calendlyProblem(reason: string): { title: string; message: strin
     default:
       return {
         title: "Calendly couldn't be connected",
-        message: `Nothing was connected (Calendly's answer: ${reason || "no reason given"}). Try again.`,
+        message: `Nothing was connected (reason: ${reason || "none given"}). Try again.`,
       };
   }
 }
@@ -233,7 +241,7 @@ export function calendlyStep(
         <div class="mini-profile">${avatar(o.builder, "md")}<div><b>${o.builder.name}</b><br /><span class="muted">${o.builder.headline}</span></div></div>
         ${
           c?.connected
-            ? html`<p data-calendly-connected>Connected to Calendly${c.userName ? html` as <strong>${c.userName}</strong>` : ""}.</p>
+            ? html`<p data-calendly-connected>Connected to Calendly${c.user?.name ? html` as <strong>${c.user.name}</strong>` : ""}.</p>
                 <div class="actions"><a class="button" href="/become-a-builder/session">Continue</a></div>`
             : html`<form method="post" action="/become-a-builder/calendly" class="actions">
                 ${csrfField(o.csrf)}
@@ -259,6 +267,8 @@ export function sessionStep(
     csrf: string;
     builder: OnboardingBuilder;
     eventTypes: CalendlyEventType[];
+    /** Why the event types could not be read (e.g. `calendly_rate_limited`). */
+    readError?: string;
     values: SessionValues;
     errors: FieldErrors;
     withPayouts: boolean;
@@ -287,13 +297,19 @@ export function sessionStep(
           : ""
       }
       ${
-        o.eventTypes.length === 0
-          ? html`<div class="card" data-no-event-types>
+        o.readError
+          ? html`<div class="card" data-event-types-error>
+              <h2>Your event types couldn't be read</h2>
+              <p>Calendly didn't answer just now (${o.readError}). Wait a minute, then reload this page.</p>
+              <a class="button" href="/become-a-builder/session">Reload</a>
+            </div>`
+          : o.eventTypes.length === 0
+            ? html`<div class="card" data-no-event-types>
               <h2>No event types in your Calendly</h2>
               <p>Create an event type in Calendly (for example a 60-minute video call), then reload this page.</p>
               <a class="button" href="/become-a-builder/session">Reload</a>
             </div>`
-          : html`<form class="card form" method="post" action="/become-a-builder/session" novalidate>
+            : html`<form class="card form" method="post" action="/become-a-builder/session" novalidate>
               ${csrfField(o.csrf)}
               <fieldset class="field">
                 <legend>Calendly event type</legend>

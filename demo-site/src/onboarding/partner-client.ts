@@ -29,14 +29,19 @@ export interface CalendlyEventType {
 
 /** A builder's Calendly connection as `GET /v1/partner/builders/{id}` shows it (never a token). */
 export interface CalendlyConnection {
+  /** oauth: the builder's own Calendly; token: the operator's; none: not connected. */
+  mode?: string;
   connected: boolean;
-  userName?: string | null;
-  userUri?: string | null;
-  scopes?: string[];
-  webhook?: { state?: string } | string | null;
-  /** Why the connection does not work, e.g. `calendly_disconnected`. */
+  /** Why it is not connected, e.g. `calendly_disconnected`. */
   reason?: string | null;
-  eventTypes?: CalendlyEventType[];
+  /** The Calendly user the connection acts for. */
+  user?: { uri: string; name: string } | null;
+  scopes?: string[];
+  webhook?: { state: string | null } | null;
+  /** The builder's event types; null without a connection or when Calendly could not be read. */
+  eventTypes?: CalendlyEventType[] | null;
+  /** Why `eventTypes` is null, e.g. `calendly_rate_limited`. */
+  eventTypesError?: string;
 }
 
 /** A builder's payout account as `GET /v1/partner/builders/{id}` shows it. */
@@ -67,10 +72,9 @@ export interface ProfileInput {
   refundCutoffHours: number | null;
 }
 
+/** Name and length come from the Calendly event type. */
 export interface SessionTypeInput {
   calendlyEventTypeUri: string;
-  name: string;
-  durationMinutes: number;
   price: { amount: number; currency: string };
 }
 

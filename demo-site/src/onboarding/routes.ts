@@ -267,6 +267,7 @@ export function onboarding(o: OnboardingOptions): Onboarding {
         csrf: session!.csrf,
         builder,
         eventTypes,
+        readError: builder.calendly?.eventTypes ? undefined : builder.calendly?.eventTypesError,
         values: { eventType: eventTypes.length === 1 ? eventTypes[0]!.uri : "", price: "", currency: "usd" },
         errors: {},
         withPayouts: payouts,
@@ -292,6 +293,7 @@ export function onboarding(o: OnboardingOptions): Onboarding {
           csrf: session.csrf,
           builder,
           eventTypes,
+          readError: builder.calendly?.eventTypes ? undefined : builder.calendly?.eventTypesError,
           values,
           errors,
           withPayouts: payouts,
@@ -307,8 +309,6 @@ export function onboarding(o: OnboardingOptions): Onboarding {
     if (!eventType || amount === undefined || errors.currency) return again(errors, 400);
     const added = await client.addSessionType(builder.id, {
       calendlyEventTypeUri: eventType.uri,
-      name: eventType.name,
-      durationMinutes: eventType.durationMinutes,
       price: { amount, currency: values.currency },
     });
     if (!added.ok) {
