@@ -6,7 +6,7 @@
 // - a page on an origin no site allows (http://localhost:8082).
 // `npm start` and the end-to-end tests both go through startDemo().
 import { existsSync } from "node:fs";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -146,6 +146,14 @@ function port(value: string | undefined, name: string): number {
   return n;
 }
 
+/** A port that is free on `host` now (the OS picks it). */
+async function freePort(host: string): Promise<number> {
+  const probe = createServer();
+  const found = await listen(probe, 0, host);
+  await closeServer(probe);
+  return found;
+}
+
 function hostForUrl(host: string, publicHost: string): string {
   if (host === "0.0.0.0" || host === "::") return publicHost;
   return host.includes(":") ? `[${host}]` : host;
@@ -208,7 +216,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   let app: App | undefined;
   /** The service's database: opened before the app, closed after it. */
   let database: Database | undefined;
-  let servicePort = config.port;
+  // A fixed port from the start, even when asked for any free one: the service names its own URLs
+  // (Calendly's OAuth redirect URI, webhook targets) from its configured port.
+  let servicePort = config.port === 0 ? await freePort(config.host) : config.port;
   let calendlyOrigin = config.calendly.origin;
   const origins = { marketplace: "", builderSite: "", blocked: "" };
 
