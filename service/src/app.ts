@@ -5,6 +5,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { LoggerOptions as PinoLoggerOptions } from "pino";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { startConnectionHealth } from "./domain/calendly-connections/subscriptions.js";
 import { domainContext } from "./domain/context.js";
 import { startSweeper } from "./domain/holds.js";
 import { logDestination, loggerOptions, requestLogLevel } from "./logging.js";
@@ -24,6 +25,7 @@ import bookings from "./routes/bookings.js";
 import builders from "./routes/builders.js";
 import health from "./routes/health.js";
 import partner from "./routes/partner.js";
+import partnerCalendly from "./routes/partner-calendly.js";
 import webhooks from "./routes/webhooks.js";
 
 declare module "fastify" {
@@ -43,7 +45,10 @@ export interface AppOptions {
    * stream to capture logs. `false` turns logging off.
    */
   logger?: false | (FastifyLoggerOptions & PinoLoggerOptions);
-  /** Run the hold sweeper on an interval (default true; tests call `sweep` directly). */
+  /**
+   * Run the hold sweeper and the Calendly connection check on intervals (default true; tests call
+   * `sweep` and `checkConnections` directly).
+   */
   sweeper?: boolean;
 }
 
@@ -106,11 +111,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(bookings);
   await app.register(attemptOutcome);
   await app.register(partner);
+  await app.register(partnerCalendly);
   await app.register(webhooks);
 
   if (options.sweeper ?? true) {
     const sweeper = startSweeper(domainContext(app), config.sweepIntervalSeconds);
     app.addHook("onClose", () => sweeper.stop());
+    if (config.calendly.oauth) {
+      const health = startConnectionHealth(domainContext(app), config.calendly.healthIntervalSeconds);
+      app.addHook("onClose", () => health.stop());
+    }
   }
   return app;
 }

@@ -2,7 +2,8 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { CALENDLY_API_BASE, CALENDLY_SCHEDULING_ORIGIN } from "./providers/calendly-types.js";
+import { parseTokenKeys, type TokenKey } from "./lib/token-cipher.js";
+import { CALENDLY_API_BASE, CALENDLY_AUTH_BASE, CALENDLY_SCHEDULING_ORIGIN } from "./providers/calendly-types.js";
 
 /** The repository root (service/src/config.ts and service/dist/config.js are both two levels down). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -101,6 +102,12 @@ const EnvSchema = z
       .optional()
       .or(z.literal("").transform(() => undefined)),
     CALENDLY_ORIGIN: httpUrl.optional().or(z.literal("").transform(() => undefined)),
+    CALENDLY_AUTH_BASE: httpUrl.optional().or(z.literal("").transform(() => undefined)),
+    CALENDLY_OAUTH_CLIENT_ID: optionalString,
+    CALENDLY_OAUTH_CLIENT_SECRET: optionalString,
+    CALENDLY_OAUTH_REDIRECT_URI: httpUrl.optional().or(z.literal("").transform(() => undefined)),
+    CALENDLY_TOKEN_ENCRYPTION_KEYS: optionalString,
+    CALENDLY_HEALTH_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
     HOLD_MINUTES: z.coerce.number().int().min(31).max(1440).default(35),
     SANDBOX_HOLD_SECONDS: z.coerce.number().int().min(5).max(86_400).optional(),
     SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -135,9 +142,29 @@ export type Env = z.infer<typeof EnvSchema>;
 function providerProblems(env: Env): string[] {
   const problems: string[] = [];
   const live = (env.PROVIDER_MODE ?? "live") === "live";
+  const oauth = Boolean(env.CALENDLY_OAUTH_CLIENT_ID && env.CALENDLY_OAUTH_CLIENT_SECRET);
+  if (Boolean(env.CALENDLY_OAUTH_CLIENT_ID) !== Boolean(env.CALENDLY_OAUTH_CLIENT_SECRET)) {
+    problems.push("CALENDLY_OAUTH_CLIENT_ID and CALENDLY_OAUTH_CLIENT_SECRET are set together or not at all");
+  }
+  if (env.CALENDLY_TOKEN_ENCRYPTION_KEYS) {
+    for (const p of parseTokenKeys(env.CALENDLY_TOKEN_ENCRYPTION_KEYS).problems) {
+      problems.push(`CALENDLY_TOKEN_ENCRYPTION_KEYS ${p}`);
+    }
+  } else if (oauth && (live || env.NODE_ENV === "production")) {
+    problems.push(
+      "CALENDLY_TOKEN_ENCRYPTION_KEYS is required with Calendly OAuth: builders' tokens are stored encrypted under it",
+    );
+  }
+  if (oauth && live && !env.PUBLIC_URL) {
+    problems.push(
+      "PUBLIC_URL is required with Calendly OAuth: the redirect URI and each builder's webhook subscription are built on it",
+    );
+  }
   if (live) {
     for (const name of CREDENTIALS) {
       if (env[name]) continue;
+      // With OAuth, each builder brings their own token: the operator's own is optional.
+      if (name === "CALENDLY_TOKEN" && oauth) continue;
       problems.push(
         env.PROVIDER_MODE
           ? `${name} is required with PROVIDER_MODE=live`
@@ -158,6 +185,9 @@ function providerProblems(env: Env): string[] {
       problems.push(`STRIPE_API_BASE is required with PROVIDER_MODE=sandbox and no Stripe key: ${where}`);
     }
     if (!env.CALENDLY_TOKEN) {
+      if (oauth && !env.CALENDLY_AUTH_BASE) {
+        problems.push(`CALENDLY_AUTH_BASE is required with PROVIDER_MODE=sandbox and an OAuth client: ${where}`);
+      }
       for (const name of ["CALENDLY_API_BASE", "CALENDLY_ORIGIN"] as const) {
         if (!env[name]) problems.push(`${name} is required with PROVIDER_MODE=sandbox and no Calendly token: ${where}`);
       }
@@ -208,6 +238,19 @@ export interface Config {
     webhookSigningKey: string;
     apiBase: string;
     origin: string;
+    /** Builders connect their own Calendly through this OAuth app; absent: the token set-up only. */
+    oauth?: {
+      clientId: string;
+      clientSecret: string;
+      /** https://auth.calendly.com, or the sandbox's. */
+      authBase: string;
+      /** Unset: `${PUBLIC_URL}/oauth/calendly/callback` (sandbox: the service's own address). */
+      redirectUri?: string;
+    };
+    /** Encrypt builders' tokens at rest; the first encrypts, all decrypt. */
+    tokenKeys: TokenKey[];
+    /** How often connections are checked (webhook subscriptions recreated, revoked tokens found). */
+    healthIntervalSeconds: number;
   };
   /** How long an unpaid booking holds its slot. */
   holdSeconds: number;
@@ -242,6 +285,15 @@ export const sandboxSecrets = {
   calendlyToken: "calendly-sandbox-token",
   calendlyWebhookSigningKey: "calendly-sandbox-signing-key",
 } as const;
+
+/**
+ * The token-encryption key a sandboxed service uses when none is configured: public, so refused
+ * wherever a real Calendly account could be connected.
+ */
+export const developmentTokenKey: TokenKey = {
+  id: "dev",
+  key: Buffer.from("baw-development-token-key-32byte", "utf8"),
+};
 
 /** The booking-token secret used in the sandbox when none is configured; refused with any real provider. */
 export const developmentBookingTokenSecret = "baw-development-booking-token-secret-not-for-production";
@@ -290,6 +342,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
       ),
       apiBase: env.CALENDLY_API_BASE ?? CALENDLY_API_BASE,
       origin: new URL(env.CALENDLY_ORIGIN ?? CALENDLY_SCHEDULING_ORIGIN).origin,
+      ...(env.CALENDLY_OAUTH_CLIENT_ID && env.CALENDLY_OAUTH_CLIENT_SECRET
+        ? {
+            oauth: {
+              clientId: env.CALENDLY_OAUTH_CLIENT_ID,
+              clientSecret: env.CALENDLY_OAUTH_CLIENT_SECRET,
+              authBase: (env.CALENDLY_AUTH_BASE ?? CALENDLY_AUTH_BASE).replace(/\/+$/, ""),
+              ...(env.CALENDLY_OAUTH_REDIRECT_URI ? { redirectUri: env.CALENDLY_OAUTH_REDIRECT_URI } : {}),
+            },
+          }
+        : {}),
+      tokenKeys: env.CALENDLY_TOKEN_ENCRYPTION_KEYS
+        ? parseTokenKeys(env.CALENDLY_TOKEN_ENCRYPTION_KEYS).keys
+        : [developmentTokenKey],
+      healthIntervalSeconds: env.CALENDLY_HEALTH_INTERVAL_SECONDS,
     },
     holdSeconds,
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,

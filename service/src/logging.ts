@@ -4,6 +4,8 @@ import pino, { type DestinationStream, type LoggerOptions } from "pino";
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const SECRET = /\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9]+|\bbaw_[a-z]+_[A-Za-z0-9_.-]{8,}/g;
 const SIGNATURE = /(t=\d+,v1=)[0-9a-f]+/gi;
+// A JWT, the shape of Calendly's OAuth tokens (and of customer tokens).
+const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 // Prisma's "Invalid `prisma.x.y()` invocation" message: a code frame that prints the call's
 // arguments with their values (an invitee's name among them), then the reason.
 const PRISMA_INVOCATION = /^([^\n]*?)\s*(Invalid `[^`]+` invocation)[\s\S]*\n\n([^\n]+(?:\n[^\n]+)*)\s*$/;
@@ -11,7 +13,7 @@ const PRISMA_INVOCATION = /^([^\n]*?)\s*(Invalid `[^`]+` invocation)[\s\S]*\n\n(
 const FAILING_ROW = /(Failing row contains )\((?:[^()]|\([^()]*\))*\)/g;
 const KEY_VALUES = /(Key \([^)]*\)=)\((?:[^()]|\([^()]*\))*\)/g;
 const INVALID_INPUT = /(invalid input syntax for type [\w ]+: )"(?:[^"]|"")*"/g;
-const MAY_HOLD_SECRETS = /[@_=:(]/;
+const MAY_HOLD_SECRETS = /[@_=:(]|eyJ/;
 
 /** A quoted value after one of the sensitive keys, as code, JSON or key=value writes it. */
 let quotedSensitive: RegExp | undefined;
@@ -38,6 +40,7 @@ export function scrub(text: string): string {
     .replace(quotedSensitive, '$1$2"[redacted]"')
     .replace(EMAIL, "[email]")
     .replace(SECRET, "[secret]")
+    .replace(JWT, "[secret]")
     .replace(SIGNATURE, "$1[signature]");
 }
 
@@ -60,6 +63,14 @@ export const sensitiveKeys: ReadonlySet<string> = new Set([
   "bookingToken",
   "secret",
   "secretKey",
+  "accessToken",
+  "refreshToken",
+  "access_token",
+  "refresh_token",
+  "codeVerifier",
+  "code_verifier",
+  "clientSecret",
+  "client_secret",
 ]);
 
 const CENSORED = "[redacted]";

@@ -269,13 +269,14 @@ t.test("Calendly rate limit: X-RateLimit-Reset is waited out, then the booking s
   );
 });
 
-t.test("Calendly rate limit beyond what a request can wait: 502 retryable", async (t) => {
+t.test("Calendly rate limit beyond what a request can wait: 429 retryable, with Retry-After", async (t) => {
   const { attemptId } = await startAttempt(h);
   const slot = await scheduleSlot(h, attemptId);
   h.calendly.faults.next({ path: /^\/api\/scheduled_events\//, status: 429, resetSeconds: 60 });
   const res = await reportBooking(h, { attemptId, ...slot });
-  t.equal(res.statusCode, 502);
-  t.match(res.json(), { error: "calendly_unavailable", retryable: true });
+  t.equal(res.statusCode, 429, "the builder's Calendly budget is spent: not a server failure");
+  t.match(res.json(), { error: "calendly_rate_limited", retryable: true });
+  t.equal(res.headers["retry-after"], "60");
 });
 
 t.test(

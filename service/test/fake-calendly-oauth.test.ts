@@ -455,3 +455,19 @@ t.test("the OAuth endpoints answer only their methods", async (t) => {
   t.equal((await fetch(`${f.authBase}/oauth`)).status, 404);
   t.ok(ADA_EVENT_TYPE);
 });
+
+t.test("faults on the OAuth endpoints answer in the OAuth shape", async (t) => {
+  const f = await fake(t);
+  const tokens = await tokensFor(f, ADA);
+  f.faults.next({ path: /^\/oauth\/token$/, status: 429, resetSeconds: 7 });
+  f.faults.next({ path: /^\/oauth\/token$/, status: 503 });
+  const limited = await exchange(f, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+  t.equal(limited.status, 429);
+  t.equal(limited.body.error, "too_many_requests");
+  t.equal(limited.headers.get("retry-after"), "7");
+  const down = await exchange(f, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+  t.equal(down.status, 503);
+  t.equal(down.body.error, "server_error");
+  const ok = await exchange(f, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+  t.equal(ok.status, 200, "a faulted request used nothing up");
+});

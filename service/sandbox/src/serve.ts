@@ -23,8 +23,9 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: 
 /**
  * SANDBOX_HOST, SANDBOX_STRIPE_PORT (default 4242), SANDBOX_CALENDLY_PORT (default 4243),
  * SANDBOX_SERVICE_URL (where webhooks go, default http://127.0.0.1:3000), SANDBOX_HOLD_SECONDS,
- * and SANDBOX_EVENT_TYPES (a JSON file of the fake Calendly's event types) unless `eventTypes`
- * is given.
+ * SANDBOX_CALENDLY_REDIRECT_URIS (more redirect URIs of the fake Calendly's OAuth app, comma
+ * separated) and SANDBOX_EVENT_TYPES (a JSON file of the fake Calendly's event types) unless
+ * `eventTypes` is given.
  */
 export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv, eventTypes?: FakeEventTypeConfig[]): SandboxFromEnv {
   const problems: string[] = [];
@@ -45,6 +46,20 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv, eventTypes?: FakeE
         "({userUuid, userSlug, userName, userEmail, eventTypeUuid, slug, name, durationMinutes})",
     );
   }
+  const redirectUris = (env.SANDBOX_CALENDLY_REDIRECT_URIS ?? "")
+    .split(",")
+    .map((uri) => uri.trim())
+    .filter(Boolean);
+  for (const uri of redirectUris) {
+    let ok = false;
+    try {
+      const url = new URL(uri);
+      ok = (url.protocol === "http:" || url.protocol === "https:") && !url.hash;
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push(`SANDBOX_CALENDLY_REDIRECT_URIS: ${uri} is not an http(s) URL without a fragment`);
+  }
   const hold = env.SANDBOX_HOLD_SECONDS?.trim();
   const holdSeconds = hold ? Number(hold) : undefined;
   if (holdSeconds !== undefined && !(Number.isInteger(holdSeconds) && holdSeconds >= 5)) {
@@ -55,7 +70,11 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv, eventTypes?: FakeE
     options: {
       host: env.SANDBOX_HOST?.trim() || "127.0.0.1",
       stripe: { port: port(env, "SANDBOX_STRIPE_PORT", 4242, problems), holdSeconds },
-      calendly: { port: port(env, "SANDBOX_CALENDLY_PORT", 4243, problems), eventTypes: types ?? [] },
+      calendly: {
+        port: port(env, "SANDBOX_CALENDLY_PORT", 4243, problems),
+        eventTypes: types ?? [],
+        oauthRedirectUris: redirectUris,
+      },
       serviceUrl: env.SANDBOX_SERVICE_URL?.trim() || "http://127.0.0.1:3000",
     },
   };

@@ -74,7 +74,8 @@ export async function createAttempt(ctx: DomainContext, input: AttemptInput): Pr
     },
   });
   ctx.metrics.step("attempt_created");
-  const url = new URL(ctx.providers.schedulingUrl(builder.calendlyEventUrl!));
+  // A session type attached to its own Calendly event type is booked on that event type's page.
+  const url = new URL(ctx.providers.schedulingUrl(sessionType.calendlyEventUrl ?? builder.calendlyEventUrl!));
   url.searchParams.set("utm_content", id);
   if (input.customer?.name) url.searchParams.set("name", input.customer.name);
   if (input.customer?.email) url.searchParams.set("email", input.customer.email);

@@ -6,6 +6,8 @@ export type BookingState = "bookable" | "demo" | "unavailable";
 export interface Bookability {
   state: BookingState;
   reason?: string;
+  /** A stable code for the reason, where one is defined (`calendly_disconnected`). */
+  code?: string;
   sessionTypes: SessionType[];
 }
 
@@ -16,6 +18,14 @@ export function decideBookability(builder: Builder & { sessionTypes: SessionType
   }
   if (!builder.bookingEnabled) {
     return { state: "unavailable", reason: `${builder.name} is not taking bookings right now.`, sessionTypes };
+  }
+  if (builder.calendlyConnectionStatus === "DISCONNECTED") {
+    return {
+      state: "unavailable",
+      reason: `${builder.name}'s calendar is disconnected; bookings resume once it is connected again.`,
+      code: "calendly_disconnected",
+      sessionTypes,
+    };
   }
   if (!builder.calendlyEventUrl) {
     return { state: "unavailable", reason: `${builder.name} has not connected a calendar yet.`, sessionTypes };

@@ -72,6 +72,7 @@ export async function createBooking(ctx: DomainContext, input: CreateBookingInpu
     eventUri: input.eventUri,
     inviteeUri: input.inviteeUri,
     attemptId: attempt.id,
+    sessionType: attempt.sessionType,
   });
   let created = false;
   let booking = await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: verified.inviteeUri } });

@@ -8,6 +8,7 @@ import type { Prisma, SideEffect, SideEffectKind } from "../generated/prisma/cli
 import { uuidFromUri } from "../providers/calendly.js";
 import { recordRefund } from "./booking/lifecycle.js";
 import { refundDue } from "./booking/refund-policy.js";
+import { calendlyForBuilderId } from "./calendly-connections/client.js";
 import type { DomainContext } from "./context.js";
 
 type Tx = Prisma.TransactionClient;
@@ -71,8 +72,14 @@ async function perform(ctx: DomainContext, effect: SideEffect): Promise<void> {
   const payload = effect.payload as unknown as SideEffectPayload;
   switch (payload.kind) {
     case "CANCEL_CALENDLY_EVENT": {
+      const booking = await ctx.prisma.booking.findUniqueOrThrow({
+        where: { id: effect.bookingId },
+        select: { builderId: true },
+      });
+      // The event is the builder's: cancelled with their token.
+      const calendly = await calendlyForBuilderId(ctx, booking.builderId);
       await ctx.metrics.time("calendly", "cancel_event", () =>
-        ctx.providers.calendly.cancelEvent(uuidFromUri(payload.eventUri), payload.reason),
+        calendly.cancelEvent(uuidFromUri(payload.eventUri), payload.reason),
       );
       return;
     }

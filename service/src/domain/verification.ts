@@ -1,6 +1,6 @@
 // Confirms with Calendly's API what the browser claims: the event is live, belongs to this
 // builder, the invitee is active, and the invitee carries our attempt id in utm_content.
-import type { Builder } from "../generated/prisma/client.js";
+import type { Builder, SessionType } from "../generated/prisma/client.js";
 import { AppError, unprocessable, upstream } from "../lib/errors.js";
 import {
   type CalendlyError,
@@ -9,6 +9,7 @@ import {
   type ScheduledEvent,
   uuidFromUri,
 } from "../providers/calendly.js";
+import { calendlyFor } from "./calendly-connections/client.js";
 import type { DomainContext } from "./context.js";
 
 export interface VerifiedBooking {
@@ -49,6 +50,13 @@ export function parseBookingUris(eventUri: string, inviteeUri: string): { eventU
 
 export function calendlyFailure(error: CalendlyError, what: string): AppError {
   if (error.kind === "not_found") return notVerified(`${what} does not exist in Calendly`);
+  // Limits are per Calendly user: this builder's budget is spent for now.
+  if (error.kind === "rate_limited") {
+    return new AppError(429, "calendly_rate_limited", "Calendly is limiting requests for this builder; please retry", {
+      retryable: true,
+      retryAfterSeconds: Math.max(1, Math.ceil((error.retryAfterMs ?? 60_000) / 1000)),
+    });
+  }
   if (error.kind === "unauthorized") {
     return new AppError(502, "calendly_misconfigured", "The booking service cannot authenticate with Calendly", {
       retryable: false,
@@ -61,10 +69,9 @@ export function calendlyFailure(error: CalendlyError, what: string): AppError {
 /** Fills in the builder's Calendly user and event-type URIs from the API when they are unknown. */
 export async function resolveBuilderCalendly(ctx: DomainContext, builder: Builder): Promise<Builder> {
   if (builder.calendlyEventTypeUri || builder.calendlyUserUri || !builder.calendlyEventUrl) return builder;
-  const me = await ctx.metrics.time("calendly", "get_current_user", () => ctx.providers.calendly.getCurrentUser());
-  const types = await ctx.metrics.time("calendly", "list_event_types", () =>
-    ctx.providers.calendly.listEventTypes({ user: me.uri }),
-  );
+  const calendly = calendlyFor(ctx, builder);
+  const me = await ctx.metrics.time("calendly", "get_current_user", () => calendly.getCurrentUser());
+  const types = await ctx.metrics.time("calendly", "list_event_types", () => calendly.listEventTypes({ user: me.uri }));
   const wanted = builder.calendlyEventUrl.replace(/\/+$/, "");
   const match = types.collection.find((t) => t.scheduling_url.replace(/\/+$/, "") === wanted);
   return ctx.prisma.builder.update({
@@ -73,7 +80,11 @@ export async function resolveBuilderCalendly(ctx: DomainContext, builder: Builde
   });
 }
 
-function belongsToBuilder(event: ScheduledEvent, builder: Builder): boolean {
+function belongsToBuilder(event: ScheduledEvent, builder: Builder, sessionType?: SessionType): boolean {
+  // A session type attached to an event type is booked through that event type only.
+  if (sessionType?.calendlyEventTypeUri) {
+    return uuidFromUri(event.event_type) === uuidFromUri(sessionType.calendlyEventTypeUri);
+  }
   if (builder.calendlyEventTypeUri) return uuidFromUri(event.event_type) === uuidFromUri(builder.calendlyEventTypeUri);
   if (builder.calendlyUserUri) {
     const user = uuidFromUri(builder.calendlyUserUri);
@@ -85,7 +96,7 @@ function belongsToBuilder(event: ScheduledEvent, builder: Builder): boolean {
 export async function verifyWithCalendly(
   ctx: DomainContext,
   builderRecord: Builder,
-  input: { eventUri: string; inviteeUri: string; attemptId: string | null },
+  input: { eventUri: string; inviteeUri: string; attemptId: string | null; sessionType?: SessionType },
 ): Promise<VerifiedBooking> {
   const { eventUuid, inviteeUuid } = parseBookingUris(input.eventUri, input.inviteeUri);
   let event: ScheduledEvent;
@@ -93,16 +104,16 @@ export async function verifyWithCalendly(
   let builder = builderRecord;
   try {
     builder = await resolveBuilderCalendly(ctx, builderRecord);
-    event = await ctx.metrics.time("calendly", "get_event", () => ctx.providers.calendly.getScheduledEvent(eventUuid));
-    invitee = await ctx.metrics.time("calendly", "get_invitee", () =>
-      ctx.providers.calendly.getInvitee(eventUuid, inviteeUuid),
-    );
+    // The builder's own token: the event is theirs, and only they can read it.
+    const calendly = calendlyFor(ctx, builder);
+    event = await ctx.metrics.time("calendly", "get_event", () => calendly.getScheduledEvent(eventUuid));
+    invitee = await ctx.metrics.time("calendly", "get_invitee", () => calendly.getInvitee(eventUuid, inviteeUuid));
   } catch (error) {
     if (isCalendlyError(error)) throw calendlyFailure(error, "The scheduled event or invitee");
     throw error;
   }
   if (event.status !== "active") throw notVerified("eventUri: the Calendly event is canceled", "eventUri");
-  if (!belongsToBuilder(event, builder)) {
+  if (!belongsToBuilder(event, builder, input.sessionType)) {
     throw notVerified(`eventUri: the Calendly event is not one of ${builder.name}'s`, "eventUri");
   }
   if (invitee.status !== "active") throw notVerified("inviteeUri: the invitee has canceled", "inviteeUri");

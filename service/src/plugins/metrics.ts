@@ -2,7 +2,7 @@
 // scrapers that present METRICS_TOKEN as a bearer token.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { bearerToken } from "../domain/partner-keys.js";
 import { AppError, unauthorized } from "../lib/errors.js";
 import { matchesHash, sha256 } from "../lib/ids.js";
@@ -35,6 +35,29 @@ export class Metrics {
   readonly rescheduleConflicts = new Counter({
     name: "baw_reschedule_conflicts_total",
     help: "Reschedules onto a slot another booking holds CONFIRMED; the rescheduled booking was cancelled and refunded",
+    registers: [this.registry],
+  });
+  readonly calendlyRefreshes = new Counter({
+    name: "baw_calendly_token_refreshes_total",
+    help: "Refreshes of builders' Calendly OAuth tokens, by outcome (ok, rejected: the builder is disconnected)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly calendlyDisconnections = new Counter({
+    name: "baw_calendly_disconnections_total",
+    help: "Builders' Calendly connections lost, by reason (refresh_rejected, token_revoked, disconnected_by_partner)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly calendlyConnections = new Gauge({
+    name: "baw_calendly_connections",
+    help: "Builders' Calendly connections by status (connected, disconnected), as the last health check found them",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+  });
+  readonly calendlySubscriptionsRecreated = new Counter({
+    name: "baw_calendly_webhook_subscriptions_recreated_total",
+    help: "Builders' Calendly webhook subscriptions the health check found disabled or missing and created again",
     registers: [this.registry],
   });
   readonly providerCalls = new Histogram({

@@ -5,12 +5,18 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type Stripe from "stripe";
 import type { Config } from "../config.js";
-import { type CalendlyClient, createCalendlyClient } from "../providers/calendly.js";
+import { type CalendlyAuth, type CalendlyClient, CalendlyError, createCalendlyClient } from "../providers/calendly.js";
+import { type CalendlyOAuthClient, createCalendlyOAuthClient } from "../providers/calendly-oauth.js";
 import { createStripeClient } from "../providers/stripe.js";
 
 export interface Providers {
   stripe: Stripe;
+  /** Calendly with the operator's personal access token (CALENDLY_TOKEN), for builders without a connection. */
   calendly: CalendlyClient;
+  /** Calendly with another token source (a builder's OAuth connection), at the same API base. */
+  calendlyWith(auth: CalendlyAuth): CalendlyClient;
+  /** The OAuth app builders connect their Calendly through; null when it is not configured. */
+  calendlyOAuth: CalendlyOAuthClient | null;
   /** Origin the scheduling pages are served from (the widget checks messages against it). */
   calendlyOrigin: string;
   /** Maps a builder's Calendly event URL to the one a visitor should load. */
@@ -33,9 +39,23 @@ export interface ProvidersOptions {
 
 function createProviders(config: Config): Providers {
   const { stripe, calendly } = config;
+  // Without CALENDLY_TOKEN (an OAuth-only set-up) a builder without a connection cannot be verified.
+  const noToken = new CalendlyError({
+    kind: "unauthorized",
+    status: null,
+    title: "No Token",
+    message: "CALENDLY_TOKEN is not set and this builder has not connected their Calendly",
+    retryable: false,
+  });
   return {
     stripe: createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.apiBase }),
-    calendly: createCalendlyClient({ apiBase: calendly.apiBase, token: calendly.token }),
+    calendly: createCalendlyClient(
+      calendly.token
+        ? { apiBase: calendly.apiBase, token: calendly.token }
+        : { apiBase: calendly.apiBase, auth: { token: () => Promise.reject(noToken) } },
+    ),
+    calendlyWith: (auth) => createCalendlyClient({ apiBase: calendly.apiBase, auth }),
+    calendlyOAuth: calendly.oauth ? createCalendlyOAuthClient(calendly.oauth) : null,
     calendlyOrigin: calendly.origin,
     // The builders' event URLs are on calendly.com; the sandbox serves the same paths at its own origin.
     schedulingUrl: (eventUrl) => (calendly.sandbox ? `${calendly.origin}${new URL(eventUrl).pathname}` : eventUrl),

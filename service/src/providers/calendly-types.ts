@@ -2,6 +2,7 @@
 // uses), the production origins, and how a resource's UUID is read from its URI.
 
 export const CALENDLY_API_BASE = "https://api.calendly.com";
+export const CALENDLY_AUTH_BASE = "https://auth.calendly.com";
 /** Origin of Calendly's scheduling pages (and of the postMessage events the widget receives). */
 export const CALENDLY_SCHEDULING_ORIGIN = "https://calendly.com";
 

@@ -132,10 +132,23 @@ function defaultSleep(ms: number): Promise<void> {
 // Client
 // ---------------------------------------------------------------------------------------------
 
+/** Where a client gets its bearer token when it is not a fixed one (a builder's OAuth connection). */
+export interface CalendlyAuth {
+  /** The access token for the next request. */
+  token(): Promise<string>;
+  /**
+   * Called once per call after Calendly answered 401 to `rejected`: resolves true when a fresh
+   * token is now available (the call is then sent once more), false when there is none.
+   */
+  renew?(rejected: string): Promise<boolean>;
+}
+
 export interface CalendlyClientOptions {
   /** Default https://api.calendly.com. The sandbox's is `${fake.url}/api`. */
   apiBase?: string;
-  token: string;
+  /** A fixed token (the personal access token), or `auth`. */
+  token?: string;
+  auth?: CalendlyAuth;
   /** Per attempt, including reading the body. Default 5000. */
   timeoutMs?: number;
   /** Retries after the first attempt (so at most maxRetries + 1 requests). Default 3. */
@@ -178,8 +191,21 @@ export interface CancelEventResult {
   cancellation: Cancellation | null;
 }
 
+export interface CreateWebhookSubscriptionParams {
+  url: string;
+  events: string[];
+  organization: string;
+  user?: string;
+  scope: "user" | "organization";
+  /** For a personal access token's subscriptions; an OAuth app's are signed with the app's key. */
+  signingKey?: string;
+}
+
 export interface CalendlyClient {
   readonly apiBase: string;
+  createWebhookSubscription(params: CreateWebhookSubscriptionParams): Promise<WebhookSubscription>;
+  /** DELETE /webhook_subscriptions/{uuid}; one already gone (404) counts as deleted. */
+  deleteWebhookSubscription(uuidOrUri: string): Promise<void>;
   getCurrentUser(): Promise<CalendlyUser>;
   getScheduledEvent(uuidOrUri: string): Promise<ScheduledEvent>;
   getInvitee(eventUuidOrUri: string, inviteeUuidOrUri: string): Promise<Invitee>;
@@ -193,7 +219,7 @@ export interface CalendlyClient {
 type Query = Record<string, string | number | boolean | undefined>;
 
 interface RequestSpec {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   path: string;
   query?: Query;
   body?: unknown;
@@ -203,7 +229,8 @@ type AttemptResult = { ok: true; status: number; json: unknown } | { ok: false; 
 
 export function createCalendlyClient(options: CalendlyClientOptions): CalendlyClient {
   const apiBase = (options.apiBase ?? CALENDLY_API_BASE).replace(/\/+$/, "");
-  const token = options.token;
+  const fixed = options.token;
+  const auth: CalendlyAuth | undefined = options.auth ?? (fixed ? { token: async () => fixed } : undefined);
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxRetries = Math.max(0, options.maxRetries ?? 3);
   const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 10_000;
@@ -213,7 +240,7 @@ export function createCalendlyClient(options: CalendlyClientOptions): CalendlyCl
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
 
-  if (!token) throw new Error("createCalendlyClient: token is required");
+  if (!auth) throw new Error("createCalendlyClient: a token or auth is required");
 
   function backoff(retry: number): number {
     const ceiling = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (retry - 1));
@@ -228,7 +255,7 @@ export function createCalendlyClient(options: CalendlyClientOptions): CalendlyCl
     return url.toString();
   }
 
-  async function attempt(spec: RequestSpec, url: string): Promise<AttemptResult> {
+  async function attempt(spec: RequestSpec, url: string, token: string): Promise<AttemptResult> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     const base = { method: spec.method, path: spec.path };
@@ -324,10 +351,20 @@ export function createCalendlyClient(options: CalendlyClientOptions): CalendlyCl
 
   async function request(spec: RequestSpec): Promise<{ status: number; json: unknown }> {
     const url = urlFor(spec);
+    let renewed = false;
     for (let n = 1; ; n++) {
-      const result = await attempt(spec, url);
+      const token = await auth!.token();
+      const result = await attempt(spec, url, token);
       if (result.ok) return result;
       const error = result.error;
+      // A rotated or expired OAuth token: one more try with a fresh one, not counted as a retry.
+      if (error.status === 401 && !renewed && auth!.renew) {
+        renewed = true;
+        if (await auth!.renew(token)) {
+          n--;
+          continue;
+        }
+      }
       error.attempts = n;
       if (!error.retryable || n > maxRetries) throw error;
       let waitMs: number;
@@ -380,6 +417,31 @@ export function createCalendlyClient(options: CalendlyClientOptions): CalendlyCl
 
   return {
     apiBase,
+
+    createWebhookSubscription(params) {
+      return getResource<WebhookSubscription>({
+        method: "POST",
+        path: "/webhook_subscriptions",
+        body: {
+          url: params.url,
+          events: params.events,
+          organization: params.organization,
+          scope: params.scope,
+          ...(params.user ? { user: params.user } : {}),
+          ...(params.signingKey ? { signing_key: params.signingKey } : {}),
+        },
+      });
+    },
+
+    async deleteWebhookSubscription(uuidOrUri) {
+      const id = segment(uuidOrUri, "webhook subscription");
+      try {
+        await request({ method: "DELETE", path: `/webhook_subscriptions/${id}` });
+      } catch (error) {
+        if (error instanceof CalendlyError && error.status === 404) return;
+        throw error;
+      }
+    },
 
     getCurrentUser() {
       return getResource<CalendlyUser>({ method: "GET", path: "/users/me" });

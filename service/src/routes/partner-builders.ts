@@ -2,6 +2,7 @@
 // their session types (`builders:write`). Registered inside the partner plugin, behind its auth.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { builderEventType, calendlyConnectionView } from "../domain/calendly-connections/view.js";
 import {
   addSessionType,
   createBuilder,
@@ -17,9 +18,11 @@ import {
   SessionTypeCreateSchema,
   SessionTypeUpdateSchema,
 } from "../domain/catalogue/inputs.js";
+import { domainContext } from "../domain/context.js";
 import { authenticatePartner } from "../plugins/partner-auth.js";
 import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
+import { CalendlyConnectionSchema } from "./partner-calendly.js";
 
 const security = [{ partnerKey: [] }];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,6 +33,7 @@ const exampleSessionType = {
   durationMinutes: 60,
   price: { amount: 15000, currency: "usd" },
   active: true,
+  calendlyEventTypeUri: null,
 };
 
 const exampleBuilder = {
@@ -56,6 +60,10 @@ const SessionTypeSchema = z
     durationMinutes: z.number().int(),
     price: MoneySchema,
     active: z.boolean().describe("false: no longer offered"),
+    calendlyEventTypeUri: z
+      .string()
+      .nullable()
+      .describe("The Calendly event type it is booked through (null: the builder's calendlyEventUrl)"),
   })
   .meta({ id: "PartnerSessionType", examples: [exampleSessionType] });
 
@@ -75,6 +83,9 @@ const PartnerBuilderObject = z.object({
   state: z.enum(["bookable", "demo", "unavailable"]),
   reason: z.string().optional().describe("Why the builder cannot be booked, when it cannot"),
   sessionTypes: z.array(SessionTypeSchema).describe("Every session type, inactive ones included, in display order"),
+  calendly: CalendlyConnectionSchema.optional().describe(
+    "The builder's Calendly connection and event types (on GET /v1/partner/builders/{id} only)",
+  ),
 });
 
 export const PartnerBuilderSchema = PartnerBuilderObject.meta({ id: "PartnerBuilder", examples: [exampleBuilder] });
@@ -128,14 +139,19 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
       onRequest: authenticatePartner("builders:read"),
       schema: {
         tags: ["partner"],
-        summary: "One builder and its session types",
-        description: "Requires the `builders:read` scope.",
+        summary: "One builder, its session types, and its Calendly connection and event types",
+        description:
+          "Requires the `builders:read` scope. `calendly` shows the connection (never a token) and the " +
+          "builder's Calendly event types, read with their own token.",
         security,
         params: BuilderParams,
         response: { 200: PartnerBuilderResponseSchema, ...errorResponses, 404: ErrorSchema },
       },
     },
-    async (request) => getBuilder(prisma(), request.params.builder),
+    async (request) => {
+      const view = await getBuilder(prisma(), request.params.builder);
+      return { ...view, calendly: await calendlyConnectionView(domainContext(fastify, request.log), view.id) };
+    },
   );
 
   fastify.post(
@@ -184,17 +200,29 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         summary: "Add a session type with its price",
         description:
           "Requires the `builders:write` scope. `price.amount` is in minor units (0: free, no checkout); " +
-          "`price.currency` is an ISO 4217 code.",
+          "`price.currency` is an ISO 4217 code. With `calendlyEventTypeUri` (one of the builder's Calendly " +
+          "event types, checked with Calendly) the session is booked on that event type's page, and `name` and " +
+          "`durationMinutes` default to the event type's.",
         security,
         params: BuilderParams,
         body: SessionTypeCreateSchema.meta({
           examples: [{ name: "Architecture review", durationMinutes: 60, price: { amount: 15000, currency: "usd" } }],
         }),
-        response: { 201: SessionTypeSchema, ...errorResponses, 404: ErrorSchema },
+        response: { 201: SessionTypeSchema, ...errorResponses, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await addSessionType(prisma(), request.params.builder, request.body)),
+    async (request, reply) => {
+      const { builder } = request.params;
+      const uri = request.body.calendlyEventTypeUri;
+      const eventType = uri ? await builderEventType(domainContext(fastify, request.log), builder, uri) : undefined;
+      const attached = eventType && {
+        uri: eventType.uri,
+        name: eventType.name,
+        durationMinutes: eventType.duration,
+        schedulingUrl: eventType.scheduling_url,
+      };
+      return reply.code(201).send(await addSessionType(prisma(), builder, request.body, attached));
+    },
   );
 
   fastify.patch(

@@ -77,6 +77,13 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
           STRIPE_API_BASE: shared!.stripe.url,
           CALENDLY_API_BASE: shared!.calendly.apiBase,
           CALENDLY_ORIGIN: shared!.calendly.url,
+          ...(shared!.config.calendly.oauth
+            ? {
+                CALENDLY_AUTH_BASE: shared!.config.calendly.oauth.authBase,
+                CALENDLY_OAUTH_CLIENT_ID: shared!.config.calendly.oauth.clientId,
+                CALENDLY_OAUTH_CLIENT_SECRET: shared!.config.calendly.oauth.clientSecret,
+              }
+            : {}),
         }),
     METRICS_TOKEN: testMetricsToken,
     LOG_LEVEL: "silent",
@@ -114,6 +121,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const address = app.server.address();
   const url = typeof address === "object" && address ? `http://127.0.0.1:${address.port}` : "";
   sandbox?.deliverTo(url);
+  // The service's public base (OAuth redirect URI, webhook subscriptions) is where it listens.
+  config.publicUrl ??= url;
   const stripe = sandbox?.stripe ?? shared!.stripe;
   const calendly = sandbox?.calendly ?? shared!.calendly;
   const defaultCalendlyClient = app.providers.calendly;

@@ -25,6 +25,7 @@ export const forbiddenShapes: readonly [string, RegExp][] = [
   ["a webhook signature", /v1=[0-9a-f]{16,}/i],
   ["a partner secret key", /baw_sk_[A-Za-z0-9]{4,}[._-][A-Za-z0-9]{8,}/],
   ["a booking token", /\bbt_[A-Za-z0-9_-]{20,}/],
+  ["a JWT (a Calendly OAuth token, a customer token)", /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\./],
 ];
 
 /** Scans log files line by line for every forbidden pattern. */
@@ -74,6 +75,19 @@ export function recordPersonalData(dir: string, people: PersonalData[]): void {
   appendFileSync(personalDataFile(dir), lines);
 }
 
+const secretsFile = (dir: string) => path.join(dir, "secrets.txt");
+
+/** Records secrets a test saw (OAuth tokens the fake issued) that must not appear in any log line. */
+export function recordSecrets(dir: string, secrets: readonly string[]): void {
+  const lines = secrets
+    .filter((s) => s.length >= 12)
+    .map((s) => `${s}\n`)
+    .join("");
+  if (!lines) return;
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(secretsFile(dir), lines);
+}
+
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
@@ -89,7 +103,11 @@ export function scanRunLogs(dir: string, forbidden: readonly [string, string | R
     : [];
   const names = new Set(people.map((p) => p.name?.trim()).filter((n): n is string => Boolean(n)));
   const emails = new Set(people.map((p) => p.email?.trim()).filter((e): e is string => Boolean(e)));
+  const secrets = existsSync(secretsFile(dir))
+    ? new Set(readFileSync(secretsFile(dir), "utf8").split("\n").filter(Boolean))
+    : new Set<string>();
   const everyone: [string, string | RegExp][] = [
+    ...[...secrets].map((secret): [string, string] => ["a token a test recorded", secret]),
     // Whole words, so a short first name does not match inside another word.
     ...[...names].map((name): [string, RegExp] => [
       `the invitee name "${name}"`,
@@ -106,7 +124,7 @@ export function scanRunLogs(dir: string, forbidden: readonly [string, string | R
   for (const f of scan.findings.slice(0, 20)) {
     console.error(`${path.relative(dir, f.file)}:${f.line}: ${f.what}: …${f.excerpt}…`);
   }
-  const summary = `log scan: ${scan.lines} lines in ${scan.files} files, ${names.size} names and ${emails.size} e-mails looked for`;
+  const summary = `log scan: ${scan.lines} lines in ${scan.files} files, ${names.size} names, ${emails.size} e-mails and ${secrets.size} tokens looked for`;
   if (scan.findings.length > 0) {
     console.error(`${summary}: ${scan.findings.length} finding(s)`);
     return 1;

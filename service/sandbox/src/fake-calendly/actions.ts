@@ -54,6 +54,9 @@ export class FakeActions {
         gone: () => {
           this.subscriptions.delete(sub.uuid);
         },
+        failed: () => this.subscriptions.retrying(sub.uuid),
+        delivered: () => this.subscriptions.recovered(sub.uuid),
+        exhausted: () => this.subscriptions.exhausted(sub.uuid),
       });
     }
   }

@@ -88,6 +88,11 @@ export interface StartFakeCalendlyOptions {
   /** More users, each with its own event types and (by default) its own organization. */
   users?: FakeUserConfig[];
   /**
+   * Disable an API-created subscription when a delivery to it fails every retry, as Calendly does
+   * after 24 hours of failures. Default false (only `disableWebhookSubscription` disables).
+   */
+  disableFailingSubscriptions?: boolean;
+  /**
    * The registered OAuth app. Defaults: client id "sandbox-calendly-client-id", secret
    * "sandbox-calendly-client-secret", signing key `webhookSigningKey`, no redirect URIs yet
    * (`setOAuthRedirectUris`), every scope the fake knows.
@@ -222,7 +227,7 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
   };
   if (options.webhookRetryDelaysMs) webhookOptions.retryDelaysMs = options.webhookRetryDelaysMs;
   const webhooks = new WebhookDispatcher(webhookOptions);
-  const subscriptions = new SubscriptionStore(store);
+  const subscriptions = new SubscriptionStore(store, options.disableFailingSubscriptions ?? false);
   const actions = new FakeActions(store, webhooks, subscriptions);
   const api: ApiContext = {
     actions,

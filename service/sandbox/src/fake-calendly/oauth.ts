@@ -254,6 +254,7 @@ export class OAuthServer {
     if (requested?.some((s) => !this.app.scopes.some((have) => scopeCovers([have], s)))) {
       return fail("invalid_scope", DESCRIPTIONS.invalid_scope);
     }
+    this.forgetExpired();
     const request: PendingAuthorization = {
       id: randomUUID(),
       clientId,
@@ -265,6 +266,13 @@ export class OAuthServer {
     };
     this.pending.set(request.id, request);
     return { kind: "consent", request };
+  }
+
+  /** Drops consent requests and codes past their 10 minutes (a used code is kept: its reuse revokes). */
+  private forgetExpired(): void {
+    const now = this.clock.now();
+    for (const [id, request] of this.pending) if (request.expiresAt <= now) this.pending.delete(id);
+    for (const [code, record] of this.codes) if (!record.used && record.expiresAt <= now) this.codes.delete(code);
   }
 
   pendingRequest(id: string): PendingAuthorization | undefined {

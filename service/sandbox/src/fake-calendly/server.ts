@@ -7,7 +7,7 @@ import { API_PREFIX, type ApiContext, ERRORS, handleApi, rateLimitedHeaders } fr
 import type { Faults } from "./faults.js";
 import { sendHtml, sendJson } from "./http.js";
 import type { OAuthServer } from "./oauth.js";
-import { handleOAuth } from "./oauth-routes.js";
+import { handleOAuth, OAUTH_PREFIX } from "./oauth-routes.js";
 import { handleSandbox, type SandboxControls } from "./sandbox-routes.js";
 import {
   parsePageParams,
@@ -127,6 +127,7 @@ export class FakeServer {
     });
 
     const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    const isOAuth = url.pathname === OAUTH_PREFIX || url.pathname.startsWith(`${OAUTH_PREFIX}/`);
     const fault = deps.faults.take(method, url.pathname);
     if (fault) {
       entry.faulted = true;
@@ -138,7 +139,14 @@ export class FakeServer {
         }
       }
       if (fault.status !== undefined) {
-        if (fault.status === 429) {
+        if (isOAuth) {
+          // The OAuth server answers in RFC 6749's shape, also when it is overloaded.
+          const body =
+            fault.status === 429
+              ? { error: "too_many_requests", error_description: "Too many requests. Try again later." }
+              : { error: "server_error", error_description: "The authorization server encountered an error." };
+          sendJson(res, fault.status, body, fault.status === 429 ? { "retry-after": fault.resetSeconds } : {});
+        } else if (fault.status === 429) {
           sendJson(res, 429, ERRORS.tooMany(), rateLimitedHeaders(deps.api.rateLimit.limit, fault.resetSeconds));
         } else {
           sendJson(res, fault.status, ERRORS.server(fault.status), isApi ? deps.api.rateLimit.headers() : {});

@@ -27,7 +27,30 @@ export interface SubscriptionRecord {
 export class SubscriptionStore {
   private readonly records = new Map<string, SubscriptionRecord>();
 
-  constructor(private readonly store: FakeStore) {}
+  /**
+   * `disableWhenRetriesFail`: a subscription whose delivery fails every retry is disabled, as
+   * Calendly disables one after 24 hours of failures (the fake's retries stand for those hours).
+   */
+  constructor(
+    private readonly store: FakeStore,
+    private readonly disableWhenRetriesFail = false,
+  ) {}
+
+  /** A delivery attempt failed: `retry_started_at` says since when the subscription is retrying. */
+  retrying(uuid: string): void {
+    const record = this.records.get(uuid);
+    if (record && !record.retryStartedAt) record.retryStartedAt = new Date();
+  }
+
+  recovered(uuid: string): void {
+    const record = this.records.get(uuid);
+    if (record) record.retryStartedAt = null;
+  }
+
+  exhausted(uuid: string): void {
+    const record = this.records.get(uuid);
+    if (record && this.disableWhenRetriesFail) this.disable(record);
+  }
 
   create(input: Omit<SubscriptionRecord, "uuid" | "uri" | "state" | "createdAt" | "updatedAt" | "retryStartedAt">) {
     const uuid = randomUUID();

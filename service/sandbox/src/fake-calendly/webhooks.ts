@@ -53,6 +53,12 @@ export interface WebhookTarget {
   active(): boolean;
   /** The receiver answered 410 Gone. */
   gone(): void;
+  /** An attempt failed (other than 410): the subscription is retrying. */
+  failed(): void;
+  /** An attempt succeeded. */
+  delivered(): void;
+  /** Every retry failed (Calendly: 24 hours of them). */
+  exhausted(): void;
 }
 
 export class WebhookDispatcher {
@@ -154,6 +160,7 @@ export class WebhookDispatcher {
         if (retry === 0) releaseChain();
         if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
           delivery.state = "delivered";
+          target?.delivered();
           return;
         }
         if (attempt.status === 410 && target) {
@@ -161,9 +168,11 @@ export class WebhookDispatcher {
           target.gone();
           return;
         }
+        target?.failed();
         const delay = this.retryDelaysMs[retry];
         if (delay === undefined) {
           delivery.state = "failed";
+          target?.exhausted();
           return;
         }
         await this.wait(delay);

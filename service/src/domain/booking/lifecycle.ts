@@ -7,6 +7,7 @@ import { sha256 } from "../../lib/ids.js";
 import { uuidFromUri } from "../../providers/calendly.js";
 import { bookingToken } from "../booking-token.js";
 import { isUniqueViolation } from "../bookings.js";
+import { calendlyForBuilderId } from "../calendly-connections/client.js";
 import type { DomainContext } from "../context.js";
 import { enqueueSideEffect } from "../side-effects.js";
 import type { VerifiedBooking } from "../verification.js";
@@ -394,8 +395,9 @@ export async function reschedule(
     await moveTo(ctx, bookingId, slot);
     return { outcome: "rescheduled", bookingIds: [bookingId] };
   }
+  const calendly = await calendlyForBuilderId(ctx, current.builderId);
   const event = await ctx.metrics.time("calendly", "get_event", () =>
-    ctx.providers.calendly.getScheduledEvent(uuidFromUri(other.calendlyEventUri)),
+    calendly.getScheduledEvent(uuidFromUri(other.calendlyEventUri)),
   );
   if (event.status === "canceled") {
     await cancelBooking(ctx, other.id, {

@@ -34,6 +34,8 @@ export interface SessionTypeView {
   durationMinutes: number;
   price: { amount: number; currency: string };
   active: boolean;
+  /** The Calendly event type it is booked through (null: the builder's event URL). */
+  calendlyEventTypeUri: string | null;
 }
 
 const slugTaken = (slug: string) =>
@@ -46,6 +48,7 @@ function toSessionTypeView(s: SessionType): SessionTypeView {
     durationMinutes: s.durationMinutes,
     price: { amount: s.priceAmount, currency: s.currency },
     active: s.active,
+    calendlyEventTypeUri: s.calendlyEventTypeUri,
   };
 }
 
@@ -145,19 +148,55 @@ export async function updateBuilder(db: Db, ref: string, input: BuilderUpdate): 
   }
 }
 
-export async function addSessionType(db: Db, ref: string, input: SessionTypeCreate): Promise<SessionTypeView> {
+/** A Calendly event type a session type is attached to, as read from Calendly with the builder's token. */
+export interface AttachedEventType {
+  uri: string;
+  name: string;
+  durationMinutes: number;
+  schedulingUrl: string;
+}
+
+/**
+ * Adds a session type. With `calendlyEventTypeUri` the caller has checked it is one of the
+ * builder's event types (`eventType`); a builder without an event URL takes this one's, so the
+ * first attached event type makes it bookable.
+ */
+export async function addSessionType(
+  db: Db,
+  ref: string,
+  input: SessionTypeCreate,
+  eventType?: AttachedEventType,
+): Promise<SessionTypeView> {
   const builder = await loadBuilder(db, ref);
+  if (input.calendlyEventTypeUri && !eventType) {
+    throw new AppError(
+      422,
+      "event_type_unchecked",
+      "calendlyEventTypeUri: attach a Calendly event type through the partner API, which checks it with Calendly",
+      { field: "calendlyEventTypeUri" },
+    );
+  }
   const position = builder.sessionTypes.reduce((max, s) => Math.max(max, s.position + 1), 0);
-  const created = await db.sessionType.create({
-    data: {
-      builderId: builder.id,
-      name: input.name,
-      durationMinutes: input.durationMinutes,
-      priceAmount: input.price.amount,
-      currency: input.price.currency,
-      active: input.active,
-      position,
-    },
+  const created = await db.$transaction(async (tx) => {
+    if (eventType && !builder.calendlyEventUrl) {
+      await tx.builder.update({
+        where: { id: builder.id },
+        data: { calendlyEventUrl: eventType.schedulingUrl, calendlyEventTypeUri: eventType.uri },
+      });
+    }
+    return tx.sessionType.create({
+      data: {
+        builderId: builder.id,
+        name: input.name ?? eventType!.name,
+        durationMinutes: input.durationMinutes ?? eventType!.durationMinutes,
+        priceAmount: input.price.amount,
+        currency: input.price.currency,
+        active: input.active,
+        position,
+        calendlyEventTypeUri: eventType?.uri ?? null,
+        calendlyEventUrl: eventType?.schedulingUrl ?? null,
+      },
+    });
   });
   return toSessionTypeView(created);
 }

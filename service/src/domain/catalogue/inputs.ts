@@ -103,8 +103,31 @@ const sessionTypeFields = {
 };
 
 export const SessionTypeCreateSchema = z
-  .object({ ...sessionTypeFields, active: sessionTypeFields.active.default(true) })
-  .strict();
+  .object({
+    ...sessionTypeFields,
+    name: sessionTypeFields.name.optional().describe("Default: the Calendly event type's name"),
+    durationMinutes: sessionTypeFields.durationMinutes
+      .optional()
+      .describe("Default: the Calendly event type's duration"),
+    calendlyEventTypeUri: storable(
+      z.url({ protocol: /^https?$/, error: "must be a Calendly event type URI" }).max(2000),
+    )
+      .optional()
+      .describe(
+        "One of the builder's Calendly event types (GET /v1/partner/builders/{id} lists them): the session is " +
+          "booked on its scheduling page. Without it, the builder's calendlyEventUrl is used.",
+      ),
+    active: sessionTypeFields.active.default(true),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.calendlyEventTypeUri) return;
+    for (const field of ["name", "durationMinutes"] as const) {
+      if (input[field] === undefined) {
+        ctx.addIssue({ code: "custom", path: [field], message: "is required without calendlyEventTypeUri" });
+      }
+    }
+  });
 
 export const SessionTypeUpdateSchema = z
   .object({

@@ -33,6 +33,13 @@ async function builderForEvent(
   payload: InviteeWebhookPayload,
 ): Promise<{ builder: Builder; sessionType: SessionType } | null> {
   const eventType = uuidFromUri(payload.scheduled_event.event_type);
+  // A session type attached to this event type first; else the builder whose event type it is.
+  const attached = await ctx.prisma.sessionType.findMany({
+    where: { active: true, calendlyEventTypeUri: { not: null }, builder: { isDemo: false } },
+    include: { builder: true },
+  });
+  const byType = attached.find((s) => uuidFromUri(s.calendlyEventTypeUri!) === eventType);
+  if (byType) return { builder: byType.builder, sessionType: byType };
   const builders = await ctx.prisma.builder.findMany({
     where: { isDemo: false, calendlyEventTypeUri: { not: null } },
     include: { sessionTypes: { where: { active: true }, orderBy: { position: "asc" } } },
