@@ -159,7 +159,12 @@ t.test("a form is refused without the session, from another origin, or without i
     ["another site's origin", { ...profile, csrf }, { origin: "https://evil.example" }, /came from another site/],
     ["a null origin (sandboxed frame)", { ...profile, csrf }, { origin: "null" }, /came from another site/],
     ["no token", { ...profile }, {}, /This form has expired/],
-    ["a wrong token", { ...profile, csrf: `${csrf.slice(0, -1)}A` }, {}, /This form has expired/],
+    [
+      "a wrong token",
+      { ...profile, csrf: `${csrf.slice(0, -1)}${csrf.endsWith("A") ? "B" : "A"}` },
+      {},
+      /This form has expired/,
+    ],
   ];
   for (const [what, fields, headers, text] of cases) {
     const res = await post("/become-a-builder", fields, headers);
@@ -279,8 +284,15 @@ t.test("back from the consent page: denied, failed, or connected", async (t) => 
   t.equal(claimed.status, 200, "the query alone does not count: the service is asked");
   t.match(await claimed.text(), /Calendly couldn&#39;t be connected/);
 
+  // The operator's single Calendly account (token mode) is not the builder's own.
+  client.builder = builderWith({ calendly: { mode: "token", connected: true, eventTypes: [EVENT_TYPE] } });
+  const operators = await get("/become-a-builder/calendly");
+  t.match(await operators.text(), /<button class="button" type="submit">Connect Calendly<\/button>/);
+  t.equal((await get("/become-a-builder/session")).headers.get("location"), "/become-a-builder/calendly");
+
   client.builder = builderWith({
     calendly: {
+      mode: "oauth",
       connected: true,
       user: { uri: "https://api.calendly.test/users/ada", name: "Ada L." },
       eventTypes: [EVENT_TYPE, { ...EVENT_TYPE, uri: "x", active: false }],
@@ -289,6 +301,7 @@ t.test("back from the consent page: denied, failed, or connected", async (t) => 
   const ok = await get("/become-a-builder/calendly?calendly=connected");
   t.equal(ok.status, 303);
   t.equal(ok.headers.get("location"), "/become-a-builder/session");
+  t.match(await (await get("/become-a-builder/calendly")).text(), /Connected to Calendly as <strong>Ada L.<\/strong>/);
 });
 
 t.test("every reason the service's callback names has its own words", async (t) => {
@@ -367,20 +380,20 @@ t.test("event types Calendly could not give are not mistaken for none", async (t
     client.builder = saved;
   });
   client.builder = builderWith({
-    calendly: { connected: true, eventTypes: null, eventTypesError: "calendly_rate_limited" },
+    calendly: { mode: "oauth", connected: true, eventTypes: null, eventTypesError: "calendly_rate_limited" },
   });
   const page = await (await get("/become-a-builder/session")).text();
   t.match(page, /Your event types couldn't be read/);
   t.match(page, /\(calendly_rate_limited\)/);
   t.notMatch(page, /No event types in your Calendly/);
-  client.builder = builderWith({ calendly: { connected: true, eventTypes: [] } });
+  client.builder = builderWith({ calendly: { mode: "oauth", connected: true, eventTypes: [] } });
   t.match(await (await get("/become-a-builder/session")).text(), /No event types in your Calendly/);
 });
 
 t.test("the last step shows the builder as the marketplace does", async (t) => {
   client.builder = builderWith({
     state: "bookable",
-    calendly: { connected: true, eventTypes: [EVENT_TYPE] },
+    calendly: { mode: "oauth", connected: true, eventTypes: [EVENT_TYPE] },
     sessionTypes: [
       {
         id: "st-1",
@@ -403,7 +416,7 @@ t.test("the last step shows the builder as the marketplace does", async (t) => {
 
 t.test("with payout accounts, a payouts step before the end", async (t) => {
   client.builder = builderWith({
-    calendly: { connected: true, eventTypes: [EVENT_TYPE] },
+    calendly: { mode: "oauth", connected: true, eventTypes: [EVENT_TYPE] },
     sessionTypes: [
       { id: "st-1", name: "P", durationMinutes: 60, price: { amount: 100, currency: "usd" }, active: true },
     ],

@@ -214,6 +214,8 @@ export function calendlyStep(
   o: {
     csrf: string;
     builder: OnboardingBuilder;
+    /** The builder's own Calendly is connected. */
+    connected: boolean;
     problem?: { title: string; message: string };
     withPayouts: boolean;
   },
@@ -240,8 +242,8 @@ export function calendlyStep(
       <div class="card">
         <div class="mini-profile">${avatar(o.builder, "md")}<div><b>${o.builder.name}</b><br /><span class="muted">${o.builder.headline}</span></div></div>
         ${
-          c?.connected
-            ? html`<p data-calendly-connected>Connected to Calendly${c.user?.name ? html` as <strong>${c.user.name}</strong>` : ""}.</p>
+          o.connected
+            ? html`<p data-calendly-connected>Connected to Calendly${c?.user?.name ? html` as <strong>${c.user.name}</strong>` : ""}.</p>
                 <div class="actions"><a class="button" href="/become-a-builder/session">Continue</a></div>`
             : html`<form method="post" action="/become-a-builder/calendly" class="actions">
                 ${csrfField(o.csrf)}

@@ -65,9 +65,16 @@ const seeOther = (location: string): Reply => ({ kind: "redirect", location, sta
 /** True when the service pays builders out through Stripe Connect (a payouts step is needed). */
 export const paysOut = (b: OnboardingBuilder): boolean => b.payouts?.mode === "connect";
 
+/**
+ * True when the builder's own Calendly is connected (OAuth). A connection in `token` mode is the
+ * operator's single account, not the builder's, so onboarding still asks them to connect theirs.
+ */
+export const ownCalendly = (b: OnboardingBuilder): boolean =>
+  b.calendly?.connected === true && b.calendly.mode === "oauth";
+
 /** The first step this builder has not finished. */
 export function nextStep(b: OnboardingBuilder): string {
-  if (!b.calendly?.connected) return `${BASE}/calendly`;
+  if (!ownCalendly(b)) return `${BASE}/calendly`;
   if (!b.sessionTypes.some((s) => s.active)) return `${BASE}/session`;
   if (paysOut(b) && b.payouts?.status !== "enabled") return `${BASE}/payouts`;
   return `${BASE}/done`;
@@ -231,11 +238,19 @@ export function onboarding(o: OnboardingOptions): Onboarding {
     const builder = await builderOf(session);
     if (isReply(builder)) return builder;
     const outcome = url.searchParams.get("calendly");
-    if (outcome === "connected" && builder.calendly?.connected) return seeOther(`${BASE}/session`);
+    if (outcome === "connected" && ownCalendly(builder)) return seeOther(`${BASE}/session`);
     let problem: { title: string; message: string } | undefined;
     if (outcome === "error") problem = calendlyProblem(url.searchParams.get("reason") ?? "");
     else if (outcome === "connected") problem = calendlyProblem("not_connected");
-    return html(calendlyStep(o.pageEnv(), { csrf: session!.csrf, builder, problem, withPayouts: payouts }));
+    return html(
+      calendlyStep(o.pageEnv(), {
+        csrf: session!.csrf,
+        builder,
+        connected: ownCalendly(builder),
+        problem,
+        withPayouts: payouts,
+      }),
+    );
   };
 
   const calendlyPost = async (req: IncomingMessage, form: URLSearchParams): Promise<Reply> => {
@@ -250,7 +265,10 @@ export function onboarding(o: OnboardingOptions): Onboarding {
       message: answer.ok ? "The booking service gave no consent page to go to." : answer.error.message,
     };
     // Nothing the visitor typed is at fault: the service or its Calendly set-up is.
-    return html(calendlyStep(o.pageEnv(), { csrf: session.csrf, builder, problem, withPayouts: payouts }), 502);
+    return html(
+      calendlyStep(o.pageEnv(), { csrf: session.csrf, builder, connected: false, problem, withPayouts: payouts }),
+      502,
+    );
   };
 
   // ---- 3. session type and price ----
@@ -260,7 +278,7 @@ export function onboarding(o: OnboardingOptions): Onboarding {
     const session = sessions.find(req);
     const builder = await builderOf(session);
     if (isReply(builder)) return builder;
-    if (!builder.calendly?.connected) return seeOther(`${BASE}/calendly`);
+    if (!ownCalendly(builder)) return seeOther(`${BASE}/calendly`);
     const eventTypes = eventTypesOf(builder);
     return html(
       sessionStep(o.pageEnv(), {
@@ -280,7 +298,7 @@ export function onboarding(o: OnboardingOptions): Onboarding {
     if (isReply(session)) return session;
     const builder = await builderOf(session);
     if (isReply(builder)) return builder;
-    if (!builder.calendly?.connected) return seeOther(`${BASE}/calendly`);
+    if (!ownCalendly(builder)) return seeOther(`${BASE}/calendly`);
     const eventTypes = eventTypesOf(builder);
     const values: SessionValues = {
       eventType: form.get("eventType") ?? "",
