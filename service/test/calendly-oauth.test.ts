@@ -2,7 +2,13 @@
 // partner routes and the callback, every consent failure, bookings verified and cancelled with the
 // owning builder's token, refresh (expired, rejected, concurrent), disconnecting, the health
 // check, and no token in any answer or log line.
+
+import { randomBytes } from "node:crypto";
 import t from "tap";
+import { runAdmin } from "../src/cli/admin.js";
+import { runDoctor } from "../src/cli/doctor-checks.js";
+import { developmentTokenKey } from "../src/config.js";
+import { openToken } from "../src/domain/calendly-connections/client.js";
 import { checkConnections } from "../src/domain/calendly-connections/subscriptions.js";
 import { issuePartnerKey } from "../src/domain/partner-keys.js";
 import type { OAuthTokens } from "../src/providers/calendly-oauth.js";
@@ -212,6 +218,26 @@ t.test(
   },
 );
 
+t.test("a booking only Calendly's webhook reports arrives through the builder's own subscription", async (t) => {
+  const builder = await newBuilder();
+  const host = newCalendlyUser();
+  await connect(builder.id, host.slug);
+  const created = await attach(builder.id, host.eventTypes[0]!.uri);
+  t.equal(created.statusCode, 201);
+  const before = h.calendly.deliveries.length;
+  // Scheduled on the page without an attempt (the widget never reported it).
+  const scheduled = await h.calendly.schedule({ eventTypeUuid: host.eventTypes[0]!.uuid, ...visitor("Hooked") });
+  await h.calendly.flushWebhooks();
+  const delivered = h.calendly.deliveries.slice(before);
+  t.ok(delivered.length > 0, "Calendly delivered invitee.created");
+  const booking = await h.db.prisma.booking.findUnique({ where: { calendlyInviteeUri: scheduled.inviteeUri } });
+  t.match(booking, { builderId: builder.id, sessionTypeId: created.json().id, status: "PENDING_PAYMENT" });
+  const refused = await h.db.prisma.webhookDelivery.count({
+    where: { provider: "CALENDLY", signature: { not: "VALID" } },
+  });
+  t.equal(refused, 0, "signed with the app's one key, which the service verifies");
+});
+
 t.test("consent failures: each a redirect with its reason, or a 400 without a usable state", async (t) => {
   const builder = await newBuilder();
   const before = await h.db.prisma.builder.findUniqueOrThrow({ where: { id: builder.id } });
@@ -314,6 +340,38 @@ t.test("an expired access token is refreshed once for concurrent calls, and the 
   t.ok(after.refreshedAt);
 });
 
+t.test("Calendly limits the token endpoint during a refresh: 429 for the booking, the connection kept", async (t) => {
+  const builder = await newBuilder();
+  const host = newCalendlyUser();
+  await connect(builder.id, host.slug);
+  t.equal((await attach(builder.id, host.eventTypes[0]!.uri)).statusCode, 201);
+  h.calendly.disableWebhookSubscription(host.uri);
+  const attempt = await h.app.inject({
+    method: "POST",
+    url: "/v1/booking-attempts",
+    headers: h.siteHeaders,
+    payload: { builder: builder.id, returnUrl: "https://market.example/book" },
+  });
+  const { attemptId } = attempt.json();
+  const scheduled = await h.calendly.schedule({
+    eventTypeUuid: host.eventTypes[0]!.uuid,
+    ...visitor("Limited"),
+    utmContent: attemptId,
+  });
+  await h.db.prisma.calendlyConnection.update({
+    where: { builderId: builder.id },
+    data: { accessTokenExpiresAt: new Date(Date.now() - 1000) },
+  });
+  h.calendly.faults.next({ path: /^\/oauth\/token/, status: 429, resetSeconds: 20 });
+  const res = await reportBooking(h, { attemptId, ...scheduled });
+  t.equal(res.statusCode, 429, res.body);
+  t.match(res.json(), { error: "calendly_rate_limited", retryable: true });
+  const row = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
+  t.equal(row.status, "CONNECTED", "a limit is not a refusal: the grant is kept");
+  const retry = await reportBooking(h, { attemptId, ...scheduled });
+  t.ok([200, 201].includes(retry.statusCode), `the retry succeeds: ${retry.body}`);
+});
+
 t.test(
   "a refused refresh (grant revoked in Calendly) disconnects the builder: unavailable, 409 mid-booking",
   async (t) => {
@@ -344,7 +402,7 @@ t.test(
     const row = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
     t.match(row, { status: "DISCONNECTED", statusReason: "refresh_rejected", accessTokenCiphertext: "" });
     const config = await bookingConfig(builder.id);
-    t.match(config, { state: "unavailable", reason: /disconnected/ });
+    t.match(config, { state: "unavailable", reason: /disconnected/, reasonCode: "calendly_disconnected" });
     const view = await getBuilder(builder.id);
     t.match(view.body.calendly, { connected: false, reason: "calendly_disconnected", eventTypes: null });
     const again = await h.app.inject({
@@ -394,6 +452,23 @@ t.test("the health check recreates a disabled subscription and finds revoked gra
   );
 });
 
+t.test("connecting again replaces the grant and revokes the old one", async (t) => {
+  const builder = await newBuilder();
+  const host = newCalendlyUser();
+  await connect(builder.id, host.slug);
+  const oldAccess = issued.at(-2)!;
+  t.match(landed(await connect(builder.id, host.slug)).query, { calendly: "connected" });
+  const probe = (token: string) =>
+    fetch(`${h.calendly.apiBase}/users/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+  t.equal(await probe(oldAccess), 401, "the replaced grant no longer works");
+  t.equal(await probe(issued.at(-2)!), 200, "the new one does");
+  t.equal(
+    h.calendly.webhookSubscriptions.filter((s) => s.user === host.uri && s.state === "active").length,
+    1,
+    "still one subscription",
+  );
+});
+
 t.test("DELETE disconnects: subscription deleted, tokens revoked, builder unavailable", async (t) => {
   const builder = await newBuilder();
   const host = newCalendlyUser();
@@ -426,6 +501,96 @@ t.test("DELETE disconnects: subscription deleted, tokens revoked, builder unavai
   });
   t.equal(again.statusCode, 404);
   t.match(again.json(), { error: "calendly_not_connected" });
+});
+
+t.test("a token under a key no longer configured: a clear 4xx, the connection kept", async (t) => {
+  const builder = await newBuilder();
+  await connect(builder.id, newCalendlyUser().slug);
+  await h.db.prisma.calendlyConnection.update({ where: { builderId: builder.id }, data: { tokenKeyId: "retired" } });
+  const view = await getBuilder(builder.id);
+  t.equal(view.status, 200);
+  t.match(view.body.calendly, { eventTypes: null, eventTypesError: "calendly_token_unreadable" });
+  const res = await h.app.inject({
+    method: "POST",
+    url: `/v1/partner/builders/${builder.id}/session-types`,
+    headers: auth(),
+    payload: {
+      calendlyEventTypeUri: "https://api.calendly.com/event_types/X",
+      price: { amount: 100, currency: "usd" },
+    },
+  });
+  t.equal(res.statusCode, 409);
+  t.match(res.json(), { error: "calendly_token_unreadable" });
+  const row = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
+  t.equal(row.status, "CONNECTED", "kept: putting the key back restores it");
+  t.not(row.accessTokenCiphertext, "");
+  await h.db.prisma.calendlyConnection.update({ where: { builderId: builder.id }, data: { tokenKeyId: "dev" } });
+});
+
+t.test("the doctor reports each builder's connection", async (t) => {
+  const results = await runDoctor({
+    config: h.config,
+    db: h.db,
+    calendly: h.app.providers.calendly,
+    stripe: h.app.providers.stripe,
+    fetch: null,
+    pingRedis: null,
+  });
+  const calendly = results.filter((r) => r.section === "Calendly");
+  t.ok(
+    calendly.some((r) => r.status === "pass" && /redirect URI .*\/oauth\/calendly\/callback/.test(r.message)),
+    "names the redirect URI to register",
+  );
+  t.ok(
+    calendly.some(
+      (r) => r.status === "pass" && /connected as Ada Sandbox .*webhook subscription active/.test(r.message),
+    ),
+    "a connected builder",
+  );
+  const disconnected = calendly.find(
+    (r) => r.status === "warn" && /Calendly disconnected \(refresh_rejected\)/.test(r.message),
+  );
+  t.ok(disconnected, "a disconnected builder, with the way back");
+  t.match(disconnected?.fix, /calendly\/connect/);
+  t.ok(calendly.some((r) => /disconnected_by_partner/.test(r.message)));
+});
+
+t.test("key rotation: npm run admin -- calendly reencrypt moves every connection to the new key", async (t) => {
+  const builder = await newBuilder();
+  await connect(builder.id, newCalendlyUser().slug);
+  const before = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
+  const plain = openToken(h.ctx, before, "refresh");
+  const rotated = {
+    ...h.config,
+    calendly: { ...h.config.calendly, tokenKeys: [{ id: "k2", key: randomBytes(32) }, developmentTokenKey] },
+  };
+  const out: string[] = [];
+  const code = await runAdmin(
+    ["calendly", "reencrypt"],
+    { out: (l) => out.push(l), err: (l) => out.push(l), env: {} },
+    async () => ({
+      db: h.db,
+      config: rotated,
+    }),
+  );
+  t.equal(code, 0, out.join("\n"));
+  t.match(out.join("\n"), /Re-encrypted [1-9]\d* connection\(s\)/);
+  const after = await h.db.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
+  t.equal(after.tokenKeyId, "k2");
+  t.not(after.refreshTokenCiphertext, before.refreshTokenCiphertext);
+  const newOnly = {
+    config: { ...rotated, calendly: { ...rotated.calendly, tokenKeys: [rotated.calendly.tokenKeys[0]!] } },
+  };
+  t.equal(openToken(newOnly, after, "refresh"), plain, "the new key alone opens it: the old one can go");
+  // Put the suite's key back for the checks that follow.
+  const back = await runAdmin(["calendly", "reencrypt"], { out: () => {}, err: () => {}, env: {} }, async () => ({
+    db: h.db,
+    config: {
+      ...rotated,
+      calendly: { ...rotated.calendly, tokenKeys: [developmentTokenKey, rotated.calendly.tokenKeys[0]!] },
+    },
+  }));
+  t.equal(back, 0);
 });
 
 t.test("no token in any log line", async (t) => {

@@ -388,6 +388,9 @@ t.test("8 token requests per user per minute, then 429; other users keep their b
     log.map((e) => e.status),
     [200, 200, 200, 200, 200, 200, 200, 200, 429, 200],
   );
+  t.equal(f.tokenRequests().length, 11, "every request, Grace's included");
+  await exchange(f, { grant_type: "refresh_token", refresh_token: "unknown" });
+  t.match(f.tokenRequests().at(-1), { userUri: null, status: 400, error: "invalid_grant" });
 });
 
 t.test("revocation: 200, then the grant's access and refresh tokens are dead", async (t) => {
@@ -470,4 +473,50 @@ t.test("faults on the OAuth endpoints answer in the OAuth shape", async (t) => {
   t.equal(down.body.error, "server_error");
   const ok = await exchange(f, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
   t.equal(ok.status, 200, "a faulted request used nothing up");
+});
+
+t.test("introspection: active tokens say whose they are, dead ones only active: false", async (t) => {
+  const f = await fake(t);
+  const ada = f.user(ADA)!;
+  const tokens = await tokensFor(f, ADA, { scope: "users:read" });
+  const introspect = async (token: string, authorization = basic()) => {
+    const res = await postForm(`${f.authBase}/oauth/introspect`, { token }, authorization ? { authorization } : {});
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const live = await introspect(tokens.access_token);
+  t.equal(live.status, 200);
+  t.match(live.body, {
+    active: true,
+    scope: "users:read",
+    client_id: CLIENT_ID,
+    token_type: "Bearer",
+    owner: ada.uri,
+    organization: ada.organizationUri,
+  });
+  t.equal((live.body.exp as number) - (live.body.iat as number), 7200);
+  t.match((await introspect(tokens.refresh_token)).body, { active: true, token_type: "refresh_token" });
+  t.same((await introspect("unknown")).body, { active: false });
+  t.equal((await introspect(tokens.access_token, basic(CLIENT_ID, "wrong"))).status, 401);
+  const missing = await postForm(`${f.authBase}/oauth/introspect`, {}, { authorization: basic() });
+  t.equal(missing.status, 400);
+  await exchange(f, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+  t.same((await introspect(tokens.refresh_token)).body, { active: false }, "a used refresh token");
+  f.advanceClock(7200 * 1000);
+  t.same((await introspect(tokens.access_token)).body, { active: false }, "an expired access token");
+});
+
+t.test("the authorization server metadata (RFC 8414) names the endpoints", async (t) => {
+  const f = await fake(t);
+  const res = await fetch(`${f.url}/.well-known/oauth-authorization-server`);
+  t.equal(res.status, 200);
+  t.match(await res.json(), {
+    issuer: f.authBase,
+    authorization_endpoint: `${f.authBase}/oauth/authorize`,
+    token_endpoint: `${f.authBase}/oauth/token`,
+    revocation_endpoint: `${f.authBase}/oauth/revoke`,
+    introspection_endpoint: `${f.authBase}/oauth/introspect`,
+    code_challenge_methods_supported: ["S256"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    scopes_supported: f.oauthApp.scopes,
+  });
 });

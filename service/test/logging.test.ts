@@ -34,6 +34,17 @@ t.test("censor replaces sensitive keys at any depth and copies only what it chan
   t.equal(out.attempts[1], logged.attempts[1], "untouched branches are shared, not copied");
 });
 
+t.test("OAuth tokens and client secrets: censored by key, scrubbed by shape in free text", async (t) => {
+  const logged = censor({
+    connection: { accessToken: "a1", refreshToken: "r1", codeVerifier: "v1" },
+    body: { access_token: "a2", refresh_token: "r2", client_secret: "s2", code_verifier: "v2" },
+    clientSecret: "s1",
+  });
+  t.notMatch(JSON.stringify(logged), /"(a|r|v|s)[12]"/, "no value survives");
+  const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEyMyJ9.c2lnbmF0dXJlLXZhbHVl";
+  t.equal(scrub(`Calendly refused ${jwt} today`), "Calendly refused [secret] today");
+});
+
 t.test("censor leaves class instances to their serializers and cuts runaway depth", async (t) => {
   const err = Object.assign(new Error("boom"), { email: "e@example.org" });
   t.equal(censor({ err }).err, err, "an Error is left to the err serializer");

@@ -7,15 +7,15 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { type Config, ConfigError, loadConfig } from "../config.js";
+import type { PartnerBuilder, PartnerSessionType } from "../contract/index.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { currentOwner, EmbeddedDatabaseInUse } from "../db/embedded-owner.js";
 import { seedDemoBuilders } from "../db/seed.js";
+import { reencryptTokens } from "../domain/calendly-connections/rotation.js";
 import {
   addSessionType,
-  type BuilderView,
   createBuilder,
   listBuilders,
-  type SessionTypeView,
   updateBuilder,
   updateSessionType,
 } from "../domain/catalogue/builders.js";
@@ -65,6 +65,11 @@ Partner keys (server-to-server secret keys):
   partner-keys create --name NAME --scope SCOPE [--scope …] [--return-url URL …]
   partner-keys list [--json]
   partner-keys revoke <prefix>
+
+Builders' Calendly connections (OAuth):
+  calendly reencrypt
+                  encrypt every stored token under the first key of CALENDLY_TOKEN_ENCRYPTION_KEYS,
+                  so older keys can be removed from the list
 
 Flags:
   --calendly-event-url
@@ -349,6 +354,7 @@ const commands: Record<string, { options: OptionSpec; positionals: string[] }> =
   },
   "partner-keys list": { options: { json: { type: "boolean" } }, positionals: [] },
   "partner-keys revoke": { options: {}, positionals: ["prefix"] },
+  "calendly reencrypt": { options: {}, positionals: [] },
 };
 
 interface Parsed {
@@ -391,9 +397,9 @@ function parseCommand(argv: string[]): Parsed | "help" {
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
       throw new UsageError(`${flag ?? "flag"}: unknown flag for "${command}" (see --help)`);
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      throw new UsageError(
-        `${flag ?? "flag"}: ${/argument missing/.test(message) ? "needs a value" : "takes no value"}`,
-      );
+      // A string flag given without a value, or a boolean flag given one: the flag's declared type says which.
+      const declared = spec.options?.[flag?.replace(/^-+/, "") ?? ""] as { type?: string } | undefined;
+      throw new UsageError(`${flag ?? "flag"}: ${declared?.type === "boolean" ? "takes no value" : "needs a value"}`);
     }
     throw new UsageError(message.split("\n")[0]!);
   }
@@ -493,12 +499,12 @@ function validateCatalogue<T>(schema: z.ZodType<T>, body: Record<string, unknown
   throw new UsageError(flag ? `${flag}: ${message}` : message);
 }
 
-function describeSessionType(s: SessionTypeView): string {
+function describeSessionType(s: PartnerSessionType): string {
   const price = s.price.amount === 0 ? "free" : `${s.price.amount} ${s.price.currency}`;
   return `  ${s.id}  ${s.name}, ${s.durationMinutes} min, ${price}${s.active ? "" : " [inactive]"}`;
 }
 
-function describeBuilder(b: BuilderView): string[] {
+function describeBuilder(b: PartnerBuilder): string[] {
   const refund =
     b.refundPolicy === "CUTOFF" ? `CUTOFF (${b.refundCutoffHours ?? 24} h before the start)` : b.refundPolicy;
   return [
@@ -705,6 +711,20 @@ async function run(parsed: Parsed, io: AdminIo, open: () => Promise<{ db: Databa
       if (flags.json) return io.out(JSON.stringify(keys, null, 2));
       if (keys.length === 0) return io.out("No partner keys yet. Create one with: partner-keys create --help");
       for (const key of keys) for (const line of describeKey(key)) io.out(line);
+      return;
+    }
+    case "calendly reencrypt": {
+      const { db, config } = await open();
+      const done = await reencryptTokens(db.prisma, config);
+      const key = config.calendly.tokenKeys[0]?.id;
+      io.out(
+        `Re-encrypted ${done.connections} connection(s) and ${done.states} pending authorization(s) under key "${key}".`,
+      );
+      if (done.unknownKeys.length > 0) {
+        throw new AdminFailure(
+          `some tokens are under key(s) ${done.unknownKeys.map((k) => `"${k}"`).join(", ")}, which CALENDLY_TOKEN_ENCRYPTION_KEYS does not list: add them back (after the current key) and run this again`,
+        );
+      }
       return;
     }
     case "partner-keys revoke": {

@@ -3,6 +3,7 @@
 // the database or to a provider; the CLI (doctor.ts) only wires it up and prints the result.
 
 import { calendlyChecks } from "./doctor-calendly.js";
+import { calendlyConnectionChecks } from "./doctor-calendly-connections.js";
 import { configurationChecks, redisCheck } from "./doctor-configuration.js";
 import { databaseChecks } from "./doctor-database.js";
 import {
@@ -49,7 +50,11 @@ export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
       );
     }
   };
-  await guarded("Calendly", () => calendlyChecks(r, input, base, dbReady));
+  // Without CALENDLY_TOKEN (OAuth only) there is no operator account to check.
+  if (input.config.calendly.token || !input.config.calendly.oauth) {
+    await guarded("Calendly", () => calendlyChecks(r, input, base, dbReady));
+  }
+  await guarded("Calendly", () => calendlyConnectionChecks(r, input, dbReady));
   await guarded("Stripe", () => stripeChecks(r, input, base, dbReady));
   await guarded("Sites and partner keys", () => siteChecks(r, input, dbReady));
   await guarded("Service", () => serviceCheck(r, input, base));

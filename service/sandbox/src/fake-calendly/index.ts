@@ -76,9 +76,12 @@ export interface StartFakeCalendlyOptions {
   publicOrigin?: string;
   /** The API Bearer token it accepts. */
   token: string;
-  /** Signs deliveries (Calendly-Webhook-Signature). Empty: deliveries are sent unsigned. */
+  /**
+   * Signs the set-up's own deliveries (Calendly-Webhook-Signature), and those of subscriptions a
+   * personal access token creates without a `signing_key`. Empty: those are sent unsigned.
+   */
   webhookSigningKey: string;
-  /** Callback URL of the (single, organization-scoped) webhook subscription. */
+  /** Callback URL of the set-up's own organization-scoped subscription (its organization's events). */
   webhookUrl?: string;
   eventTypes: FakeEventTypeConfig[];
   /** Waits between webhook retries. Default [200, 600, 1500]. */
@@ -136,8 +139,8 @@ export interface FakeCalendly {
   expireAccessTokens(userUri?: string): number;
   /** Moves the OAuth server's clock (code and token expiry, the token rate limit) forward. */
   advanceClock(ms: number): void;
-  /** Token endpoint requests for a user, in order. */
-  tokenRequests(userUri: string): TokenRequestLogEntry[];
+  /** Token endpoint requests for a user (or all of them, those for no known user included), in order. */
+  tokenRequests(userUri?: string): TokenRequestLogEntry[];
   /** API requests made with a token of this user (OAuth or personal access token). */
   callsBy(userUri: string): RequestLogEntry[];
 
@@ -328,6 +331,7 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
       oauth.clock.advance(ms);
     },
     tokenRequests(userUri) {
+      if (userUri === undefined) return [...oauth.tokenLog];
       const host = mustFindHost(userUri);
       return oauth.tokenLog.filter((e) => e.userUri === host.uri);
     },

@@ -1,6 +1,6 @@
 // `/oauth/*` on the fake's origin (Calendly: https://auth.calendly.com): the authorize page where
-// a sandbox user signs in (picks who they are) and allows or denies the app, the token endpoint and
-// revocation. Bodies are application/x-www-form-urlencoded, as Calendly's.
+// a sandbox user signs in (picks who they are) and allows or denies the app, the token endpoint,
+// revocation and introspection. Bodies are application/x-www-form-urlencoded, as Calendly's.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyError, escapeHtml, readBody, sendHtml, sendJson } from "./http.js";
 import type { OAuthResponse, OAuthServer, PendingAuthorization } from "./oauth.js";
@@ -90,6 +90,24 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(text);
 }
 
+export const METADATA_PATH = "/.well-known/oauth-authorization-server";
+
+/** RFC 8414 metadata, as Calendly publishes at https://calendly.com/.well-known/oauth-authorization-server. */
+export function authorizationServerMetadata(origin: string, oauth: OAuthServer): Record<string, unknown> {
+  return {
+    issuer: origin,
+    authorization_endpoint: `${origin}${OAUTH_PREFIX}/authorize`,
+    token_endpoint: `${origin}${OAUTH_PREFIX}/token`,
+    revocation_endpoint: `${origin}${OAUTH_PREFIX}/revoke`,
+    introspection_endpoint: `${origin}${OAUTH_PREFIX}/introspect`,
+    response_types_supported: ["code"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    code_challenge_methods_supported: ["S256"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    scopes_supported: [...oauth.app.scopes],
+  };
+}
+
 /** Returns false when the path is not an OAuth route. */
 export async function handleOAuth(
   oauth: OAuthServer,
@@ -100,6 +118,10 @@ export async function handleOAuth(
 ): Promise<boolean> {
   const method = (req.method ?? "GET").toUpperCase();
   const route = url.pathname.replace(/\/+$/, "");
+  if (route === METADATA_PATH && (method === "GET" || method === "HEAD")) {
+    sendJson(res, 200, authorizationServerMetadata(store.origin, oauth));
+    return true;
+  }
   if (route !== OAUTH_PREFIX && !route.startsWith(`${OAUTH_PREFIX}/`)) return false;
 
   if (route === `${OAUTH_PREFIX}/authorize` && (method === "GET" || method === "HEAD")) {
@@ -144,7 +166,13 @@ export async function handleOAuth(
     return true;
   }
 
-  if ((route === `${OAUTH_PREFIX}/token` || route === `${OAUTH_PREFIX}/revoke`) && method === "POST") {
+  const endpoints: Record<string, (form: URLSearchParams, authorization: string | undefined) => OAuthResponse> = {
+    [`${OAUTH_PREFIX}/token`]: (form, authorization) => oauth.token(form, authorization),
+    [`${OAUTH_PREFIX}/revoke`]: (form, authorization) => oauth.revoke(form, authorization),
+    [`${OAUTH_PREFIX}/introspect`]: (form, authorization) => oauth.introspect(form, authorization),
+  };
+  const endpoint = endpoints[route];
+  if (endpoint && method === "POST") {
     let form: URLSearchParams;
     try {
       form = await readForm(req);
@@ -153,8 +181,7 @@ export async function handleOAuth(
       sendOAuth(res, { status: 400, body: { error: "invalid_request", error_description: message } });
       return true;
     }
-    const authorization = req.headers.authorization;
-    sendOAuth(res, route.endsWith("/token") ? oauth.token(form, authorization) : oauth.revoke(form, authorization));
+    sendOAuth(res, endpoint(form, req.headers.authorization));
     return true;
   }
 

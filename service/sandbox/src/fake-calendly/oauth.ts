@@ -101,11 +101,13 @@ interface GrantRecord {
 
 interface AccessTokenRecord {
   grantId: string;
+  issuedAt: number;
   expiresAt: number;
 }
 
 interface RefreshTokenRecord {
   grantId: string;
+  issuedAt: number;
   used: boolean;
 }
 
@@ -456,8 +458,8 @@ export class OAuthServer {
     const now = this.clock.now();
     const access = token();
     const refresh = token();
-    this.accessTokens.set(access, { grantId: grant.id, expiresAt: now + ACCESS_TOKEN_SECONDS * 1000 });
-    this.refreshTokens.set(refresh, { grantId: grant.id, used: false });
+    this.accessTokens.set(access, { grantId: grant.id, issuedAt: now, expiresAt: now + ACCESS_TOKEN_SECONDS * 1000 });
+    this.refreshTokens.set(refresh, { grantId: grant.id, issuedAt: now, used: false });
     return {
       status: 200,
       body: {
@@ -490,6 +492,36 @@ export class OAuthServer {
     }
     this.revokeGrant(grant.id);
     return { status: 200, body: {} };
+  }
+
+  /** POST /oauth/introspect (RFC 7662): whether a token is active, and what it is for. */
+  introspect(form: URLSearchParams, authorization: string | undefined): OAuthResponse {
+    const rejected = this.client(form, authorization);
+    if (rejected) return rejected;
+    const presented = form.get("token");
+    if (!presented) return error(400, "invalid_request", "Missing required parameter: token.");
+    const now = this.clock.now();
+    const access = this.accessTokens.get(presented);
+    const refresh = access ? undefined : this.refreshTokens.get(presented);
+    const record = access ?? refresh;
+    const grant = record && this.grants.get(record.grantId);
+    const active =
+      grant !== undefined &&
+      !grant.revoked &&
+      grant.clientId === this.app.clientId &&
+      (access ? access.expiresAt > now : refresh?.used === false);
+    if (!active || !record) return { status: 200, body: { active: false } };
+    const body: Record<string, unknown> = {
+      active: true,
+      scope: grant.scopes.join(" "),
+      client_id: grant.clientId,
+      token_type: access ? "Bearer" : "refresh_token",
+      iat: Math.floor(record.issuedAt / 1000),
+      owner: this.userUri(grant.userUuid),
+      organization: this.organizationUri(grant.userUuid),
+    };
+    if (access) body.exp = Math.floor(access.expiresAt / 1000);
+    return { status: 200, body };
   }
 
   private revokeGrant(id: string): void {

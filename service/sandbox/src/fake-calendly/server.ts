@@ -36,7 +36,15 @@ export interface RequestLogEntry {
 }
 
 /** Path segments that cannot be user slugs, because the fake serves something else there. */
-export const RESERVED_SLUGS = new Set(["api", "oauth", "_sandbox", "cancellations", "reschedulings", "favicon.ico"]);
+export const RESERVED_SLUGS = new Set([
+  "api",
+  "oauth",
+  ".well-known",
+  "_sandbox",
+  "cancellations",
+  "reschedulings",
+  "favicon.ico",
+]);
 
 export interface ServerDeps {
   actions: FakeActions;

@@ -5,7 +5,7 @@
 import type { Builder, CalendlyConnection } from "../../generated/prisma/client.js";
 import { AppError, conflict } from "../../lib/errors.js";
 import { TokenCipher } from "../../lib/token-cipher.js";
-import type { CalendlyClient } from "../../providers/calendly.js";
+import { type CalendlyClient, CalendlyError } from "../../providers/calendly.js";
 import { CalendlyOAuthError, type OAuthTokens } from "../../providers/calendly-oauth.js";
 import type { DomainContext } from "../context.js";
 
@@ -47,6 +47,21 @@ export function sealTokens(ctx: Pick<DomainContext, "config">, builderId: string
   };
 }
 
+/** The row's tokens encrypted again under the current key (key rotation). */
+export function resealTokens(
+  ctx: Pick<DomainContext, "config">,
+  row: Parameters<typeof openToken>[1],
+): Pick<TokenColumns, "accessTokenCiphertext" | "refreshTokenCiphertext" | "tokenKeyId"> {
+  const cipher = tokenCipher(ctx);
+  const access = cipher.seal(openToken(ctx, row, "access"), aad(row.builderId, "access"));
+  const refresh = cipher.seal(openToken(ctx, row, "refresh"), aad(row.builderId, "refresh"));
+  return {
+    accessTokenCiphertext: access.ciphertext,
+    refreshTokenCiphertext: refresh.ciphertext,
+    tokenKeyId: access.keyId,
+  };
+}
+
 export function openToken(
   ctx: Pick<DomainContext, "config">,
   row: Pick<CalendlyConnection, "builderId" | "tokenKeyId" | "accessTokenCiphertext" | "refreshTokenCiphertext">,
@@ -54,6 +69,28 @@ export function openToken(
 ): string {
   const ciphertext = which === "access" ? row.accessTokenCiphertext : row.refreshTokenCiphertext;
   return tokenCipher(ctx).open({ keyId: row.tokenKeyId, ciphertext }, aad(row.builderId, which));
+}
+
+/**
+ * openToken for a call that needs the token: a ciphertext no configured key opens (its key was
+ * removed from CALENDLY_TOKEN_ENCRYPTION_KEYS) is a 409 naming the key, not a crash; the row is
+ * kept, so putting the key back restores the connection.
+ */
+function usableToken(ctx: DomainContext, row: Parameters<typeof openToken>[1], which: "access" | "refresh"): string {
+  try {
+    return openToken(ctx, row, which);
+  } catch {
+    ctx.log.error(
+      { builderId: row.builderId, keyId: row.tokenKeyId },
+      "a builder's Calendly token cannot be decrypted",
+    );
+    throw new AppError(
+      409,
+      "calendly_token_unreadable",
+      `builder: the stored Calendly token is encrypted under key "${row.tokenKeyId}", which no configured key opens`,
+      { retryable: false },
+    );
+  }
 }
 
 export function sealVerifier(ctx: Pick<DomainContext, "config">, builderId: string, verifier: string) {
@@ -129,7 +166,7 @@ async function refreshLocked(ctx: DomainContext, builderId: string, rejected?: s
       await tx.$queryRaw`SELECT id FROM "CalendlyConnection" WHERE "builderId" = ${builderId}::uuid FOR UPDATE`;
       const row = await tx.calendlyConnection.findUnique({ where: { builderId } });
       if (row?.status !== "CONNECTED") return { disconnected: true };
-      const current = openToken(ctx, row, "access");
+      const current = usableToken(ctx, row, "access");
       // Another caller refreshed while this one waited for the lock: use theirs.
       if (current !== rejected && row.accessTokenExpiresAt.getTime() - Date.now() > EXPIRY_MARGIN_MS) {
         return { token: current };
@@ -138,7 +175,7 @@ async function refreshLocked(ctx: DomainContext, builderId: string, rejected?: s
       let tokens: OAuthTokens;
       try {
         tokens = await ctx.metrics.time("calendly", "refresh_token", () =>
-          oauth.refresh(openToken(ctx, row, "refresh")),
+          oauth.refresh(usableToken(ctx, row, "refresh")),
         );
       } catch (error) {
         if (error instanceof CalendlyOAuthError && error.rejected) {
@@ -150,7 +187,12 @@ async function refreshLocked(ctx: DomainContext, builderId: string, rejected?: s
       }
       await tx.calendlyConnection.update({
         where: { builderId },
-        data: { ...sealTokens(ctx, builderId, tokens), refreshedAt: new Date() },
+        data: {
+          ...sealTokens(ctx, builderId, tokens),
+          // A refresh answer without `scope` keeps the grant's.
+          scopes: tokens.scopes.length > 0 ? tokens.scopes : row.scopes,
+          refreshedAt: new Date(),
+        },
       });
       return { token: tokens.accessToken };
     },
@@ -174,10 +216,29 @@ async function refreshLocked(ctx: DomainContext, builderId: string, rejected?: s
 async function currentAccessToken(ctx: DomainContext, builder: Pick<Builder, "id" | "name">): Promise<string> {
   const row = await ctx.prisma.calendlyConnection.findUnique({ where: { builderId: builder.id } });
   if (row?.status !== "CONNECTED") throw calendlyDisconnected(builder.name);
-  if (row.accessTokenExpiresAt.getTime() - Date.now() > EXPIRY_MARGIN_MS) return openToken(ctx, row, "access");
+  if (row.accessTokenExpiresAt.getTime() - Date.now() > EXPIRY_MARGIN_MS) return usableToken(ctx, row, "access");
   const outcome = await refreshAccessToken(ctx, builder.id);
   if ("disconnected" in outcome) throw calendlyDisconnected(builder.name);
   return outcome.token;
+}
+
+/**
+ * A failed refresh that leaves the grant intact (Calendly's token endpoint limited the user, or
+ * did not answer) as the API client's error, so callers answer it as any Calendly failure: 429
+ * for a limit, a retryable 502 otherwise. Never a crash, and the connection stays.
+ */
+function asCalendlyError(error: unknown): unknown {
+  if (!(error instanceof CalendlyOAuthError)) return error;
+  const kind =
+    error.code === "rate_limited" ? "rate_limited" : error.code === "unavailable" ? "network" : "unauthorized";
+  return new CalendlyError({
+    kind,
+    status: error.status,
+    title: "Token Refresh Failed",
+    message: `Calendly's token endpoint: ${error.message}`,
+    retryable: kind !== "unauthorized",
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+  });
 }
 
 /** True when the builder's Calendly calls go through their own OAuth connection. */
@@ -202,9 +263,14 @@ export function calendlyFor(
     });
   }
   return ctx.providers.calendlyWith({
-    token: () => currentAccessToken(ctx, builder),
+    token: () =>
+      currentAccessToken(ctx, builder).catch((error) => {
+        throw asCalendlyError(error);
+      }),
     renew: async (rejected) => {
-      const outcome = await refreshAccessToken(ctx, builder.id, rejected);
+      const outcome = await refreshAccessToken(ctx, builder.id, rejected).catch((error) => {
+        throw asCalendlyError(error);
+      });
       if ("disconnected" in outcome) throw calendlyDisconnected(builder.name);
       return true;
     },

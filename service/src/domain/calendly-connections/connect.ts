@@ -151,7 +151,13 @@ export async function completeCallback(
   if (!query.code) return failure(state.returnUrl, "authorization_failed");
 
   const oauth = oauthClient(ctx);
-  const verifier = openVerifier(ctx, state.builderId, state.tokenKeyId, state.codeVerifierCiphertext);
+  let verifier: string;
+  try {
+    verifier = openVerifier(ctx, state.builderId, state.tokenKeyId, state.codeVerifierCiphertext);
+  } catch {
+    // Its key was removed from CALENDLY_TOKEN_ENCRYPTION_KEYS meanwhile: start again.
+    return failure(state.returnUrl, "authorization_failed");
+  }
   let tokens: Awaited<ReturnType<CalendlyOAuthClient["exchangeCode"]>>;
   try {
     tokens = await ctx.metrics.time("calendly", "exchange_code", () =>
@@ -176,6 +182,8 @@ export async function completeCallback(
     return failure(state.returnUrl, exchangeFailure(error));
   }
   const now = new Date();
+  // A reconnect replaces a live grant: the old one is revoked once the new one is stored.
+  const previous = await ctx.prisma.calendlyConnection.findUnique({ where: { builderId: state.builderId } });
   const builder = await ctx.prisma.$transaction(async (tx) => {
     const fields = {
       ...sealTokens(ctx, state.builderId, tokens),
@@ -200,6 +208,13 @@ export async function completeCallback(
     });
   });
   ctx.log.info({ builderId: builder.id }, "builder connected their Calendly");
+  if (previous?.status === "CONNECTED") {
+    try {
+      await oauth.revoke(openToken(ctx, previous, "refresh"));
+    } catch (error) {
+      ctx.log.warn({ builderId: builder.id, err: error }, "the replaced Calendly grant was not revoked");
+    }
+  }
   const webhook = await ensureSubscription(ctx, builder).catch((error) => {
     ctx.log.warn({ builderId: builder.id, err: error }, "webhook subscription not created; the health check retries");
     return "failed";
@@ -230,9 +245,11 @@ export async function disconnect(ctx: DomainContext, ref: string): Promise<strin
   const latest = await ctx.prisma.calendlyConnection.findUniqueOrThrow({ where: { builderId: builder.id } });
   if (oauth && latest.status === "CONNECTED") {
     for (const which of ["refresh", "access"] as const) {
-      await oauth
-        .revoke(openToken(ctx, latest, which))
-        .catch((error) => ctx.log.warn({ builderId: builder.id, err: error }, `Calendly ${which} token not revoked`));
+      try {
+        await oauth.revoke(openToken(ctx, latest, which));
+      } catch (error) {
+        ctx.log.warn({ builderId: builder.id, err: error }, `Calendly ${which} token not revoked`);
+      }
     }
   }
   await ctx.prisma.$transaction((tx) => markDisconnected(ctx, builder.id, "disconnected_by_partner", tx));
