@@ -135,7 +135,7 @@ export function onboarding(o: OnboardingOptions): Onboarding {
     if (!session) {
       return refuse(
         "Your session has ended",
-        "This form belongs to a session that is over (it lasts two hours). Start again; a profile you already created keeps its address.",
+        "This form belongs to a session that has ended (a session lasts two hours of inactivity). Start again from your profile.",
       );
     }
     if (!validCsrf(session, form.get("csrf"))) {
