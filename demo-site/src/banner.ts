@@ -13,6 +13,7 @@ export function banner(demo: Demo, seconds: number): string {
   const rows: [string, string | undefined][] = [
     ["Marketplace", u.marketplace],
     ["Book Liam", u.liamBooking],
+    ["Become a builder (onboarding)", u.becomeABuilder],
     ["Builder's own site (cross-origin)", u.builderSite],
     ["Origin that is not allowed", u.blocked],
     ["Sandboxed iframe (new-tab checkout)", u.sandboxedEmbed],

@@ -6,7 +6,7 @@
 // - a page on an origin no site allows (http://localhost:8082).
 // `npm start` and the end-to-end tests both go through startDemo().
 import { existsSync } from "node:fs";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +30,9 @@ import {
 } from "@baw/service";
 import { type Builder, CatalogueUnavailable, catalogueClient } from "./catalog.js";
 import { closeServer, createSiteServer, listen, type Reply, type Router } from "./http.js";
+import { partnerClient } from "./onboarding/partner-client.js";
+import { BASE as ONBOARDING, onboarding } from "./onboarding/routes.js";
+import { OnboardingSessions } from "./onboarding/session.js";
 import {
   blockedPage,
   bookingPage,
@@ -97,6 +100,8 @@ export interface DemoUrls {
   marketplace: string;
   liamProfile: string;
   liamBooking: string;
+  /** The "Become a builder" onboarding. */
+  becomeABuilder: string;
   embeds: string;
   sandboxedEmbed: string;
   builderSite: string;
@@ -141,27 +146,39 @@ function port(value: string | undefined, name: string): number {
   return n;
 }
 
+/** A port that is free on `host` now (the OS picks it). */
+async function freePort(host: string): Promise<number> {
+  const probe = createServer();
+  const found = await listen(probe, 0, host);
+  await closeServer(probe);
+  return found;
+}
+
 function hostForUrl(host: string, publicHost: string): string {
   if (host === "0.0.0.0" || host === "::") return publicHost;
   return host.includes(":") ? `[${host}]` : host;
 }
 
-/** Also allows 127.0.0.1 when the demo is reached through localhost (and the other way round). */
-const CATALOGUE_KEY_NAME = "Demo marketplace (reads the catalogue)";
+const MARKETPLACE_KEY_NAMES = ["Demo marketplace (reads the catalogue)", "Demo marketplace (catalogue and onboarding)"];
 
-/** A fresh builders:read key for the marketplace's pages; the previous start's keys are revoked. */
-async function issueCatalogueKey(db: Database): Promise<string> {
+/**
+ * A fresh key for the marketplace's server: it reads the catalogue (builders:read) and onboards
+ * builders (builders:write), and Calendly's consent may only send them back to the onboarding
+ * pages. The previous start's keys are revoked.
+ */
+async function issueMarketplaceKey(db: Database, marketplaceOrigins: string[]): Promise<string> {
   for (const old of await listPartnerKeys(db.prisma)) {
-    if (old.name === CATALOGUE_KEY_NAME && !old.revokedAt) await revokePartnerKey(db.prisma, old.prefix);
+    if (MARKETPLACE_KEY_NAMES.includes(old.name) && !old.revokedAt) await revokePartnerKey(db.prisma, old.prefix);
   }
   const { key } = await issuePartnerKey(db.prisma, {
-    name: CATALOGUE_KEY_NAME,
-    scopes: ["builders:read"],
-    returnUrlAllowlist: [],
+    name: MARKETPLACE_KEY_NAMES[1]!,
+    scopes: ["builders:read", "builders:write"],
+    returnUrlAllowlist: marketplaceOrigins.map((origin) => `${origin}${ONBOARDING}`),
   });
   return key;
 }
 
+/** Also allows 127.0.0.1 when the demo is reached through localhost (and the other way round). */
 function originVariants(origin: string): string[] {
   const u = new URL(origin);
   const alias = u.hostname === "localhost" ? "127.0.0.1" : u.hostname === "127.0.0.1" ? "localhost" : undefined;
@@ -199,7 +216,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   let app: App | undefined;
   /** The service's database: opened before the app, closed after it. */
   let database: Database | undefined;
-  let servicePort = config.port;
+  // A fixed port from the start, even when asked for any free one: the service names its own URLs
+  // (Calendly's OAuth redirect URI, webhook targets) from its configured port.
+  let servicePort = config.port === 0 ? await freePort(config.host) : config.port;
   let calendlyOrigin = config.calendly.origin;
   const origins = { marketplace: "", builderSite: "", blocked: "" };
 
@@ -223,7 +242,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   // (frame-src for Calendly, connect-src for the API) plus the bundle's origin in script-src.
   // No 'unsafe-inline' anywhere: the element styles itself through constructable stylesheets and
   // the CSSOM, which style-src does not restrict.
+  // The onboarding's forms lead on to Calendly's consent page and Stripe's onboarding (a redirect
+  // after the POST, which form-action governs too).
+  const providerPages = () =>
+    [
+      sandbox?.calendly?.authBase ?? "https://auth.calendly.com",
+      sandbox?.stripe?.url ?? "https://connect.stripe.com",
+    ].map((u) => new URL(u).origin);
   const pageHeaders = (url: URL): Record<string, string> => {
+    const onboardingPage = url.pathname === ONBOARDING || url.pathname.startsWith(`${ONBOARDING}/`);
     const headers: Record<string, string> = {
       "content-security-policy": [
         "default-src 'self'",
@@ -233,7 +260,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         `connect-src 'self' ${new URL(apiBase()).origin}`,
         `frame-src 'self' ${calendlyOrigin}`,
         "frame-ancestors 'self'",
-        "form-action 'self'",
+        `form-action 'self'${onboardingPage ? ` ${providerPages().join(" ")}` : ""}`,
         "base-uri 'none'",
         "object-src 'none'",
       ].join("; "),
@@ -243,12 +270,28 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     return headers;
   };
   const page = (body: string): Reply => ({ kind: "html", body });
-  /** The demo's own partner key for reading the catalogue; issued at each start of the service. */
-  let catalogueKey: string | undefined;
-  const catalogue = catalogueClient(
-    () => `http://${hostForUrl(config.host, "127.0.0.1")}:${servicePort}`,
-    () => (app ? catalogueKey : undefined),
-  );
+  /** The demo's own partner key (catalogue and onboarding); issued at each start of the service. */
+  let marketplaceKey: string | undefined;
+  const serviceUrl = () => `http://${hostForUrl(config.host, "127.0.0.1")}:${servicePort}`;
+  const currentKey = () => (app ? marketplaceKey : undefined);
+  const catalogue = catalogueClient(serviceUrl, currentKey);
+  const becomeABuilder = onboarding({
+    client: partnerClient(serviceUrl, currentKey),
+    sessions: new OnboardingSessions({ secure: () => origins.marketplace.startsWith("https:") }),
+    pageEnv: () => pageEnv(SITE_KEYS.marketplace),
+    origins: () => originVariants(origins.marketplace),
+    // With the sandbox Stripe, the last step shows what the builder's payout account holds.
+    balanceOf: async (builder) => {
+      const account = builder.payouts?.accountId;
+      if (!account || !sandbox?.stripe || !app) return undefined;
+      const balance = await app.providers.stripe.balance.retrieve({}, { stripeAccount: account });
+      const total = new Map<string, number>();
+      for (const m of [...balance.available, ...balance.pending]) {
+        total.set(m.currency, (total.get(m.currency) ?? 0) + m.amount);
+      }
+      return [...total].map(([currency, amount]) => ({ currency, amount }));
+    },
+  });
   /** A page built from the catalogue; a 503 page while the service does not answer. */
   const fromCatalogue = async (env: PageEnv, render: () => Promise<Reply | undefined>): Promise<Reply | undefined> => {
     try {
@@ -262,9 +305,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     builder ? page(render(builder)) : undefined;
   const hasReturn = (url: URL) => url.searchParams.has("baw_booking") || url.searchParams.has("session_id");
 
-  const marketplaceRouter: Router = async (url) => {
+  const marketplaceRouter: Router = async (url, req, form) => {
     const env = pageEnv(SITE_KEYS.marketplace);
     const p = url.pathname;
+    const onboardingReply = await becomeABuilder.route(url, req, form);
+    if (onboardingReply || form) return onboardingReply;
     if (p === "/" || p === "/index.html") {
       return fromCatalogue(env, async () => page(homePage(env, await catalogue.list())));
     }
@@ -326,6 +371,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       mounts: [assets, favicon, widgetMount],
       pageHeaders,
       notFound,
+      acceptsPost: becomeABuilder.acceptsPost,
     }),
     builderSite: createSiteServer({ router: builderSiteRouter, mounts: [assets, favicon], pageHeaders, notFound }),
     blocked: createSiteServer({ router: blockedRouter, mounts: [assets, favicon], pageHeaders, notFound }),
@@ -372,7 +418,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       await seedSites(db.prisma, siteSeeds());
       // The demo's builders go into an empty catalogue only: edits made since survive restarts.
       if (await seedDemoIfEmpty(db.prisma)) options.onStep?.("Seeded the demo's six builders");
-      catalogueKey = await issueCatalogueKey(db);
+      marketplaceKey = await issueMarketplaceKey(db, originVariants(origins.marketplace));
       await instance.listen({ host: next.host, port: next.port });
     } catch (error) {
       await instance?.close().catch(() => {});
@@ -421,6 +467,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         marketplace: `${m}/`,
         liamProfile: `${m}/builders/liam`,
         liamBooking: `${m}/builders/liam/book`,
+        becomeABuilder: `${m}${ONBOARDING}`,
         embeds: `${m}/embeds`,
         sandboxedEmbed: `${m}/embed/sandboxed`,
         builderSite: `${origins.builderSite}/`,

@@ -6,9 +6,17 @@ import path from "node:path";
 
 export type Reply =
   | { kind: "html"; body: string; status?: number; headers?: Record<string, string> }
-  | { kind: "redirect"; location: string; status?: 302 | 303 };
+  | { kind: "redirect"; location: string; status?: 302 | 303; headers?: Record<string, string> };
 
-export type Router = (url: URL, req: IncomingMessage) => Reply | undefined | Promise<Reply | undefined>;
+/** `form` is the body of a POST (application/x-www-form-urlencoded); undefined for GET and HEAD. */
+export type Router = (
+  url: URL,
+  req: IncomingMessage,
+  form?: URLSearchParams,
+) => Reply | undefined | Promise<Reply | undefined>;
+
+/** Largest form body a POST may carry. */
+export const MAX_FORM_BYTES = 16 * 1024;
 
 export interface StaticMount {
   /** URL prefix, e.g. "/assets/" (with `file`: the exact path). */
@@ -27,6 +35,8 @@ export interface SiteServerOptions {
   pageHeaders: (url: URL) => Record<string, string>;
   /** Page for unknown paths. */
   notFound: () => string;
+  /** Paths that accept a POSTed form (default: none; every other method but GET and HEAD is a 405). */
+  acceptsPost?: (pathname: string) => boolean;
 }
 
 const TYPES: Record<string, string> = {
@@ -98,18 +108,32 @@ async function handle(options: SiteServerOptions, req: IncomingMessage, res: Ser
     res.end();
     return;
   }
-  if (method !== "GET" && method !== "HEAD") {
-    res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" });
+  const post = method === "POST" && options.acceptsPost?.(url.pathname) === true;
+  if (method !== "GET" && method !== "HEAD" && !post) {
+    const allow = options.acceptsPost?.(url.pathname) ? "GET, HEAD, POST" : "GET, HEAD";
+    res.writeHead(405, { allow, "content-type": "text/plain; charset=utf-8" });
     res.end("Method not allowed");
     return;
   }
-  const head = method === "HEAD";
-  for (const mount of options.mounts) {
-    if (url.pathname.startsWith(mount.prefix) && (await serveStatic(mount, url.pathname, res, head))) return;
+  let form: URLSearchParams | undefined;
+  if (post) {
+    const body = await readForm(req);
+    if (typeof body === "number") {
+      res.writeHead(body, { ...BASE_HEADERS, "content-type": "text/plain; charset=utf-8", connection: "close" });
+      res.end(body === 413 ? "Form too large" : "Send the form as application/x-www-form-urlencoded");
+      return;
+    }
+    form = body;
   }
-  const reply = await options.router(url, req);
+  const head = method === "HEAD";
+  if (!post) {
+    for (const mount of options.mounts) {
+      if (url.pathname.startsWith(mount.prefix) && (await serveStatic(mount, url.pathname, res, head))) return;
+    }
+  }
+  const reply = await options.router(url, req, form);
   if (reply?.kind === "redirect") {
-    res.writeHead(reply.status ?? 302, { ...BASE_HEADERS, location: reply.location });
+    res.writeHead(reply.status ?? 302, { ...BASE_HEADERS, ...reply.headers, location: reply.location });
     res.end();
     return;
   }
@@ -124,6 +148,27 @@ async function handle(options: SiteServerOptions, req: IncomingMessage, res: Ser
     "cache-control": "no-store",
   });
   res.end(head ? undefined : bytes);
+}
+
+/** A POSTed form, or the status to refuse it with: 415 for another content type, 413 when too large. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | 413 | 415> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") {
+    req.resume();
+    return 415;
+  }
+  if (Number(req.headers["content-length"] ?? 0) > MAX_FORM_BYTES) {
+    req.resume();
+    return 413;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) return 413;
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
 export function listen(server: Server, port: number, host: string): Promise<number> {

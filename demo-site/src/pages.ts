@@ -126,7 +126,9 @@ function layout(env: PageEnv, opts: LayoutOptions, main: Markup): string {
 // ---------------------------------------------------------------------------------------------
 // Marketplace (http://localhost:8080)
 
-function marketHeader(active: "builders" | "how" | "embeds" | ""): Markup {
+type NavKey = "builders" | "how" | "embeds" | "join" | "";
+
+function marketHeader(active: NavKey): Markup {
   const link = (href: string, label: string, key: string) =>
     html`<a href="${href}"${active === key ? raw(' aria-current="page"') : ""}>${label}</a>`;
   return html`<header class="site-header">
@@ -134,7 +136,7 @@ function marketHeader(active: "builders" | "how" | "embeds" | ""): Markup {
       <a class="brand" href="/">${logo}<span>${BRAND}</span></a>
       <nav aria-label="Main">
         ${link("/#builders", "Builders", "builders")} ${link("/#how-it-works", "How it works", "how")}
-        ${link("/embeds", "Embed demos", "embeds")}
+        ${link("/embeds", "Embed demos", "embeds")} ${link("/become-a-builder", "Become a builder", "join")}
       </nav>
     </div>
   </header>`;
@@ -149,13 +151,18 @@ function marketFooter(): Markup {
   </footer>`;
 }
 
-function market(env: PageEnv, opts: Omit<LayoutOptions, "header" | "footer"> & { nav?: string }, main: Markup) {
+/** A marketplace page: its header (with `nav` the current item) and footer around `main`. */
+export function market(
+  env: PageEnv,
+  opts: Omit<LayoutOptions, "header" | "footer"> & { nav?: NavKey },
+  main: Markup,
+): string {
   return layout(
     env,
     {
       ...opts,
       title: `${opts.title} · ${BRAND}`,
-      header: marketHeader((opts.nav ?? "") as "builders"),
+      header: marketHeader(opts.nav ?? ""),
       footer: marketFooter(),
     },
     main,
