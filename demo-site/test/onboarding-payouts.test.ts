@@ -87,6 +87,23 @@ await t.test(
     };
     await eventually(async () => (await balance()) === "$135", "the builder's balance: 150 less the 10 % fee");
     await s.shot("balance");
+    // The same in Stripe's ledger, in minor units, per account.
+    const { stripeAccountId } = await demo.app.db.prisma.payoutAccount.findFirstOrThrow({
+      where: { builder: { slug: "mary-somerville" } },
+    });
+    const ledger = () => {
+      const b = demo.fakes.stripe!.balances();
+      return {
+        builder: b.accounts[stripeAccountId!]?.available.usd ?? 0,
+        platform: b.platform.available.usd ?? 0,
+        refunded: b.platform.refunded.usd ?? 0,
+      };
+    };
+    t.same(
+      ledger(),
+      { builder: 13_500, platform: 1_500, refunded: 0 },
+      "Stripe: 13,500 to the builder, 1,500 to the platform",
+    );
 
     // The customer cancels in Calendly; under the FULL policy the payment is refunded, the transfer
     // to the builder reversed and the fee returned.
@@ -95,6 +112,12 @@ await t.test(
     });
     await demo.fakes.calendly!.cancel(booking.calendlyEventUri);
     await eventually(async () => ["$0", "Nothing yet"].includes(await balance()), "the balance back to nothing");
+    await eventually(async () => ledger().refunded === 15_000, "the customer refunded");
+    t.same(
+      ledger(),
+      { builder: 0, platform: 0, refunded: 15_000 },
+      "Stripe: both balances back to zero, 15,000 refunded",
+    );
     s.assertClean();
   },
 );
