@@ -2,6 +2,7 @@
 // `checkout.session.expired` normally releases it; the sweeper catches holds whose event was
 // lost, and retries side effects that failed. Safe with several instances running at once.
 import type { Booking } from "../generated/prisma/client.js";
+import { type Periodic, startPeriodic } from "../lib/periodic.js";
 import { releaseHold } from "./booking/lifecycle.js";
 import type { DomainContext } from "./context.js";
 import { applyCheckoutSession } from "./fulfilment.js";
@@ -54,21 +55,10 @@ export async function sweep(ctx: DomainContext, { graceSeconds = 30, batch = 100
 }
 
 /** Runs `sweep` every interval until stopped; overlapping sweeps on one instance are skipped. */
-export function startSweeper(ctx: DomainContext, intervalSeconds: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = sweep(ctx)
-      .catch((error) => ctx.log.warn({ err: error }, "hold sweep failed"))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalSeconds * 1000);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startSweeper(ctx: DomainContext, intervalSeconds: number): Periodic {
+  return startPeriodic(
+    () => sweep(ctx),
+    intervalSeconds,
+    (error) => ctx.log.warn({ err: error }, "hold sweep failed"),
+  );
 }

@@ -3,6 +3,7 @@
 // working: disabled or missing subscriptions are created again, revoked grants found.
 import type { Builder } from "../../generated/prisma/client.js";
 import { AppError } from "../../lib/errors.js";
+import { type Periodic, startPeriodic } from "../../lib/periodic.js";
 import { CalendlyError, type WebhookSubscription } from "../../providers/calendly.js";
 import type { DomainContext } from "../context.js";
 import { calendlyFor } from "./client.js";
@@ -113,21 +114,10 @@ export async function checkConnections(ctx: DomainContext): Promise<HealthReport
 }
 
 /** Runs `checkConnections` every interval until stopped (one at a time per instance). */
-export function startConnectionHealth(ctx: DomainContext, intervalSeconds: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = checkConnections(ctx)
-      .catch((error) => ctx.log.warn({ err: error }, "Calendly connection health check failed"))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalSeconds * 1000);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startConnectionHealth(ctx: DomainContext, intervalSeconds: number): Periodic {
+  return startPeriodic(
+    () => checkConnections(ctx),
+    intervalSeconds,
+    (error) => ctx.log.warn({ err: error }, "Calendly connection health check failed"),
+  );
 }
