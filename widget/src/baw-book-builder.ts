@@ -14,6 +14,7 @@ import {
   next,
   type TimerName,
 } from "./booking-flow.js";
+import type { View } from "./booking-result.js";
 import { parseMessage } from "./calendly-messages.js";
 import { calendlyUrl } from "./calendly-url.js";
 import { BawAuthRequiredEvent } from "./events/auth-required.js";
@@ -33,6 +34,8 @@ import type { BawState, Prefill, Timeouts } from "./types.js";
 let result: typeof import("./booking-result.js");
 /** The "Open in Calendly" watch, once loaded (see `#openCalendly`). */
 let watcher: typeof import("./calendly-watch.js") | undefined;
+/** The error state's view and messages, once loaded (see `#reportError`). */
+let errors: typeof import("./error-view.js") | undefined;
 
 /** Default {@link Timeouts}, in milliseconds. */
 export const DEFAULT_TIMEOUTS: Timeouts & WatchTimeouts = {
@@ -359,11 +362,22 @@ export class BawBookBuilder extends LitElement {
       case "auth-required":
         this.dispatchEvent(new BawAuthRequiredEvent({ builder: this.builder, code: effect.code }));
         return;
-      case "error": {
-        const { code, retryable, state } = effect;
-        this.dispatchEvent(new BawErrorEvent({ code, message: this.#errorMessage(effect), retryable, state }));
-      }
+      case "error":
+        return void this.#reportError(effect);
     }
+  }
+
+  /**
+   * Loads the error view, then fires baw-error once the error is on screen: in the element's own
+   * words, or, when the view cannot load (offline), in the plain view's.
+   */
+  async #reportError({ code, message, retryable, state }: Extract<Effect, { type: "error" }>): Promise<void> {
+    try {
+      errors = await import("./error-view.js");
+    } catch {}
+    this.requestUpdate();
+    await this.updateComplete.catch(() => {});
+    this.dispatchEvent(new BawErrorEvent({ code, message: this.#errorMessage({ code, message }), retryable, state }));
   }
 
   #cancel(): void {
@@ -443,11 +457,18 @@ export class BawBookBuilder extends LitElement {
     return attempt ? calendlyUrl(attempt.calendlyUrl, this, direct ? undefined : location.host) : "";
   }
 
-  /** The element's string for a known code wins over the service's (English, developer-facing) message. */
-  #errorMessage(error: { code: string; message: string }): string {
-    const t: Record<string, string> = { ...watcher?.enWatch, ...this.#strings };
-    return t[error.code] || error.message || t.unknown!;
+  /** Strings of the loaded parts on top of the locale's (for English, their own are all they have). */
+  get #allStrings(): CoreStrings & Partial<Strings> {
+    return { ...watcher?.enWatch, ...this.#strings };
   }
+
+  /** What went wrong, for baw-error: the error view's words, or without it the service's message or the plain title. */
+  #errorMessage(error: { code: string; message: string }): string {
+    return errors ? errors.errorMessage(error, this.#allStrings) : error.message || this.#strings.errorTitle;
+  }
+
+  /** `#view` for the views of the chunks. */
+  #viewOf: View = (title, message, content, spinner) => this.#view(title, message, content, spinner);
 
   /** One state's view: a polite live region with the heading (focus target) and message, then the rest. */
   #view(title: string, message?: string, content: unknown = nothing, spinner = false): TemplateResult {
@@ -531,28 +552,25 @@ export class BawBookBuilder extends LitElement {
           flow,
           t,
           locale,
-          (title, message, content, spinner) => this.#view(title, message, content, spinner),
+          this.#viewOf,
           () => this.#dispatch({ type: "return-to-checkout" }),
           again,
         );
-      default:
-        return this.#errorView(flow, t, again, browse);
+      default: {
+        const retry = () => this.#dispatch({ type: "retry" });
+        if (errors) {
+          const actions = { retry, again, browse, openCalendly: this.#openCalendly() };
+          return errors.errorView(flow, this.#allStrings, this.#viewOf, actions);
+        }
+        // Until the error view is loaded, or for good offline: a plain way forward.
+        const { retryable, retryIn } = flow.error!;
+        return this.#view(
+          t.errorTitle,
+          flow.online ? "" : t.offline,
+          html`<button part="button" ?disabled=${retryIn > 0} @click=${retryable ? retry : () => this.#dispatch({ type: "again" })}>${t.retry}</button>`,
+        );
+      }
     }
-  }
-
-  #errorView(flow: Flow, t: CoreStrings, again: TemplateResult, browse: TemplateResult): TemplateResult {
-    const error = flow.error!;
-    const paying = error.during === "confirming" || error.during === "redirecting";
-    const message = [flow.online ? this.#errorMessage(error) : t.offline, paying ? t.moneyUnknown : ""].join(" ");
-    const wait = error.retryIn;
-    const label = wait > 0 ? fill(t.retryIn, { seconds: String(wait) }) : t.retry;
-    const retry = html`<button part="button" ?disabled=${wait > 0} @click=${() => this.#dispatch({ type: "retry" })}>${label}</button>`;
-    return this.#view(
-      t.errorTitle,
-      message.trim(),
-      html`${error.retryable ? retry : html`${flow.config?.state === "bookable" ? again : nothing}${browse}`}
-      ${error.during === "calendar" ? this.#openCalendly() : nothing}`,
-    );
   }
 
   /** "Open in Calendly": the scheduling page in a new tab; the element then watches the attempt. */

@@ -68,7 +68,7 @@ export function openCheckout(
 }
 
 /** The element's frame for one state's view: heading, message, then `content`, with a spinner if waiting. */
-type View = (title: string, message?: string, content?: unknown, spinner?: boolean) => TemplateResult;
+export type View = (title: string, message?: string, content?: unknown, spinner?: boolean) => TemplateResult;
 
 /** The views of `redirecting`, `confirmed`, `payment-cancelled`, `hold-expired` and `payment-failed`. */
 export function resultView(

@@ -15,6 +15,7 @@ import {
   text,
   unmountAll,
   waitFor,
+  waitForEvent,
   waitForState,
 } from "./helpers.js";
 
@@ -97,7 +98,7 @@ describe("accessibility", () => {
     outside.focus();
     try {
       const el = mount(attrs(api));
-      await waitForState(el, "error");
+      await waitForEvent(el, "baw-error");
       expect(document.activeElement === outside, "first load leaves focus where it was").to.equal(true);
 
       control(el, "Retry")!.focus();

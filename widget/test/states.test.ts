@@ -104,7 +104,7 @@ describe("states", () => {
 
   it("network errors are retryable; Retry loads again", async () => {
     const el = mount(attrs(new MockApi(), { "api-base": "http://127.0.0.1:9/nothing-listens-here" }));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(events(el, "baw-error")[0].detail).to.deep.equal({
       code: "network",
       message: "Can't reach the booking service.",
@@ -129,7 +129,7 @@ describe("states", () => {
       }),
     );
     const el = mount(attrs(api));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("The database is busy.");
     control(el, "Retry")!.click();
     await calendarReady(el);
@@ -143,7 +143,7 @@ describe("states", () => {
       },
     });
     const el = mount(attrs(api));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("This site (origin) may not embed bookings.");
     expect(control(el, "Retry")).to.equal(undefined);
     expect(events(el, "baw-error")[0].detail).to.include({ code: "origin_not_allowed", retryable: false });
@@ -159,7 +159,7 @@ describe("states", () => {
       },
     });
     const el = mount(attrs(api, { builder: "nobody" }));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("There is no such builder here.");
     expect(text(el)).to.not.contain('no builder "nobody" exists');
     expect(control(el, "Browse builders")).to.not.equal(undefined);

@@ -16,6 +16,7 @@ import {
   text,
   unmountAll,
   waitFor,
+  waitForEvent,
   waitForState,
 } from "./helpers.js";
 
@@ -133,7 +134,7 @@ describe("offline on return from checkout", () => {
     const el = mount(attrs(api), (e) => {
       e.timeouts = { confirm: 600 };
     });
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("Confirming the payment is taking too long.");
     expect(text(el)).to.contain("if it came too late, it's refunded in full");
   });
@@ -159,7 +160,7 @@ describe("rate limited", () => {
       }),
     );
     const el = mount(attrs(api));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("Too many requests right now. Please wait a moment.");
     expect(text(el)).to.not.contain("the limit is");
     const retry = () => $<HTMLButtonElement>(el, "button[part=button]")!;

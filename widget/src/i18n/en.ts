@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 
 import type { enWatch } from "../calendly-watch.js";
+import type { enError } from "../error-view.js";
 import type { enAfterCheckout } from "./en-after-checkout.js";
 
-/** English strings of everything up to checkout. `{name}` is the builder's name. */
+/** English strings of everything up to checkout but the error messages (see `error-view.ts`). `{name}` is the builder's name. */
 export const en = {
   open: "Book a session",
   close: "Close",
@@ -25,18 +26,7 @@ export const en = {
   again: "Book another time",
   errorTitle: "Something went wrong",
   retry: "Retry",
-  retryIn: "Retry in {seconds} s",
   openCalendly: "Open in Calendly",
-  network: "Can't reach the booking service.",
-  timeout: "The booking service didn't answer in time.",
-  ready_timeout: "The calendar didn't load.",
-  confirm_timeout: "Confirming the payment is taking too long.",
-  booking_cancelled: "This booking was cancelled.",
-  unknown: "Unexpected error.",
-  builder_not_found: "There is no such builder here.",
-  calendar_unavailable: "The calendar can't be reached right now.",
-  bad_answer: "The booking service sent an unreadable answer.",
-  rate_limited: "Too many requests right now. Please wait a moment.",
   offline: "You're offline. We'll continue when you're back online.",
   moneyUnknown:
     "We don't know yet if your payment went through. If it did, you're booked; if it came too late, it's refunded in full.",
@@ -45,5 +35,5 @@ export const en = {
 /** The strings of everything up to checkout (always in the bundle). */
 export type CoreStrings = typeof en;
 
-/** Every string of the element (keys as in `en.ts`, `en-after-checkout.ts` and `calendly-watch.ts`). */
-export type Strings = CoreStrings & typeof enAfterCheckout & typeof enWatch;
+/** Every string of the element (keys as in `en.ts`, `en-after-checkout.ts`, `calendly-watch.ts` and `error-view.ts`). */
+export type Strings = CoreStrings & typeof enAfterCheckout & typeof enWatch & typeof enError;
