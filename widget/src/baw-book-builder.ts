@@ -18,7 +18,6 @@ import type { View } from "./booking-result.js";
 import { parseMessage } from "./calendly-messages.js";
 import { calendlyUrl } from "./calendly-url.js";
 import { BawAuthRequiredEvent } from "./events/auth-required.js";
-import { BawBookingConfirmedEvent } from "./events/booking-confirmed.js";
 import { BawErrorEvent } from "./events/error.js";
 import { BawReadyEvent } from "./events/ready.js";
 import { BawSlotScheduledEvent } from "./events/slot-scheduled.js";
@@ -357,7 +356,7 @@ export class BawBookBuilder extends LitElement {
         this.dispatchEvent(new BawSlotScheduledEvent(effect.detail));
         return;
       case "booking-confirmed":
-        this.dispatchEvent(new BawBookingConfirmedEvent({ booking: effect.booking }));
+        this.dispatchEvent(new result.BawBookingConfirmedEvent({ booking: effect.booking }));
         return;
       case "auth-required":
         this.dispatchEvent(new BawAuthRequiredEvent({ builder: this.builder, code: effect.code }));
@@ -439,8 +438,9 @@ export class BawBookBuilder extends LitElement {
 
   #onConnection = (): void => this.#dispatch({ type: "connection", online: navigator.onLine });
 
+  /** The locale's strings with the overrides, over the English ones of the watch once it is loaded. */
   get #strings(): CoreStrings & Partial<Strings> {
-    return stringsFor(this.#locale, this.strings, () => this.requestUpdate());
+    return { ...watcher?.enWatch, ...stringsFor(this.#locale, this.strings, () => this.requestUpdate()) };
   }
 
   get #locale(): string {
@@ -457,27 +457,18 @@ export class BawBookBuilder extends LitElement {
     return attempt ? calendlyUrl(attempt.calendlyUrl, this, direct ? undefined : location.host) : "";
   }
 
-  /** Strings of the loaded parts on top of the locale's (for English, their own are all they have). */
-  get #allStrings(): CoreStrings & Partial<Strings> {
-    return { ...watcher?.enWatch, ...this.#strings };
-  }
-
   /** What went wrong, for baw-error: the error view's words, or without it the service's message or the plain title. */
   #errorMessage(error: { code: string; message: string }): string {
-    return errors ? errors.errorMessage(error, this.#allStrings) : error.message || this.#strings.errorTitle;
+    return errors ? errors.errorMessage(error, this.#strings) : error.message || this.#strings.errorTitle;
   }
 
-  /** `#view` for the views of the chunks. */
-  #viewOf: View = (title, message, content, spinner) => this.#view(title, message, content, spinner);
-
   /** One state's view: a polite live region with the heading (focus target) and message, then the rest. */
-  #view(title: string, message?: string, content: unknown = nothing, spinner = false): TemplateResult {
-    return html`<div part="status" role="status" aria-live="polite">
+  #view: View = (title, message, content = nothing, spinner) =>
+    html`<div part="status" role="status" aria-live="polite">
         <h2 part="heading" tabindex="-1">${title}</h2>
         ${message ? html`<p part="message">${message}</p>` : nothing}
       </div>
       ${spinner ? html`<progress part="spinner" aria-hidden="true"></progress>` : nothing}${content}`;
-  }
 
   #content(): TemplateResult {
     const flow = this.#flow;
@@ -485,7 +476,7 @@ export class BawBookBuilder extends LitElement {
     const locale = this.#locale;
     const vars = { name: flow.booking?.builder.name ?? flow.config?.builder.name ?? this.builder };
     const browse = html`<a part="link" href=${this.browseUrl}>${t.browse}</a>`;
-    const again = html`<button part="button" @click=${() => this.#dispatch({ type: "again" })}>${t.again}</button>`;
+    const again = () => this.#dispatch({ type: "again" });
     switch (flow.state) {
       case "loading":
         return this.#view(t.loading, "", nothing, true);
@@ -520,8 +511,7 @@ export class BawBookBuilder extends LitElement {
         const title = fill(t.calendarTitle, vars);
         // Booking in Calendly's own page: the element watches the attempt and goes on to checkout here.
         if (flow.calendar === "elsewhere") {
-          const text = t.calendarElsewhere ?? watcher!.enWatch.calendarElsewhere;
-          return this.#view(title, text, this.#openCalendly(), true);
+          return this.#view(title, t.calendarElsewhere, this.#openCalendly(), true);
         }
         const ready = flow.calendar === "ready";
         // Until Calendly's first message the frame stays hidden (a broken or error page never shows)
@@ -540,9 +530,7 @@ export class BawBookBuilder extends LitElement {
       case "creating-checkout":
         return this.#view(t.creating, "", nothing, true);
       case "confirming":
-        return flow.online
-          ? this.#view(t.confirming, "", nothing, true)
-          : this.#view(t.confirming, `${t.offline} ${t.moneyUnknown}`, nothing, true);
+        return this.#view(t.confirming, flow.online ? "" : `${t.offline} ${t.moneyUnknown}`, nothing, true);
       case "redirecting":
       case "confirmed":
       case "payment-cancelled":
@@ -552,7 +540,7 @@ export class BawBookBuilder extends LitElement {
           flow,
           t,
           locale,
-          this.#viewOf,
+          this.#view,
           () => this.#dispatch({ type: "return-to-checkout" }),
           again,
         );
@@ -560,14 +548,13 @@ export class BawBookBuilder extends LitElement {
         const retry = () => this.#dispatch({ type: "retry" });
         if (errors) {
           const actions = { retry, again, browse, openCalendly: this.#openCalendly() };
-          return errors.errorView(flow, this.#allStrings, this.#viewOf, actions);
+          return errors.errorView(flow, this.#strings, this.#view, actions);
         }
         // Until the error view is loaded, or for good offline: a plain way forward.
-        const { retryable, retryIn } = flow.error!;
         return this.#view(
           t.errorTitle,
           flow.online ? "" : t.offline,
-          html`<button part="button" ?disabled=${retryIn > 0} @click=${retryable ? retry : () => this.#dispatch({ type: "again" })}>${t.retry}</button>`,
+          html`<button part="button" @click=${flow.error!.retryable ? retry : again}>${t.retry}</button>`,
         );
       }
     }

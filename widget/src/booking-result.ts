@@ -7,6 +7,7 @@
 import { html, type TemplateResult } from "lit";
 
 export { nextAfterCheckout } from "./after-checkout-flow.js";
+export { BawBookingConfirmedEvent } from "./events/booking-confirmed.js";
 
 import { ApiError } from "./api-client.js";
 import type { Flow } from "./booking-flow.js";
@@ -77,9 +78,10 @@ export function resultView(
   locale: string,
   view: View,
   toCheckout: () => void,
-  again: TemplateResult,
+  again: () => void,
 ): TemplateResult {
   const t: CoreStrings & typeof enAfterCheckout = { ...enAfterCheckout, ...strings };
+  const bookAgain = html`<button part="button" @click=${again}>${t.again}</button>`;
   const { state, checkoutLink } = flow;
   if (state === "redirecting") {
     return checkoutLink
@@ -123,10 +125,10 @@ export function resultView(
       t.cancelledTitle,
       // The hold is minutes away: the time of day in the visitor's zone says enough.
       fill(t.cancelledText, { time: date(b.holdExpiresAt!, { timeStyle: "short" }) }),
-      html`<button part="button" @click=${toCheckout}>${t.returnToCheckout}</button>${again}`,
+      html`<button part="button" @click=${toCheckout}>${t.returnToCheckout}</button>${bookAgain}`,
     );
   }
   return state === "hold-expired"
-    ? view(t.expiredTitle, t.expiredText, again)
-    : view(t.failedTitle, t.failedText, again);
+    ? view(t.expiredTitle, t.expiredText, bookAgain)
+    : view(t.failedTitle, t.failedText, bookAgain);
 }

@@ -35,7 +35,7 @@ export function errorMessage(error: { code: string; message: string }, strings: 
 export interface ErrorActions {
   retry: () => void;
   /** "Book another time", offered when the builder is bookable. */
-  again: TemplateResult;
+  again: () => void;
   browse: TemplateResult;
   /** "Open in Calendly", offered when the calendar failed. */
   openCalendly: unknown;
@@ -63,7 +63,11 @@ export function errorView(
     html`${
       error.retryable
         ? html`<button part="button" ?disabled=${wait > 0} @click=${retry}>${label}</button>`
-        : html`${flow.config?.state === "bookable" ? again : nothing}${browse}`
+        : html`${
+            flow.config?.state === "bookable"
+              ? html`<button part="button" @click=${again}>${t.again}</button>`
+              : nothing
+          }${browse}`
     }
     ${error.during === "calendar" ? openCalendly : nothing}`,
   );
