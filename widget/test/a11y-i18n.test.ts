@@ -62,6 +62,7 @@ describe("accessibility", () => {
       const el = mount(attrs(api));
       await waitForState(el, state as never);
       if (state === "calendar") await calendarReady(el);
+      if (state === "error") await waitForEvent(el, "baw-error"); // the error view is on screen
       expect(await axeViolations(el), name).to.deep.equal([]);
       unmountAll();
     }

@@ -171,7 +171,8 @@ describe("states", () => {
       e.timeouts = { config: 200 };
     });
     await waitForState(el, "error", 1500);
-    expect(events(el, "baw-error")[0].detail).to.deep.include({ code: "timeout", retryable: true, state: "loading" });
+    const error = await waitForEvent(el, "baw-error");
+    expect(error.detail).to.deep.include({ code: "timeout", retryable: true, state: "loading" });
   });
 
   it("reflects its state on the host and reports changes with bubbling, composed events", async () => {

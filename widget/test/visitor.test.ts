@@ -86,7 +86,7 @@ describe("a failing Calendly", () => {
       const el = mount(attrs(api), (e) => {
         e.timeouts = { ready: 60_000, afterLoad: 300 };
       });
-      await waitForState(el, "error", 6000);
+      await waitForEvent(el, "baw-error", 1, 6000);
       expect(events(el, "baw-error")[0].detail).to.deep.include({ code: "calendar_unavailable", state: "calendar" });
       expect(text(el)).to.contain("The calendar can't be reached right now.");
       expect(control(el, "Retry")).to.not.equal(undefined);
