@@ -8,6 +8,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import t from "tap";
 import { sandboxEventTypes } from "../src/cli/local-sandbox.js";
 import { loadConfig } from "../src/config.js";
+import type { PartnerBooking, PartnerBuilder } from "../src/contract/index.js";
 import { type Database, openDatabase } from "../src/db/database.js";
 import { liamCalendly, seedDatabase } from "../src/db/seed.js";
 import { issuePartnerKey, revokePartnerKey } from "../src/domain/partner-keys.js";
@@ -18,7 +19,7 @@ import errorHandler from "../src/plugins/error-handler.js";
 import metrics from "../src/plugins/metrics.js";
 import providers from "../src/plugins/providers.js";
 import swagger from "../src/plugins/swagger.js";
-import partnerRoutes, { type PartnerBooking, type PartnerBuilder } from "../src/routes/partner.js";
+import partnerRoutes from "../src/routes/partner.js";
 import { assertLedger, settledLedger } from "./helpers/ledger.js";
 import { migratedTemplate } from "./helpers/pglite-template.js";
 
@@ -235,7 +236,7 @@ t.test("bookings: filters and keyset pagination", async (t) => {
     sessionType: { name: /.+/, durationMinutes: Number },
     inviteeEmail: /@example\.com$/,
     price: { amount: Number, currency: /^[a-z]{3}$/ },
-    amountPaid: 0,
+    amountPaid: { amount: 0, currency: /^[a-z]{3}$/ },
     history: [],
     payments: [],
   });
@@ -351,7 +352,8 @@ t.test("one booking with its history and payments", async (t) => {
     inviteeName: "Grace Hopper",
     inviteeEmail: "grace@example.com",
     price: { amount: 15000, currency: "usd" },
-    amountPaid: 15000,
+    amountPaid: { amount: 15000, currency: "usd" },
+    amountRefunded: { amount: 0, currency: "usd" },
     holdExpiresAt: null,
   });
   t.same(bookingOf(res).history, [

@@ -75,7 +75,8 @@ t.test("signatures: refused unless valid and fresh, and every delivery is logged
     ["a wrong secret", signatureHeader("whsec_wrong", body), "INVALID"],
     ["a garbled header", "t=abc,v1=zz", "INVALID"],
     ["older than 300 s", signatureHeader(secret, body, now() - 301), "STALE"],
-    ["more than 300 s ahead", signatureHeader(secret, body, now() + 301), "STALE"],
+    // Well past the bound: a loaded machine may take seconds between signing and checking.
+    ["more than 300 s ahead", signatureHeader(secret, body, now() + 360), "STALE"],
     // Stripe checks the match before the age: an old signature of another secret is invalid, not stale.
     ["old and of a wrong secret", signatureHeader("whsec_wrong", body, now() - 301), "INVALID"],
     ["a signature without its time", `v1=${"0".repeat(64)}`, "INVALID"],

@@ -27,7 +27,7 @@ export const isBooking = (v: unknown): v is Booking =>
   isText(v.sessionType.name) &&
   isTime(v.startTime) &&
   isMoney(v.price) &&
-  (v.amountPaid == null || isMoney(v.amountPaid)) &&
+  isMoney(v.amountPaid) &&
   (v.holdExpiresAt == null || isTime(v.holdExpiresAt)) &&
   (v.checkoutUrl == null || isHttpUrl(v.checkoutUrl));
 
@@ -99,6 +99,7 @@ export function nextAfterCheckout(flow: Flow, event: FlowEvent, env: FlowEnv): S
       const checkout = {
         bookingId: b.id,
         bookingToken: "",
+        status: b.status,
         checkoutUrl: b.checkoutUrl,
         holdExpiresAt: b.holdExpiresAt,
       };

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 // `GET /v1/booking-attempts/{attemptId}/outcome`: what became of an attempt the visitor took to
 // Calendly's own page ("Open in Calendly"). The element watches it until the slot is booked.
+import type { AttemptOutcome } from "./generated/contract.js";
 import { isObject, isText } from "./service-answers.js";
 
-export type AttemptOutcome =
-  | { status: "waiting"; expiresAt: string }
-  | { status: "booked"; eventUri: string; inviteeUri: string }
-  | { status: "expired" };
+export type { AttemptOutcome };
 
 /** How long and how often the element watches an attempt booked in another tab, in milliseconds. */
 export interface WatchTimeouts {

@@ -116,7 +116,7 @@ export function resultView(
           })}
         </dd>
         <dt>${t.paid}</dt>
-        <dd>${formatMoney(b.amountPaid ?? b.price, locale)}</dd>
+        <dd>${formatMoney(b.amountPaid, locale)}</dd>
       </dl>`,
     );
   }

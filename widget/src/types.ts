@@ -1,62 +1,22 @@
 // SPDX-License-Identifier: MIT
 
-/** Money in integer minor units (cents), with a lower-case ISO 4217 currency code. */
-export interface Money {
-  amount: number;
-  currency: string;
-}
+// The service's answers, as its contract declares them (generated; see src/generated/contract.ts).
+export type {
+  Booking,
+  BookingAttempt,
+  BookingConfig,
+  BookingStatus,
+  Money,
+  SessionType,
+} from "./generated/contract.js";
 
-export interface SessionType {
-  id: string;
-  name: string;
-  durationMinutes: number;
-  price: Money;
-}
+import type { BookingCreated } from "./generated/contract.js";
 
-/** `GET /v1/builders/{builder}/booking-config` */
-export interface BookingConfig {
-  state: "bookable" | "demo" | "unavailable";
-  reason?: string;
-  builder: { id: string; slug: string; name: string; headline: string; avatarUrl: string | null };
-  sessionTypes: SessionType[];
-  calendly: { url: string; origin: string } | null;
-  requiresCustomer: boolean;
-  sandbox: boolean;
-}
-
-/** `POST /v1/booking-attempts` */
-export interface BookingAttempt {
-  attemptId: string;
-  calendlyUrl: string;
-  expiresAt: string;
-}
-
-/** `POST /v1/bookings` */
-export interface CreatedBooking {
-  bookingId: string;
-  bookingToken: string;
-  checkoutUrl: string;
-  holdExpiresAt: string;
-}
-
-export type BookingStatus = "PENDING_PAYMENT" | "CONFIRMED" | "EXPIRED" | "FAILED" | "CANCELLED" | "REFUNDED";
-
-/** `GET /v1/bookings/{id}` and `GET /v1/bookings/by-checkout-session/{sessionId}` */
-export interface Booking {
-  id: string;
-  status: BookingStatus;
-  builder: { name: string; slug: string; headline: string; avatarUrl: string | null };
-  sessionType: { id: string; name: string; durationMinutes: number };
-  startTime: string;
-  endTime: string;
-  inviteeName: string;
-  price: Money;
-  amountPaid: Money | null;
-  holdExpiresAt: string | null;
-  checkoutUrl: string | null;
-  history: { from: string | null; to: string; cause: string; at: string }[];
-  sandbox: boolean;
-}
+/**
+ * `POST /v1/bookings`, as the element takes it: with a checkout to open. A free session's answer
+ * (no checkout, `checkoutUrl: null`) is refused as a malformed answer.
+ */
+export type CreatedBooking = BookingCreated & { checkoutUrl: string; holdExpiresAt: string };
 
 /** Where to find a booking after Stripe sends the visitor back. */
 export type BookingRef = { id: string; token: string } | { sessionId: string };

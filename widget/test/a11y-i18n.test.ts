@@ -30,14 +30,24 @@ const focused = (el: HTMLElement) => el.shadowRoot!.activeElement as HTMLElement
 
 describe("accessibility", () => {
   it("is axe-clean in the calendar, choice, demo, error, auth, confirmed and payment-cancelled states", async () => {
-    const two = config({ sessionTypes: [sessionType("st_30", "Quick call"), sessionType("st_60", "Deep dive")] });
+    const two = config({
+      sessionTypes: [
+        sessionType("5e000000-0000-4000-8000-000000000030", "Quick call"),
+        sessionType("5e000000-0000-4000-8000-000000000060", "Deep dive"),
+      ],
+    });
     const cases: [string, Record<string, unknown>, string][] = [
       ["calendar", bookable(), "calendar"],
       ["choice", bookable({ "GET /v1/builders/liam/booking-config": { body: two } }), "choose-session-type"],
       ["demo", { "GET /v1/builders/liam/booking-config": { body: config({ state: "demo" }) } }, "demo"],
       [
         "error",
-        { "GET /v1/builders/liam/booking-config": { status: 500, body: { error: "x", message: "Down." } } },
+        {
+          "GET /v1/builders/liam/booking-config": {
+            status: 500,
+            body: { statusCode: 500, error: "x", message: "Down." },
+          },
+        },
         "error",
       ],
       [
@@ -51,7 +61,7 @@ describe("accessibility", () => {
           "GET /v1/builders/liam/booking-config": {
             status: 429,
             headers: { "retry-after": "30" },
-            body: { error: "rate_limited", message: "", retryable: true },
+            body: { statusCode: 429, error: "rate_limited", message: "", retryable: true },
           },
         },
         "error",
@@ -66,8 +76,10 @@ describe("accessibility", () => {
       expect(await axeViolations(el), name).to.deep.equal([]);
       unmountAll();
     }
-    const api = await new MockApi().setup({ "GET /v1/bookings/bk_1": { body: booking() } });
-    const el = mount(attrs(api, { "booking-id": "bk_1", "booking-token": "t" }));
+    const api = await new MockApi().setup({
+      "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body: booking() },
+    });
+    const el = mount(attrs(api, { "booking-id": "b0000000-0000-4000-8000-000000000001", "booking-token": "t" }));
     await waitForState(el, "confirmed");
     expect(await axeViolations(el), "confirmed").to.deep.equal([]);
     unmountAll();
@@ -77,8 +89,14 @@ describe("accessibility", () => {
       holdExpiresAt: new Date(Date.now() + 600_000).toISOString(),
       checkoutUrl: "https://checkout.example/c/pay/cs_1",
     });
-    const api2 = await new MockApi().setup({ "GET /v1/bookings/bk_1": { body: pending } });
-    history.replaceState(null, "", `${location.pathname}?baw_booking=bk_1&baw_token=t&baw_checkout=cancelled`);
+    const api2 = await new MockApi().setup({
+      "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body: pending },
+    });
+    history.replaceState(
+      null,
+      "",
+      `${location.pathname}?baw_booking=b0000000-0000-4000-8000-000000000001&baw_token=t&baw_checkout=cancelled`,
+    );
     const el2 = mount(attrs(api2));
     await waitForState(el2, "payment-cancelled");
     expect(await axeViolations(el2), "payment-cancelled").to.deep.equal([]);
@@ -88,8 +106,15 @@ describe("accessibility", () => {
     const api = await new MockApi().setup(
       bookable({
         "GET /v1/builders/liam/booking-config": [
-          { status: 503, body: { error: "busy", message: "Busy.", retryable: true } },
-          { body: config({ sessionTypes: [sessionType("st_30", "Quick call"), sessionType("st_60", "Deep dive")] }) },
+          { status: 503, body: { statusCode: 503, error: "busy", message: "Busy.", retryable: true } },
+          {
+            body: config({
+              sessionTypes: [
+                sessionType("5e000000-0000-4000-8000-000000000030", "Quick call"),
+                sessionType("5e000000-0000-4000-8000-000000000060", "Deep dive"),
+              ],
+            }),
+          },
         ],
       }),
     );
@@ -155,8 +180,10 @@ describe("accessibility", () => {
   });
 
   it("popup mode opens itself when the visitor comes back from checkout", async () => {
-    const api = await new MockApi().setup({ "GET /v1/bookings/bk_1": { body: booking() } });
-    history.replaceState(null, "", `${location.pathname}?baw_booking=bk_1&baw_token=t`);
+    const api = await new MockApi().setup({
+      "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body: booking() },
+    });
+    history.replaceState(null, "", `${location.pathname}?baw_booking=b0000000-0000-4000-8000-000000000001&baw_token=t`);
     const el = mount(attrs(api, { mode: "popup" }));
     await waitForState(el, "confirmed");
     await waitFor(() => $<HTMLDialogElement>(el, "dialog")!.open, "the dialog to open");
@@ -165,8 +192,12 @@ describe("accessibility", () => {
 
 describe("i18n", () => {
   it("speaks German with locale=de (text, dates and money), and switches back", async () => {
-    const api = await new MockApi().setup({ "GET /v1/bookings/bk_1": { body: booking() } });
-    const el = mount(attrs(api, { locale: "de", "booking-id": "bk_1", "booking-token": "t" }));
+    const api = await new MockApi().setup({
+      "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body: booking() },
+    });
+    const el = mount(
+      attrs(api, { locale: "de", "booking-id": "b0000000-0000-4000-8000-000000000001", "booking-token": "t" }),
+    );
     await waitForState(el, "confirmed");
     await waitFor(() => text(el).includes("Du bist gebucht"), "German text");
     expect(text(el)).to.contain("Bezahlt");

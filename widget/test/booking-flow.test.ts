@@ -11,9 +11,9 @@ import {
   type Step,
 } from "../src/booking-flow.js";
 import { nextWatch } from "../src/calendly-watch.js";
-import type { BawState, BookingConfig } from "../src/types.js";
+import type { BawState } from "../src/types.js";
+import { attempt, booking, config, created, hold, NOW, sessionType } from "./fixtures/flow-answers.js";
 
-const NOW = Date.parse("2030-03-14T12:00:00Z");
 const env: FlowEnv = {
   now: NOW,
   timeouts: {
@@ -41,45 +41,6 @@ function run(flow: Flow, ...events: FlowEvent[]): Step {
 
 const types = (s: Step) => s[1].map((e) => e.type);
 
-const sessionType = (id = "st_60") => ({
-  id,
-  name: "Session",
-  durationMinutes: 60,
-  price: { amount: 6000, currency: "usd" },
-});
-const config = (over: Partial<BookingConfig> = {}): BookingConfig => ({
-  state: "bookable",
-  builder: { id: "b1", slug: "liam", name: "Liam", headline: "", avatarUrl: null },
-  sessionTypes: [sessionType()],
-  calendly: { url: "https://calendly.com/liam/60", origin: "https://calendly.com" },
-  requiresCustomer: false,
-  sandbox: true,
-  ...over,
-});
-const attempt = { attemptId: "att_1", calendlyUrl: "https://calendly.com/liam/60?utm_content=att_1", expiresAt: "x" };
-const hold = new Date(NOW + 15 * 60_000).toISOString();
-const created = {
-  bookingId: "bk_1",
-  bookingToken: "tok",
-  checkoutUrl: "https://checkout.example/cs_1",
-  holdExpiresAt: hold,
-};
-const booking = (status: string, over: Record<string, unknown> = {}) => ({
-  id: "bk_1",
-  status,
-  builder: { name: "Liam", slug: "liam", headline: "", avatarUrl: null },
-  sessionType: { id: "st_60", name: "Session", durationMinutes: 60 },
-  startTime: "2030-03-20T10:00:00Z",
-  endTime: "2030-03-20T11:00:00Z",
-  inviteeName: "Ada",
-  price: { amount: 6000, currency: "usd" },
-  amountPaid: status === "CONFIRMED" ? { amount: 6000, currency: "usd" } : null,
-  holdExpiresAt: hold,
-  checkoutUrl: "https://checkout.example/cs_1",
-  history: [],
-  sandbox: true,
-  ...over,
-});
 const scheduled = (invitee = "INV1") => ({
   type: "calendly" as const,
   message: {
@@ -107,7 +68,13 @@ const at = {
   confirming: () =>
     next(
       initialFlow(),
-      { type: "start", ref: { id: "bk_1", token: "tok" }, cancelled: false, visible: true, online: true },
+      {
+        type: "start",
+        ref: { id: "b0000000-0000-4000-8000-000000000001", token: "tok" },
+        cancelled: false,
+        visible: true,
+        online: true,
+      },
       env,
     )[0],
 };
@@ -118,7 +85,7 @@ describe("booking-flow: start", () => {
     expect(fresh[0].state).to.equal("loading");
     expect(types(fresh)).to.deep.equal(["cancel", "fetch-config"]);
 
-    const ref = { id: "bk_1", token: "tok" };
+    const ref = { id: "b0000000-0000-4000-8000-000000000001", token: "tok" };
     const back = next(initialFlow(), { type: "start", ref, cancelled: true, visible: true, online: true }, env);
     expect(back[0].state).to.equal("confirming");
     expect(back[1]).to.deep.include({ type: "poll", ref, cancelled: true, deadline: NOW + 6000 });
@@ -133,8 +100,8 @@ describe("booking-flow: loading", () => {
   it("goes to the calendar with the only session type and creates an attempt", () => {
     const s = step(started, { type: "config", answer: config() });
     expect(s[0].state).to.equal("calendar");
-    expect(s[0].sessionType?.id).to.equal("st_60");
-    expect(s[1]).to.deep.include({ type: "create-attempt", sessionTypeId: "st_60" });
+    expect(s[0].sessionType?.id).to.equal("5e000000-0000-4000-8000-000000000060");
+    expect(s[1]).to.deep.include({ type: "create-attempt", sessionTypeId: "5e000000-0000-4000-8000-000000000060" });
   });
 
   it("waits with the attempt while the element is not visible (lazy, popup), and creates it when shown", () => {
@@ -142,21 +109,35 @@ describe("booking-flow: loading", () => {
     const s = step(hidden, { type: "config", answer: config() });
     expect(s[0].state).to.equal("calendar");
     expect(types(s)).to.not.include("create-attempt");
-    expect(step(s[0], { type: "shown" })[1]).to.deep.equal([{ type: "create-attempt", sessionTypeId: "st_60" }]);
+    expect(step(s[0], { type: "shown" })[1]).to.deep.equal([
+      { type: "create-attempt", sessionTypeId: "5e000000-0000-4000-8000-000000000060" },
+    ]);
   });
 
   it("asks to choose among several session types, or takes the preselected one", () => {
-    const two = config({ sessionTypes: [sessionType("st_30"), sessionType("st_60")] });
+    const two = config({
+      sessionTypes: [
+        sessionType("5e000000-0000-4000-8000-000000000030"),
+        sessionType("5e000000-0000-4000-8000-000000000060"),
+      ],
+    });
     expect(step(started, { type: "config", answer: two })[0].state).to.equal("choose-session-type");
-    const pre = step(started, { type: "config", answer: two }, { ...env, sessionType: "st_30" });
+    const pre = step(
+      started,
+      { type: "config", answer: two },
+      { ...env, sessionType: "5e000000-0000-4000-8000-000000000030" },
+    );
     expect(pre[0].state).to.equal("calendar");
-    expect(pre[0].sessionType?.id).to.equal("st_30");
+    expect(pre[0].sessionType?.id).to.equal("5e000000-0000-4000-8000-000000000030");
     const chosen = step(step(started, { type: "config", answer: two })[0], {
       type: "choose",
-      sessionType: sessionType("st_60"),
+      sessionType: sessionType("5e000000-0000-4000-8000-000000000060"),
     });
     expect(chosen[0].state).to.equal("calendar");
-    expect(chosen[1]).to.deep.include({ type: "create-attempt", sessionTypeId: "st_60" });
+    expect(chosen[1]).to.deep.include({
+      type: "create-attempt",
+      sessionTypeId: "5e000000-0000-4000-8000-000000000060",
+    });
   });
 
   it("shows demo and unavailable builders as they are, and a builder without session types as unavailable", () => {
@@ -413,7 +394,7 @@ describe("booking-flow: creating checkout and redirecting", () => {
   it("opens checkout once the booking exists, with the checkout timer armed first", () => {
     const s = step(at.creating(), { type: "created", answer: created });
     expect(s[0].state).to.equal("redirecting");
-    expect(s[0].ref).to.deep.equal({ id: "bk_1", token: "tok" });
+    expect(s[0].ref).to.deep.equal({ id: "b0000000-0000-4000-8000-000000000001", token: "tok" });
     expect(s[1]).to.deep.equal([
       { type: "cancel" },
       { type: "timer", name: "checkout", ms: 400 },
@@ -441,7 +422,7 @@ describe("booking-flow: creating checkout and redirecting", () => {
     const deadline = Date.parse(hold); // the hold is later than now + confirm
     expect(host[1]).to.deep.equal([
       { type: "cancel" },
-      { type: "poll", ref: { id: "bk_1", token: "tok" }, cancelled: false, deadline },
+      { type: "poll", ref: { id: "b0000000-0000-4000-8000-000000000001", token: "tok" }, cancelled: false, deadline },
     ]);
     const late = step(at.redirecting(), { type: "timer", name: "checkout" });
     expect(late[0].checkoutLink).to.equal(created.checkoutUrl);
@@ -550,10 +531,17 @@ describe("booking-flow: error", () => {
   it("'Book another time' after an outcome preselects the same session type", () => {
     const [done] = step(at.confirming(), { type: "polled", answer: booking("EXPIRED") });
     const [loading] = step(done, { type: "again" });
-    expect(loading.wantedType).to.equal("st_60");
+    expect(loading.wantedType).to.equal("5e000000-0000-4000-8000-000000000060");
     expect(loading.booking).to.equal(undefined);
-    const two = config({ sessionTypes: [sessionType("st_30"), sessionType("st_60")] });
-    expect(step(loading, { type: "config", answer: two })[0].sessionType?.id).to.equal("st_60");
+    const two = config({
+      sessionTypes: [
+        sessionType("5e000000-0000-4000-8000-000000000030"),
+        sessionType("5e000000-0000-4000-8000-000000000060"),
+      ],
+    });
+    expect(step(loading, { type: "config", answer: two })[0].sessionType?.id).to.equal(
+      "5e000000-0000-4000-8000-000000000060",
+    );
   });
 
   it("reload (a new builder, api-base or site key) starts over from any state", () => {

@@ -53,7 +53,7 @@ describe("loading → calendar", () => {
     expect(cfg.siteKey).to.equal("pk_test_1");
     expect(cfg.query, "the element never asks for a session type").to.equal("");
     const [att] = await api.requests("POST", "/v1/booking-attempts");
-    expect(att.body).to.deep.equal({ builder: "liam", sessionTypeId: "st_60" });
+    expect(att.body).to.deep.equal({ builder: "liam", sessionTypeId: "5e000000-0000-4000-8000-000000000060" });
     expect(att.siteKey).to.equal("pk_test_1");
 
     const src = new URL(frame(el)!.src);
@@ -143,7 +143,7 @@ describe("loading → calendar", () => {
           { body: { status: "waiting", expiresAt: new Date(Date.now() + 3600_000).toISOString() } },
           { body: { status: "booked", eventUri, inviteeUri } },
         ],
-        "POST /v1/bookings": created("bk_tab"),
+        "POST /v1/bookings": created("b0000000-0000-4000-8000-00000000007a"),
       }),
     );
     const targets: string[] = [];
@@ -166,7 +166,7 @@ describe("loading → calendar", () => {
     expect(await api.requests("GET", "/v1/booking-attempts/att_w/outcome")).to.have.length(3);
     const [post] = await api.requests("POST", "/v1/bookings");
     expect(post.body).to.deep.equal({ attemptId: "att_w", eventUri, inviteeUri });
-    expect(targets).to.deep.equal(["https://checkout.example/c/pay/cs_bk_tab"]);
+    expect(targets).to.deep.equal(["https://checkout.example/c/pay/cs_b0000000-0000-4000-8000-00000000007a"]);
     expect(events(el, "baw-slot-scheduled")[0].detail).to.deep.include({ attemptId: "att_w", inviteeUuid: "INV_TAB" });
     expect(events(el, "baw-state-change").map((e) => e.detail.state)).to.deep.equal([
       "loading",
@@ -212,7 +212,12 @@ describe("loading → calendar", () => {
     const api = await new MockApi().setup(
       bookable({
         "GET /v1/builders/liam/booking-config": {
-          body: config({ sessionTypes: [sessionType("st_30", "Quick call", 3000), sessionType("st_60", "Deep dive")] }),
+          body: config({
+            sessionTypes: [
+              sessionType("5e000000-0000-4000-8000-000000000030", "Quick call", 3000),
+              sessionType("5e000000-0000-4000-8000-000000000060", "Deep dive"),
+            ],
+          }),
         },
       }),
     );
@@ -226,22 +231,27 @@ describe("loading → calendar", () => {
     buttons[1].click();
     await calendarReady(el);
     const [att] = await api.requests("POST", "/v1/booking-attempts");
-    expect((att.body as { sessionTypeId: string }).sessionTypeId).to.equal("st_60");
+    expect((att.body as { sessionTypeId: string }).sessionTypeId).to.equal("5e000000-0000-4000-8000-000000000060");
   });
 
   it("skips the choice when session-type preselects one", async () => {
     const api = await new MockApi().setup(
       bookable({
         "GET /v1/builders/liam/booking-config": {
-          body: config({ sessionTypes: [sessionType("st_30", "Quick call"), sessionType("st_60", "Deep dive")] }),
+          body: config({
+            sessionTypes: [
+              sessionType("5e000000-0000-4000-8000-000000000030", "Quick call"),
+              sessionType("5e000000-0000-4000-8000-000000000060", "Deep dive"),
+            ],
+          }),
         },
       }),
     );
-    const el = mount(attrs(api, { "session-type": "st_30" }));
+    const el = mount(attrs(api, { "session-type": "5e000000-0000-4000-8000-000000000030" }));
     await calendarReady(el);
     expect(events(el, "baw-state-change").map((e) => e.detail.state)).to.not.include("choose-session-type");
     const [att] = await api.requests("POST", "/v1/booking-attempts");
-    expect((att.body as { sessionTypeId: string }).sessionTypeId).to.equal("st_30");
+    expect((att.body as { sessionTypeId: string }).sessionTypeId).to.equal("5e000000-0000-4000-8000-000000000030");
   });
 
   it("with lazy, creates no attempt and no iframe until the element nears the viewport", async () => {
@@ -313,7 +323,14 @@ describe("Calendly messages", () => {
     const wrongOrigin = `${location.origin}/test/fixtures/fake-calendly.html?utm_content=att_x`;
     const api = await new MockApi().setup(
       bookable({
-        "POST /v1/booking-attempts": { status: 201, body: { attemptId: "att_x", calendlyUrl: wrongOrigin } },
+        "POST /v1/booking-attempts": {
+          status: 201,
+          body: {
+            attemptId: "att_x",
+            calendlyUrl: wrongOrigin,
+            expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+          },
+        },
       }),
     );
     const el = mount(attrs(api), (e) => {

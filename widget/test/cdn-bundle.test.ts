@@ -55,17 +55,19 @@ describe("the CDN bundle", () => {
       win.postMessage({ fakeCalendly: "schedule" }, "*");
       await waitForState(el, "redirecting");
       const navigations = (iframe.contentWindow as unknown as { navigations: string[] }).navigations;
-      expect(navigations).to.deep.equal(["https://checkout.example/c/pay/cs_bk_1"]);
+      expect(navigations).to.deep.equal(["https://checkout.example/c/pay/cs_b0000000-0000-4000-8000-000000000001"]);
     } finally {
       iframe.remove();
     }
   });
 
   it("loads the after-checkout module and German on demand", async () => {
-    const api = await new MockApi().setup({ "GET /v1/bookings/bk_1": { body: booking() } });
+    const api = await new MockApi().setup({
+      "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body: booking() },
+    });
     const [iframe, el] = await host({
       ...(attrs(api) as Record<string, string>),
-      "booking-id": "bk_1",
+      "booking-id": "b0000000-0000-4000-8000-000000000001",
       "booking-token": "t",
       locale: "de",
     });

@@ -23,7 +23,9 @@ afterEach(unmountAll);
 
 describe("scheduled → creating-checkout → redirecting", () => {
   it("books, then sends the top window to exactly the service's checkoutUrl", async () => {
-    const api = await new MockApi().setup(bookable({ "POST /v1/bookings": { ...created("bk_7"), delay: 150 } }));
+    const api = await new MockApi().setup(
+      bookable({ "POST /v1/bookings": { ...created("b0000000-0000-4000-8000-000000000007"), delay: 150 } }),
+    );
     const targets: string[] = [];
     const el = mount(attrs(api), (e) => {
       e.navigate = (url) => {
@@ -47,9 +49,11 @@ describe("scheduled → creating-checkout → redirecting", () => {
     });
     expect(post.contentType).to.equal("application/json");
     const redirect = events(el, "baw-checkout-redirect")[0];
-    expect(redirect.detail.checkoutUrl).to.equal("https://checkout.example/c/pay/cs_bk_7");
-    expect(redirect.detail.bookingId).to.equal("bk_7");
-    expect(targets).to.deep.equal(["https://checkout.example/c/pay/cs_bk_7"]);
+    expect(redirect.detail.checkoutUrl).to.equal(
+      "https://checkout.example/c/pay/cs_b0000000-0000-4000-8000-000000000007",
+    );
+    expect(redirect.detail.bookingId).to.equal("b0000000-0000-4000-8000-000000000007");
+    expect(targets).to.deep.equal(["https://checkout.example/c/pay/cs_b0000000-0000-4000-8000-000000000007"]);
     expect(events(el, "baw-booking-confirmed"), "paid comes later").to.have.length(0);
     expect(events(el, "baw-state-change").map((e) => e.detail.state)).to.deep.equal([
       "loading",
@@ -62,7 +66,10 @@ describe("scheduled → creating-checkout → redirecting", () => {
   it("does not navigate when the host cancels baw-checkout-redirect, and watches the booking instead", async () => {
     const api = await new MockApi().setup(
       bookable({
-        "GET /v1/bookings/bk_1": [{ body: booking({ status: "PENDING_PAYMENT" }) }, { body: booking() }],
+        "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": [
+          { body: booking({ status: "PENDING_PAYMENT" }) },
+          { body: booking() },
+        ],
       }),
     );
     const targets: string[] = [];
@@ -77,14 +84,17 @@ describe("scheduled → creating-checkout → redirecting", () => {
     await schedule(el);
     await waitForState(el, "confirmed");
     expect(targets).to.deep.equal([]);
-    const gets = await api.requests("GET", "/v1/bookings/bk_1");
-    expect(gets[0].authorization).to.equal("Bearer tok_bk_1");
+    const gets = await api.requests("GET", "/v1/bookings/b0000000-0000-4000-8000-000000000001");
+    expect(gets[0].authorization).to.equal("Bearer tok_b0000000-0000-4000-8000-000000000001");
   });
 
   it("offers checkout in a new tab when top navigation is blocked (sandboxed iframe), then polls to confirmed", async () => {
     const api = await new MockApi().setup(
       bookable({
-        "GET /v1/bookings/bk_1": [{ body: booking({ status: "PENDING_PAYMENT" }) }, { body: booking() }],
+        "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": [
+          { body: booking({ status: "PENDING_PAYMENT" }) },
+          { body: booking() },
+        ],
       }),
     );
     const iframe = document.createElement("iframe");
@@ -111,7 +121,7 @@ describe("scheduled → creating-checkout → redirecting", () => {
       await waitForState(el, "redirecting");
       const link = await waitFor(() => el.shadowRoot!.querySelector<HTMLAnchorElement>("a[target=_blank]"), "link");
       expect(link.textContent).to.equal("Open checkout in a new tab");
-      expect(link.href).to.equal("https://checkout.example/c/pay/cs_bk_1");
+      expect(link.href).to.equal("https://checkout.example/c/pay/cs_b0000000-0000-4000-8000-000000000001");
       expect(link.rel).to.equal("noopener");
       expect(location.pathname, "the test page is still here").to.not.contain("checkout");
       await waitForState(el, "confirmed", 6000);
@@ -122,7 +132,12 @@ describe("scheduled → creating-checkout → redirecting", () => {
 
   it("never spins in redirecting: if the page is still here after the checkout timeout, it offers the link", async () => {
     const api = await new MockApi().setup(
-      bookable({ "GET /v1/bookings/bk_1": [{ body: booking({ status: "PENDING_PAYMENT" }) }, { body: booking() }] }),
+      bookable({
+        "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": [
+          { body: booking({ status: "PENDING_PAYMENT" }) },
+          { body: booking() },
+        ],
+      }),
     );
     const el = mount(attrs(api), (e) => {
       e.navigate = () => true; // claims to navigate, but the page stays
@@ -133,7 +148,7 @@ describe("scheduled → creating-checkout → redirecting", () => {
     await waitForState(el, "redirecting");
     expect(el.shadowRoot!.querySelector("a[target=_blank]") === null, "no link at first").to.equal(true);
     const link = await waitFor(() => el.shadowRoot!.querySelector<HTMLAnchorElement>("a[target=_blank]"), "link");
-    expect(link.href).to.equal("https://checkout.example/c/pay/cs_bk_1");
+    expect(link.href).to.equal("https://checkout.example/c/pay/cs_b0000000-0000-4000-8000-000000000001");
     await waitForState(el, "confirmed");
   });
 

@@ -3,7 +3,14 @@ import "../src/define.js";
 import type { BawBookBuilder } from "../src/baw-book-builder.js";
 import type { BawState, Booking, BookingConfig } from "../src/types.js";
 
-export type Route = { status?: number; body?: unknown; delay?: number; headers?: Record<string, string> };
+export type Route = {
+  status?: number;
+  body?: unknown;
+  delay?: number;
+  headers?: Record<string, string>;
+  /** An answer the service would never give, sent on purpose (the mock refuses any other). */
+  malformed?: true;
+};
 export type Routes = Record<string, Route | Route[]>;
 export type LogEntry = {
   method: string;
@@ -51,7 +58,7 @@ export class MockApi {
 
   async setup(routes: Routes): Promise<this> {
     const res = await fetch(`${this.base}/__setup`, { method: "POST", body: JSON.stringify(routes) });
-    if (!res.ok) throw new Error("mock setup failed");
+    if (!res.ok) throw new Error(`mock setup refused: ${(await res.json()).message}`);
     return this;
   }
 
@@ -66,7 +73,11 @@ export class MockApi {
   }
 }
 
-export const sessionType = (id = "st_60", name = "1:1 session, 60 minutes", amount = 6000) => ({
+export const sessionType = (
+  id = "5e000000-0000-4000-8000-000000000060",
+  name = "1:1 session, 60 minutes",
+  amount = 6000,
+) => ({
   id,
   name,
   durationMinutes: 60,
@@ -76,7 +87,13 @@ export const sessionType = (id = "st_60", name = "1:1 session, 60 minutes", amou
 export function config(over: Partial<BookingConfig> = {}): BookingConfig {
   return {
     state: "bookable",
-    builder: { id: "b_liam", slug: "liam", name: "Liam Builder", headline: "Builds things", avatarUrl: null },
+    builder: {
+      id: "1a000000-0000-4000-8000-000000000001",
+      slug: "liam",
+      name: "Liam Builder",
+      headline: "Builds things",
+      avatarUrl: null,
+    },
     sessionTypes: [sessionType()],
     calendly: { url: "https://calendly.com/liam/60min", origin: CALENDLY_ORIGIN },
     requiresCustomer: false,
@@ -96,11 +113,12 @@ export function attempt(id = "att_1", params: Record<string, string> = {}) {
   };
 }
 
-export const created = (id = "bk_1") => ({
+export const created = (id = "b0000000-0000-4000-8000-000000000001") => ({
   status: 201,
   body: {
     bookingId: id,
     bookingToken: `tok_${id}`,
+    status: "PENDING_PAYMENT",
     checkoutUrl: `https://checkout.example/c/pay/cs_${id}`,
     holdExpiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
   },
@@ -108,15 +126,23 @@ export const created = (id = "bk_1") => ({
 
 export function booking(over: Partial<Booking> = {}): Booking {
   return {
-    id: "bk_1",
+    id: "b0000000-0000-4000-8000-000000000001",
     status: "CONFIRMED",
-    builder: { name: "Liam Builder", slug: "liam", headline: "Builds things", avatarUrl: null },
-    sessionType: { id: "st_60", name: "1:1 session, 60 minutes", durationMinutes: 60 },
+    builder: {
+      id: "1a000000-0000-4000-8000-000000000001",
+      name: "Liam Builder",
+      slug: "liam",
+      headline: "Builds things",
+      avatarUrl: null,
+    },
+    sessionType: { id: "5e000000-0000-4000-8000-000000000060", name: "1:1 session, 60 minutes", durationMinutes: 60 },
     startTime: "2030-03-14T15:30:00+01:00",
     endTime: "2030-03-14T16:30:00+01:00",
+    timezone: "Europe/Berlin",
     inviteeName: "Ada",
     price: { amount: 6000, currency: "usd" },
     amountPaid: { amount: 6000, currency: "usd" },
+    amountRefunded: { amount: 0, currency: "usd" },
     holdExpiresAt: null,
     checkoutUrl: null,
     history: [],

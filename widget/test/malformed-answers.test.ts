@@ -48,7 +48,7 @@ const malformedConfigs: [string, unknown][] = [
 describe("malformed service answers", () => {
   for (const [what, body] of malformedConfigs) {
     it(`booking-config: ${what}`, async () => {
-      const api = await new MockApi().setup({ "GET /v1/builders/liam/booking-config": { body } });
+      const api = await new MockApi().setup({ "GET /v1/builders/liam/booking-config": { body, malformed: true } });
       const el = mount(attrs(api));
       await expectError(el, "bad_answer", "loading");
       expect(text(el)).to.contain("The booking service sent an unreadable answer.");
@@ -57,7 +57,7 @@ describe("malformed service answers", () => {
 
   it("booking-attempts: no calendlyUrl", async () => {
     const api = await new MockApi().setup(
-      bookable({ "POST /v1/booking-attempts": { status: 201, body: { attemptId: "att_1" } } }),
+      bookable({ "POST /v1/booking-attempts": { status: 201, body: { attemptId: "att_1" }, malformed: true } }),
     );
     const el = mount(attrs(api));
     await expectError(el, "bad_answer", "calendar");
@@ -65,7 +65,7 @@ describe("malformed service answers", () => {
 
   it("bookings: no checkoutUrl", async () => {
     const { checkoutUrl: _, ...body } = created().body;
-    const api = await new MockApi().setup(bookable({ "POST /v1/bookings": { status: 201, body } }));
+    const api = await new MockApi().setup(bookable({ "POST /v1/bookings": { status: 201, body, malformed: true } }));
     const el = mount(attrs(api));
     await calendarReady(el);
     await schedule(el);
@@ -80,8 +80,14 @@ describe("malformed service answers", () => {
   ];
   for (const [what, body] of malformedBookings) {
     it(`the booking after checkout: ${what}`, async () => {
-      const api = await new MockApi().setup({ "GET /v1/bookings/bk_1": { body } });
-      history.replaceState(null, "", `${location.pathname}?baw_booking=bk_1&baw_token=tok_1`);
+      const api = await new MockApi().setup({
+        "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body, malformed: true },
+      });
+      history.replaceState(
+        null,
+        "",
+        `${location.pathname}?baw_booking=b0000000-0000-4000-8000-000000000001&baw_token=tok_1`,
+      );
       const el = mount(attrs(api));
       await expectError(el, "bad_answer", "confirming");
     });
@@ -110,7 +116,7 @@ describe("exceptions anywhere", () => {
   });
 
   it("in a service that answers 200 with an empty body", async () => {
-    const routes: Routes = bookable({ "POST /v1/booking-attempts": { status: 201 } });
+    const routes: Routes = bookable({ "POST /v1/booking-attempts": { status: 201, malformed: true } });
     const api = await new MockApi().setup(routes);
     const el = mount(attrs(api));
     await expectError(el, "bad_answer", "calendar");

@@ -76,7 +76,11 @@ describe("states", () => {
     el.setAttribute("customer-token", "ct_signed");
     await calendarReady(el);
     const [att] = await api.requests("POST", "/v1/booking-attempts");
-    expect(att.body).to.deep.equal({ builder: "liam", sessionTypeId: "st_60", customerToken: "ct_signed" });
+    expect(att.body).to.deep.equal({
+      builder: "liam",
+      sessionTypeId: "5e000000-0000-4000-8000-000000000060",
+      customerToken: "ct_signed",
+    });
   });
 
   it("auth-required after a 401 from booking-attempts, and a new attempt for a new token", async () => {
@@ -97,8 +101,8 @@ describe("states", () => {
     expect(new URL(frame(el)!.src).searchParams.get("utm_content")).to.equal("att_2");
     const bodies = (await api.requests("POST", "/v1/booking-attempts")).map((r) => r.body);
     expect(bodies).to.deep.equal([
-      { builder: "liam", sessionTypeId: "st_60", customerToken: "ct_old" },
-      { builder: "liam", sessionTypeId: "st_60", customerToken: "ct_new" },
+      { builder: "liam", sessionTypeId: "5e000000-0000-4000-8000-000000000060", customerToken: "ct_old" },
+      { builder: "liam", sessionTypeId: "5e000000-0000-4000-8000-000000000060", customerToken: "ct_new" },
     ]);
   });
 

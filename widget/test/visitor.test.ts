@@ -36,7 +36,10 @@ afterEach(() => {
   Object.defineProperty(Navigator.prototype, "onLine", onLine);
 });
 
-const attemptAt = (calendlyUrl: string) => ({ status: 201, body: { attemptId: "att_1", calendlyUrl } });
+const attemptAt = (calendlyUrl: string) => ({
+  status: 201,
+  body: { attemptId: "att_1", calendlyUrl, expiresAt: new Date(Date.now() + 3600_000).toISOString() },
+});
 
 describe("a failing Calendly", () => {
   it("keeps the frame hidden behind the element's own loading state until Calendly speaks", async () => {
@@ -96,8 +99,14 @@ describe("a failing Calendly", () => {
 
 describe("offline on return from checkout", () => {
   it("says so at once, tells what is known about the money, polls nothing, and resumes when back online", async () => {
-    const api = await new MockApi().setup({ "GET /v1/bookings/bk_1": { body: booking() } });
-    history.replaceState(null, "", `${location.pathname}?baw_booking=bk_1&baw_token=tok_1`);
+    const api = await new MockApi().setup({
+      "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body: booking() },
+    });
+    history.replaceState(
+      null,
+      "",
+      `${location.pathname}?baw_booking=b0000000-0000-4000-8000-000000000001&baw_token=tok_1`,
+    );
     setOnline(false);
     const el = mount(attrs(api));
     await el.updateComplete;
@@ -113,24 +122,32 @@ describe("offline on return from checkout", () => {
 
   it("drops offline while confirming: stops polling and resumes on its own", async () => {
     const api = await new MockApi().setup({
-      "GET /v1/bookings/bk_1": { body: booking({ status: "PENDING_PAYMENT" }) },
+      "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body: booking({ status: "PENDING_PAYMENT" }) },
     });
-    history.replaceState(null, "", `${location.pathname}?baw_booking=bk_1&baw_token=tok_1`);
+    history.replaceState(
+      null,
+      "",
+      `${location.pathname}?baw_booking=b0000000-0000-4000-8000-000000000001&baw_token=tok_1`,
+    );
     const el = mount(attrs(api));
     while ((await api.log()).length === 0) await new Promise((r) => setTimeout(r, 20)); // the first poll
     setOnline(false);
     await el.updateComplete;
     expect(text(el)).to.contain("You're offline.");
-    await api.setup({ "GET /v1/bookings/bk_1": { body: booking() } });
+    await api.setup({ "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body: booking() } });
     setOnline(true);
     await waitForState(el, "confirmed");
   });
 
   it("an error while confirming always says what is known about the money", async () => {
     const api = await new MockApi().setup({
-      "GET /v1/bookings/bk_1": { body: booking({ status: "PENDING_PAYMENT" }) },
+      "GET /v1/bookings/b0000000-0000-4000-8000-000000000001": { body: booking({ status: "PENDING_PAYMENT" }) },
     });
-    history.replaceState(null, "", `${location.pathname}?baw_booking=bk_1&baw_token=tok_1`);
+    history.replaceState(
+      null,
+      "",
+      `${location.pathname}?baw_booking=b0000000-0000-4000-8000-000000000001&baw_token=tok_1`,
+    );
     const el = mount(attrs(api), (e) => {
       e.timeouts = { confirm: 600 };
     });

@@ -5,8 +5,7 @@
 // rolled back, so the data is left as it was.
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PAYMENT_BY_SESSION_OR_KEY } from "../../dist/domain/fulfilment.js";
-import { FINISH, STORE_AND_CLAIM } from "../../dist/domain/webhooks/ingest.js";
+import { FINISH, PAYMENT_BY_SESSION_OR_KEY, STORE_AND_CLAIM } from "../../dist/db/hot-paths.js";
 import { PrismaClient } from "../../dist/generated/prisma/client.js";
 
 const LOCK_MS = 30_000;

@@ -7,15 +7,14 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { type Config, ConfigError, loadConfig } from "../config.js";
+import type { PartnerBuilder, PartnerSessionType } from "../contract/index.js";
 import { type Database, openDatabase } from "../db/database.js";
 import { currentOwner, EmbeddedDatabaseInUse } from "../db/embedded-owner.js";
 import { seedDemoBuilders } from "../db/seed.js";
 import {
   addSessionType,
-  type BuilderView,
   createBuilder,
   listBuilders,
-  type SessionTypeView,
   updateBuilder,
   updateSessionType,
 } from "../domain/catalogue/builders.js";
@@ -391,9 +390,9 @@ function parseCommand(argv: string[]): Parsed | "help" {
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
       throw new UsageError(`${flag ?? "flag"}: unknown flag for "${command}" (see --help)`);
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      throw new UsageError(
-        `${flag ?? "flag"}: ${/argument missing/.test(message) ? "needs a value" : "takes no value"}`,
-      );
+      // A string flag given without a value, or a boolean flag given one: the flag's declared type says which.
+      const declared = spec.options?.[flag?.replace(/^-+/, "") ?? ""] as { type?: string } | undefined;
+      throw new UsageError(`${flag ?? "flag"}: ${declared?.type === "boolean" ? "takes no value" : "needs a value"}`);
     }
     throw new UsageError(message.split("\n")[0]!);
   }
@@ -493,12 +492,12 @@ function validateCatalogue<T>(schema: z.ZodType<T>, body: Record<string, unknown
   throw new UsageError(flag ? `${flag}: ${message}` : message);
 }
 
-function describeSessionType(s: SessionTypeView): string {
+function describeSessionType(s: PartnerSessionType): string {
   const price = s.price.amount === 0 ? "free" : `${s.price.amount} ${s.price.currency}`;
   return `  ${s.id}  ${s.name}, ${s.durationMinutes} min, ${price}${s.active ? "" : " [inactive]"}`;
 }
 
-function describeBuilder(b: BuilderView): string[] {
+function describeBuilder(b: PartnerBuilder): string[] {
   const refund =
     b.refundPolicy === "CUTOFF" ? `CUTOFF (${b.refundCutoffHours ?? 24} h before the start)` : b.refundPolicy;
   return [

@@ -2,6 +2,7 @@
 // by the Stripe webhook, by the confirmation read when the visitor returns first, and by the
 // hold sweeper; every step is conditional, so any order and any repetition is safe.
 import type Stripe from "stripe";
+import { paymentsBySessionOrKey } from "../db/hot-paths.js";
 import type { Payment } from "../generated/prisma/client.js";
 import { awaitAsyncPayment, confirmPaid, releaseHold } from "./booking/lifecycle.js";
 import type { DomainContext } from "./context.js";
@@ -17,18 +18,12 @@ export type SessionOutcome =
   | "no_change"
   | "unknown_session";
 
-// Plain SQL: every Stripe Checkout event starts here, and through Prisma this lookup was the
-// last per-event query compiled on each call (docs/BENCHMARKS.md, webhook ingestion).
-export const PAYMENT_BY_SESSION_OR_KEY = `SELECT * FROM "Payment" WHERE "checkoutSessionId" = $1 OR "idempotencyKey" = $2`;
-
 async function findPayment(ctx: DomainContext, session: Stripe.Checkout.Session): Promise<Payment | null> {
   // The session may have been created by a request that died before recording it, so the
   // booking's checkout key (from the session's metadata) finds the payment too. One query for both.
   const bookingId = session.metadata?.booking_id ?? session.client_reference_id;
-  const { rows: candidates } = await ctx.sql.query<Payment>(PAYMENT_BY_SESSION_OR_KEY, [
-    session.id,
-    bookingId ? `checkout_${bookingId}` : null,
-  ]);
+  // Plain SQL (db/hot-paths.ts): every Stripe Checkout event starts here.
+  const candidates = await paymentsBySessionOrKey(ctx.sql, session.id, bookingId ? `checkout_${bookingId}` : null);
   const bySession = candidates.find((p) => p.checkoutSessionId === session.id);
   if (bySession) return bySession;
   const payment = candidates[0];

@@ -1,9 +1,11 @@
 // The bookings a partner reads: keyset-paginated listing and single lookups, shaped for the
-// partner API.
+// partner API (contract/booking.ts).
 import { z } from "zod";
+import type { PartnerBooking } from "../contract/index.js";
 import type { BookingStatus, Prisma, PrismaClient } from "../generated/prisma/client.js";
 import { badRequest, notFound } from "../lib/errors.js";
 import { builderWhere } from "./bookability.js";
+import { bookingViewInclude, toPartnerBooking } from "./booking-view.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isoDateTime = z.iso.datetime({ offset: true });
@@ -36,50 +38,6 @@ export function decodeCursor(raw: string): Cursor {
   return { createdAt: new Date(parsed.data.createdAt), id: parsed.data.id };
 }
 
-// ---- mapping ------------------------------------------------------------------------------
-
-const bookingInclude = {
-  builder: { select: { id: true, slug: true, name: true } },
-  sessionType: { select: { id: true, name: true, durationMinutes: true, priceAmount: true, currency: true } },
-  history: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
-  payments: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
-} satisfies Prisma.BookingInclude;
-
-type LoadedBooking = Prisma.BookingGetPayload<{ include: typeof bookingInclude }>;
-
-const CAPTURED = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);
-
-export function toPartnerBooking(b: LoadedBooking) {
-  const latestPayment = b.payments.at(-1);
-  return {
-    id: b.id,
-    status: b.status,
-    builder: { id: b.builder.id, slug: b.builder.slug, name: b.builder.name },
-    sessionType: { id: b.sessionType.id, name: b.sessionType.name, durationMinutes: b.sessionType.durationMinutes },
-    startTime: b.startTime.toISOString(),
-    endTime: b.endTime.toISOString(),
-    inviteeName: b.inviteeName,
-    inviteeEmail: b.inviteeEmail,
-    price: latestPayment
-      ? { amount: latestPayment.amount, currency: latestPayment.currency }
-      : { amount: b.sessionType.priceAmount, currency: b.sessionType.currency },
-    amountPaid: b.payments.filter((p) => CAPTURED.has(p.status)).reduce((sum, p) => sum + p.amountCaptured, 0),
-    holdExpiresAt: b.holdExpiresAt?.toISOString() ?? null,
-    createdAt: b.createdAt.toISOString(),
-    history: b.history.map((h) => ({ from: h.from, to: h.to, cause: h.cause, at: h.createdAt.toISOString() })),
-    payments: b.payments.map((p) => ({
-      id: p.id,
-      status: p.status,
-      amount: p.amount,
-      currency: p.currency,
-      amountRefunded: p.amountRefunded,
-      checkoutSessionId: p.checkoutSessionId,
-    })),
-  };
-}
-
-export type PartnerBooking = ReturnType<typeof toPartnerBooking>;
-
 export interface BookingQuery {
   builder?: string;
   status?: BookingStatus[];
@@ -92,6 +50,7 @@ export interface BookingQuery {
 export async function listPartnerBookings(
   prisma: Pick<PrismaClient, "builder" | "booking">,
   q: BookingQuery,
+  sandbox: boolean,
 ): Promise<{ data: PartnerBooking[]; nextCursor: string | null }> {
   const where: Prisma.BookingWhereInput[] = [];
   if (q.builder) {
@@ -110,18 +69,22 @@ export async function listPartnerBookings(
     where: { AND: where },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: q.limit + 1,
-    include: bookingInclude,
+    include: bookingViewInclude,
   });
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   return {
-    data: page.map(toPartnerBooking),
+    data: page.map((b) => toPartnerBooking(b, sandbox)),
     nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
   };
 }
 
-export async function getPartnerBooking(prisma: Pick<PrismaClient, "booking">, id: string): Promise<PartnerBooking> {
-  const booking = await prisma.booking.findUnique({ where: { id }, include: bookingInclude });
+export async function getPartnerBooking(
+  prisma: Pick<PrismaClient, "booking">,
+  id: string,
+  sandbox: boolean,
+): Promise<PartnerBooking> {
+  const booking = await prisma.booking.findUnique({ where: { id }, include: bookingViewInclude });
   if (!booking) throw notFound("booking_not_found", `id: no booking "${id}" exists`);
-  return toPartnerBooking(booking);
+  return toPartnerBooking(booking, sandbox);
 }

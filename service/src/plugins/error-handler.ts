@@ -6,14 +6,42 @@ import fp from "fastify-plugin";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, type ErrorBody } from "../lib/errors.js";
 
-const DATABASE_DOWN =
-  /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|terminating connection|DatabaseNotReachable|P1001|P1017|Query read timeout|timeout exceeded when trying to connect|Unable to start a transaction in the given time/i;
+/** Codes that mean the database cannot be reached: Node's socket errors, Prisma's, PostgreSQL's SQLSTATE. */
+const DATABASE_DOWN_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  // Prisma: can't reach, timed out, closed the connection, pool timeout, transaction could not start.
+  "P1001",
+  "P1002",
+  "P1008",
+  "P1017",
+  "P2024",
+  "P2028",
+  // PostgreSQL: the server is shutting down, crashed, or not accepting connections yet.
+  "57P01",
+  "57P02",
+  "57P03",
+]);
+/** The driver adapter's kinds for the same (Prisma's DriverAdapterError carries them as `cause.kind`). */
+const DATABASE_DOWN_KINDS = new Set([
+  "DatabaseNotReachable",
+  "ConnectionClosed",
+  "SocketTimeout",
+  "TooManyConnections",
+]);
+// node-postgres gives these two failures no code; its messages are all there is to go by.
+const PG_UNCODED = /^(Connection terminated|timeout exceeded when trying to connect)/;
 
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { message?: string; code?: string; cause?: unknown } | undefined;
-  if (!e) return false;
-  if (DATABASE_DOWN.test(`${e.code ?? ""} ${e.message ?? ""}`)) return true;
-  return e.cause !== undefined && e.cause !== e && isDatabaseUnavailable(e.cause);
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 5) return false;
+  const e = error as { name?: unknown; code?: unknown; kind?: unknown; message?: unknown; cause?: unknown };
+  if (typeof e.code === "string" && (DATABASE_DOWN_CODES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
+  if (typeof e.kind === "string" && DATABASE_DOWN_KINDS.has(e.kind)) return true;
+  if (e.name === "PrismaClientInitializationError") return true;
+  if (typeof e.message === "string" && e.code === undefined && PG_UNCODED.test(e.message)) return true;
+  return e.cause !== e && isDatabaseUnavailable(e.cause, depth + 1);
 }
 
 function toBody(error: FastifyError | AppError | Error, requestId: string): ErrorBody {

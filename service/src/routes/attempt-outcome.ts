@@ -3,26 +3,12 @@
 // on to Checkout. The attempt id is the capability; the answer carries no personal data.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { AttemptOutcomeSchema } from "../contract/index.js";
 import { attemptOutcome } from "../domain/attempts.js";
 import { domainContext } from "../domain/context.js";
 import { widgetRoute } from "../plugins/cors.js";
 import { requireSite } from "../plugins/sites.js";
 import { errorResponses } from "../schemas/common.js";
-
-export const AttemptOutcomeSchema = z
-  .discriminatedUnion("status", [
-    z.object({
-      status: z.literal("waiting").describe("Nothing booked yet"),
-      expiresAt: z.string().describe("When the attempt stops being usable"),
-    }),
-    z.object({
-      status: z.literal("booked"),
-      eventUri: z.string().describe("Report both URIs with POST /v1/bookings to open Checkout"),
-      inviteeUri: z.string(),
-    }),
-    z.object({ status: z.literal("expired").describe("The attempt ran out with nothing booked") }),
-  ])
-  .meta({ id: "AttemptOutcome" });
 
 const attemptOutcomeRoute: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get(

@@ -1,9 +1,16 @@
 // Public booking routes used by the widget: attempts, verified bookings, confirmation reads.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { BookingAttemptSchema, BookingCreatedSchema, PublicBookingSchema } from "../contract/index.js";
 import { createAttempt } from "../domain/attempts.js";
 import { isBookingToken } from "../domain/booking-token.js";
-import { type BookingWithDetails, loadBooking, refreshFromStripe, toView } from "../domain/booking-view.js";
+import {
+  type BookingWithDetails,
+  loadBooking,
+  loadBookingByCheckoutSession,
+  refreshFromStripe,
+  toPublicBooking,
+} from "../domain/booking-view.js";
 import { createBooking } from "../domain/bookings.js";
 import { domainContext } from "../domain/context.js";
 import { verifyCustomerToken } from "../domain/customer-token.js";
@@ -11,7 +18,7 @@ import { chooseReturnUrl } from "../domain/return-urls.js";
 import { notFound } from "../lib/errors.js";
 import { widgetRoute } from "../plugins/cors.js";
 import { requireSite } from "../plugins/sites.js";
-import { ErrorSchema, errorResponses, MoneySchema, storable, text } from "../schemas/common.js";
+import { ErrorSchema, errorResponses, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
 
 const id = (what: string) => text().trim().min(1).max(200).describe(what);
@@ -25,10 +32,6 @@ export const AttemptBodySchema = z
   })
   .strict();
 
-export const AttemptSchema = z
-  .object({ attemptId: z.string(), calendlyUrl: z.string(), expiresAt: z.string() })
-  .meta({ id: "BookingAttempt" });
-
 export const BookingBodySchema = z
   .object({
     attemptId: id("The attempt id from POST /v1/booking-attempts"),
@@ -36,36 +39,6 @@ export const BookingBodySchema = z
     inviteeUri: storable(z.url().max(500)).describe("payload.invitee.uri of calendly.event_scheduled"),
   })
   .strict();
-
-export const BookingCreatedSchema = z
-  .object({
-    bookingId: z.string(),
-    bookingToken: z.string().describe("Capability token for GET /v1/bookings/{id}"),
-    status: z.string(),
-    checkoutUrl: z.string().nullable().describe("Stripe Checkout; navigate the top window here"),
-    holdExpiresAt: z.string().nullable(),
-  })
-  .meta({ id: "BookingCreated" });
-
-export const BookingViewSchema = z
-  .object({
-    id: z.string(),
-    status: z.enum(["PENDING_PAYMENT", "CONFIRMED", "EXPIRED", "FAILED", "CANCELLED", "REFUNDED"]),
-    builder: z.object({ name: z.string(), slug: z.string(), headline: z.string(), avatarUrl: z.string().nullable() }),
-    sessionType: z.object({ id: z.string(), name: z.string(), durationMinutes: z.number().int() }),
-    startTime: z.string(),
-    endTime: z.string(),
-    timezone: z.string().nullable(),
-    inviteeName: z.string(),
-    price: MoneySchema,
-    amountPaid: MoneySchema.nullable(),
-    amountRefunded: MoneySchema.nullable(),
-    holdExpiresAt: z.string().nullable(),
-    checkoutUrl: z.string().nullable(),
-    history: z.array(z.object({ from: z.string().nullable(), to: z.string(), cause: z.string(), at: z.string() })),
-    sandbox: z.boolean(),
-  })
-  .meta({ id: "Booking" });
 
 const retryable = { 409: ErrorSchema, 422: ErrorSchema, 502: ErrorSchema, 504: ErrorSchema };
 
@@ -80,7 +53,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
         summary: "Start a booking: returns the Calendly URL carrying this attempt's id",
         security: [{ siteKey: [] }],
         body: AttemptBodySchema,
-        response: { 201: AttemptSchema, ...errorResponses, ...retryable },
+        response: { 201: BookingAttemptSchema, ...errorResponses, ...retryable },
       },
     },
     async (request, reply) => {
@@ -127,7 +100,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
   const readBooking = async (booking: BookingWithDetails | null, log: typeof fastify.log) => {
     if (!booking) throw notFound("booking_not_found", "booking: not found, or the token does not match");
     const ctx = domainContext(fastify, log);
-    return toView(await refreshFromStripe(ctx, booking), fastify.providers.isSandbox);
+    return toPublicBooking(await refreshFromStripe(ctx, booking), fastify.providers.isSandbox);
   };
 
   fastify.get(
@@ -140,7 +113,7 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
         security: [{ bookingToken: [] }],
         params: z.object({ bookingId: z.string().uuid() }),
         querystring: z.object({ token: text().max(200).optional() }),
-        response: { 200: BookingViewSchema, ...errorResponses },
+        response: { 200: PublicBookingSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -160,15 +133,11 @@ const bookings: FastifyPluginAsyncZod = async (fastify) => {
         tags: ["public"],
         summary: "Read a booking by the session_id Stripe appends to the success URL",
         params: z.object({ sessionId: z.string().regex(/^cs_[A-Za-z0-9_]{8,200}$/, "must be a Checkout Session id") }),
-        response: { 200: BookingViewSchema, ...errorResponses },
+        response: { 200: PublicBookingSchema, ...errorResponses },
       },
     },
     async (request) => {
-      const payment = await fastify.db.prisma.payment.findUnique({
-        where: { checkoutSessionId: request.params.sessionId },
-        select: { bookingId: true },
-      });
-      const booking = payment ? await loadBooking(domainContext(fastify), { id: payment.bookingId }) : null;
+      const booking = await loadBookingByCheckoutSession(domainContext(fastify), request.params.sessionId);
       return readBooking(booking, request.log);
     },
   );

@@ -1,34 +1,13 @@
 import { createHash } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { builderWhere, decideBookability } from "../domain/bookability.js";
-import { notFound } from "../lib/errors.js";
+import { type BookingConfig, BookingConfigSchema } from "../contract/index.js";
+import { bookingConfigView } from "../domain/booking-config.js";
+import { domainContext } from "../domain/context.js";
 import { TtlCache } from "../lib/ttl-cache.js";
 import { widgetRoute } from "../plugins/cors.js";
 import { requireSite } from "../plugins/sites.js";
-import { ErrorSchema, errorResponses, MoneySchema, text } from "../schemas/common.js";
-
-export const BookingConfigSchema = z
-  .object({
-    state: z.enum(["bookable", "demo", "unavailable"]),
-    reason: z.string().optional(),
-    builder: z.object({
-      id: z.string(),
-      slug: z.string(),
-      name: z.string(),
-      headline: z.string(),
-      avatarUrl: z.string().nullable(),
-    }),
-    sessionTypes: z.array(
-      z.object({ id: z.string(), name: z.string(), durationMinutes: z.number().int(), price: MoneySchema }),
-    ),
-    calendly: z.object({ url: z.string(), origin: z.string() }).nullable(),
-    requiresCustomer: z.boolean(),
-    sandbox: z.boolean(),
-  })
-  .meta({ id: "BookingConfig" });
-
-export type BookingConfig = z.infer<typeof BookingConfigSchema>;
+import { ErrorSchema, errorResponses, text } from "../schemas/common.js";
 
 /** A builder's id (UUID) or slug. The router refuses path parameters over 100 characters (414). */
 export const BuilderRefSchema = z
@@ -57,38 +36,7 @@ const builders: FastifyPluginAsyncZod = async (fastify) => {
     const key = `${idOrSlug}\n${requiresCustomer}`;
     const hit = cache.get(key);
     if (hit) return hit;
-    const builder = await fastify.db.prisma.builder.findUnique({
-      where: builderWhere(idOrSlug),
-      include: { sessionTypes: true },
-    });
-    if (!builder) throw notFound("builder_not_found", `builder: no builder "${idOrSlug}" exists`);
-    const decision = decideBookability(builder);
-    const body: BookingConfig = {
-      state: decision.state,
-      ...(decision.reason ? { reason: decision.reason } : {}),
-      builder: {
-        id: builder.id,
-        slug: builder.slug,
-        name: builder.name,
-        headline: builder.headline,
-        avatarUrl: builder.avatarUrl,
-      },
-      sessionTypes: decision.sessionTypes.map((s) => ({
-        id: s.id,
-        name: s.name,
-        durationMinutes: s.durationMinutes,
-        price: { amount: s.priceAmount, currency: s.currency },
-      })),
-      calendly:
-        decision.state === "bookable" && builder.calendlyEventUrl
-          ? {
-              url: fastify.providers.schedulingUrl(builder.calendlyEventUrl),
-              origin: fastify.providers.calendlyOrigin,
-            }
-          : null,
-      requiresCustomer,
-      sandbox: fastify.providers.isSandbox,
-    };
+    const body = await bookingConfigView(domainContext(fastify), idOrSlug, requiresCustomer);
     const json = JSON.stringify(BookingConfigSchema.parse(body));
     const entry = { json, etag: `"${createHash("sha1").update(json).digest("base64url")}"` };
     cache.set(key, entry);

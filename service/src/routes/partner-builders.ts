@@ -3,6 +3,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
+  PartnerBuilderListSchema,
+  PartnerBuilderResponseSchema,
+  PartnerSessionTypeResponseSchema,
+} from "../contract/index.js";
+import {
   addSessionType,
   createBuilder,
   getBuilder,
@@ -13,77 +18,15 @@ import {
 import {
   BuilderCreateSchema,
   BuilderUpdateSchema,
-  REFUND_POLICIES,
   SessionTypeCreateSchema,
   SessionTypeUpdateSchema,
 } from "../domain/catalogue/inputs.js";
 import { authenticatePartner } from "../plugins/partner-auth.js";
-import { ErrorSchema, errorResponses, MoneySchema } from "../schemas/common.js";
+import { ErrorSchema, errorResponses } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
 
 const security = [{ partnerKey: [] }];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const exampleSessionType = {
-  id: "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-  name: "Architecture review",
-  durationMinutes: 60,
-  price: { amount: 15000, currency: "usd" },
-  active: true,
-};
-
-const exampleBuilder = {
-  id: "0b8f6c1e-4d2a-4f8e-9c3b-5a7d1e2f3a4b",
-  slug: "ada-lovelace",
-  name: "Ada Lovelace",
-  headline: "Analytical engines and the programs that drive them",
-  bio: "Ada pairs with you on the first program for your engine.",
-  avatarUrl: null,
-  contactEmail: "ada@example.com",
-  isDemo: false,
-  active: true,
-  calendlyEventUrl: "https://calendly.com/ada-lovelace/architecture-review",
-  refundPolicy: "CUTOFF",
-  refundCutoffHours: 24,
-  state: "bookable",
-  sessionTypes: [exampleSessionType],
-};
-
-const SessionTypeSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    durationMinutes: z.number().int(),
-    price: MoneySchema,
-    active: z.boolean().describe("false: no longer offered"),
-  })
-  .meta({ id: "PartnerSessionType", examples: [exampleSessionType] });
-
-const PartnerBuilderObject = z.object({
-  id: z.string(),
-  slug: z.string(),
-  name: z.string(),
-  headline: z.string(),
-  bio: z.string(),
-  avatarUrl: z.string().nullable(),
-  contactEmail: z.string().nullable(),
-  isDemo: z.boolean(),
-  active: z.boolean().describe("false: deactivated, not taking bookings"),
-  calendlyEventUrl: z.string().nullable(),
-  refundPolicy: z.enum(REFUND_POLICIES),
-  refundCutoffHours: z.number().int().nullable(),
-  state: z.enum(["bookable", "demo", "unavailable"]),
-  reason: z.string().optional().describe("Why the builder cannot be booked, when it cannot"),
-  sessionTypes: z.array(SessionTypeSchema).describe("Every session type, inactive ones included, in display order"),
-});
-
-export const PartnerBuilderSchema = PartnerBuilderObject.meta({ id: "PartnerBuilder", examples: [exampleBuilder] });
-const PartnerBuilderResponseSchema = PartnerBuilderObject.meta({ examples: [exampleBuilder] });
-export type PartnerBuilder = z.infer<typeof PartnerBuilderSchema>;
-
-const PartnerBuilderListSchema = z
-  .object({ data: z.array(PartnerBuilderSchema) })
-  .meta({ examples: [{ data: [exampleBuilder] }] });
 
 const BuilderParams = z.object({ builder: BuilderRefSchema });
 const SessionTypeParams = z.object({
@@ -190,7 +133,7 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         body: SessionTypeCreateSchema.meta({
           examples: [{ name: "Architecture review", durationMinutes: 60, price: { amount: 15000, currency: "usd" } }],
         }),
-        response: { 201: SessionTypeSchema, ...errorResponses, 404: ErrorSchema },
+        response: { 201: PartnerSessionTypeResponseSchema, ...errorResponses, 404: ErrorSchema },
       },
     },
     async (request, reply) =>
@@ -212,7 +155,7 @@ const partnerBuilders: FastifyPluginAsyncZod = async (fastify) => {
         body: SessionTypeUpdateSchema.meta({
           examples: [{ price: { amount: 18000, currency: "usd" } }, { active: false }],
         }),
-        response: { 200: SessionTypeSchema, ...errorResponses, 404: ErrorSchema },
+        response: { 200: PartnerSessionTypeResponseSchema, ...errorResponses, 404: ErrorSchema },
       },
     },
     async (request) => updateSessionType(prisma(), request.params.builder, request.params.sessionTypeId, request.body),

@@ -2,6 +2,12 @@
 // baw_sk_…`) whose scopes each route checks. No CORS: browsers never call these routes.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import {
+  PartnerBookingAttemptResponseSchema,
+  PartnerBookingCreatedResponseSchema,
+  PartnerBookingListSchema,
+  PartnerBookingResponseSchema,
+} from "../contract/index.js";
 import { createAttempt } from "../domain/attempts.js";
 import { createBooking } from "../domain/bookings.js";
 import { domainContext } from "../domain/context.js";
@@ -9,102 +15,18 @@ import { getPartnerBooking, listPartnerBookings } from "../domain/partner-bookin
 import { chooseReturnUrl } from "../domain/return-urls.js";
 import { BookingStatus } from "../generated/prisma/client.js";
 import partnerAuth, { authenticatePartner, partnerKeyOf } from "../plugins/partner-auth.js";
-import { ErrorSchema, errorResponses, MoneySchema, storable, text } from "../schemas/common.js";
+import { ErrorSchema, errorResponses, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
 import partnerBuilders from "./partner-builders.js";
 
-export type { PartnerBooking } from "../domain/partner-bookings.js";
-export type { PartnerBuilder } from "./partner-builders.js";
+export type { PartnerBooking, PartnerBuilder } from "../contract/index.js";
 
 const security = [{ partnerKey: [] }];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES = Object.values(BookingStatus) as [BookingStatus, ...BookingStatus[]];
 const isoDateTime = z.iso.datetime({ offset: true });
 
-// ---- examples shared by the schemas -------------------------------------------------------
-
-const exampleBooking = {
-  id: "2f4e6a8c-1b3d-4f5a-9c7e-0d2b4f6a8c1e",
-  status: "CONFIRMED",
-  builder: { id: "0b8f6c1e-4d2a-4f8e-9c3b-5a7d1e2f3a4b", slug: "ada-lovelace", name: "Ada Lovelace" },
-  sessionType: { id: "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", name: "1:1 build session", durationMinutes: 60 },
-  startTime: "2026-03-02T15:00:00.000Z",
-  endTime: "2026-03-02T16:00:00.000Z",
-  inviteeName: "Grace Hopper",
-  inviteeEmail: "grace@example.com",
-  price: { amount: 15000, currency: "usd" },
-  amountPaid: 15000,
-  holdExpiresAt: null,
-  createdAt: "2026-02-20T10:04:11.532Z",
-  history: [
-    {
-      from: null,
-      to: "PENDING_PAYMENT",
-      cause: "slot scheduled in Calendly; verified with Calendly's API",
-      at: "2026-02-20T10:04:11.532Z",
-    },
-    { from: "PENDING_PAYMENT", to: "CONFIRMED", cause: "checkout.session.completed", at: "2026-02-20T10:06:40.118Z" },
-  ],
-  payments: [
-    {
-      id: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
-      status: "PAID",
-      amount: 15000,
-      currency: "usd",
-      amountRefunded: 0,
-      checkoutSessionId: "cs_test_a1B2c3D4e5F6g7H8",
-    },
-  ],
-};
-
 // ---- schemas ------------------------------------------------------------------------------
-
-const PartnerBookingObject = z.object({
-  id: z.string(),
-  status: z.enum(STATUSES),
-  builder: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
-  sessionType: z.object({ id: z.string(), name: z.string(), durationMinutes: z.number().int() }),
-  startTime: isoDateTime,
-  endTime: isoDateTime,
-  inviteeName: z.string(),
-  inviteeEmail: z.string(),
-  price: MoneySchema.describe("What the session costs (the amount charged at checkout)"),
-  amountPaid: z.number().int().describe("Captured so far, in minor units; refunds are in payments[].amountRefunded"),
-  holdExpiresAt: isoDateTime.nullable().describe("While PENDING_PAYMENT: when the unpaid slot is released"),
-  createdAt: isoDateTime,
-  history: z.array(
-    z.object({ from: z.enum(STATUSES).nullable(), to: z.enum(STATUSES), cause: z.string(), at: isoDateTime }),
-  ),
-  payments: z.array(
-    z.object({
-      id: z.string(),
-      status: z.string(),
-      amount: z.number().int(),
-      currency: z.string(),
-      amountRefunded: z.number().int(),
-      checkoutSessionId: z.string().nullable(),
-    }),
-  ),
-});
-
-export const PartnerBookingSchema = PartnerBookingObject.meta({ id: "PartnerBooking", examples: [exampleBooking] });
-/** The same shape inline, so the single-booking response carries its example in the document. */
-const PartnerBookingResponseSchema = PartnerBookingObject.meta({ examples: [exampleBooking] });
-
-const PartnerBookingListSchema = z
-  .object({
-    data: z.array(PartnerBookingSchema),
-    nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
-  })
-  .meta({
-    examples: [
-      {
-        data: [exampleBooking],
-        nextCursor:
-          "eyJjcmVhdGVkQXQiOiIyMDI2LTAyLTIwVDEwOjA0OjExLjUzMloiLCJpZCI6IjJmNGU2YThjLTFiM2QtNGY1YS05YzdlLTBkMmI0ZjZhOGMxZSJ9",
-      },
-    ],
-  });
 
 const AttemptBodySchema = z
   .object({
@@ -124,22 +46,6 @@ const AttemptBodySchema = z
   })
   .strict();
 
-const AttemptCreatedSchema = z
-  .object({
-    attemptId: z.string(),
-    calendlyUrl: z.string().describe("Show this Calendly page to the customer; it carries the attempt id"),
-    expiresAt: isoDateTime,
-  })
-  .meta({
-    examples: [
-      {
-        attemptId: "att_Qm9va2luZ0F0dGVtcHQx",
-        calendlyUrl: "https://calendly.com/ada-lovelace/architecture-review?utm_content=att_Qm9va2luZ0F0dGVtcHQx",
-        expiresAt: "2026-02-20T12:04:11.532Z",
-      },
-    ],
-  });
-
 const CreateBookingBodySchema = z
   .object({
     attemptId: text().min(1).max(100).describe("attemptId from POST /v1/partner/booking-attempts"),
@@ -147,26 +53,6 @@ const CreateBookingBodySchema = z
     inviteeUri: storable(z.url().max(500)).describe("Calendly invitee URI from calendly.event_scheduled"),
   })
   .strict();
-
-const BookingCreatedSchema = z
-  .object({
-    bookingId: z.string(),
-    bookingToken: z.string().describe("Lets the customer's browser read this booking; treat as a secret"),
-    status: z.enum(STATUSES),
-    checkoutUrl: z.string().nullable().describe("Send the customer here to pay; null when nothing is due"),
-    holdExpiresAt: isoDateTime.nullable(),
-  })
-  .meta({
-    examples: [
-      {
-        bookingId: exampleBooking.id,
-        bookingToken: "bt_3q2-7wEvTHanYVwmQ5m6Yq0bS4nS8d1x1c8HqkGgk7c",
-        status: "PENDING_PAYMENT",
-        checkoutUrl: "https://checkout.stripe.com/c/pay/cs_test_a1B2c3D4e5F6g7H8",
-        holdExpiresAt: "2026-02-20T10:39:11.532Z",
-      },
-    ],
-  });
 
 const ListQuerySchema = z
   .object({
@@ -220,7 +106,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: PartnerBookingListSchema, ...errorResponses },
       },
     },
-    async (request) => listPartnerBookings(fastify.db.prisma, request.query),
+    async (request) => listPartnerBookings(fastify.db.prisma, request.query, fastify.providers.isSandbox),
   );
 
   fastify.get(
@@ -236,7 +122,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: PartnerBookingResponseSchema, ...errorResponses, 404: ErrorSchema },
       },
     },
-    async (request) => getPartnerBooking(fastify.db.prisma, request.params.id),
+    async (request) => getPartnerBooking(fastify.db.prisma, request.params.id, fastify.providers.isSandbox),
   );
 
   fastify.post(
@@ -251,7 +137,7 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
           "Show `calendlyUrl` to the customer; when they schedule, call POST /v1/partner/bookings.",
         security,
         body: AttemptBodySchema,
-        response: { 201: AttemptCreatedSchema, ...errorResponses, 409: ErrorSchema, 422: ErrorSchema },
+        response: { 201: PartnerBookingAttemptResponseSchema, ...errorResponses, 409: ErrorSchema, 422: ErrorSchema },
       },
     },
     async (request, reply) => {
@@ -282,8 +168,8 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
         security,
         body: CreateBookingBodySchema,
         response: {
-          200: BookingCreatedSchema,
-          201: BookingCreatedSchema,
+          200: PartnerBookingCreatedResponseSchema,
+          201: PartnerBookingCreatedResponseSchema,
           ...errorResponses,
           409: ErrorSchema,
           422: ErrorSchema,

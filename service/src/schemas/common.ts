@@ -1,5 +1,8 @@
 // Schemas shared by several routes.
 import { z } from "zod";
+import { ErrorSchema } from "../contract/common.js";
+
+export { ErrorSchema, MoneySchema } from "../contract/common.js";
 
 // A NUL byte (PostgreSQL refuses it in text) or a UTF-16 surrogate without its pair (not
 // encodable as UTF-8).
@@ -23,24 +26,6 @@ export function storable<T extends z.ZodString | z.ZodURL | z.ZodEmail>(schema: 
 export function text(): z.ZodString {
   return storable(z.string());
 }
-
-export const ErrorSchema = z
-  .object({
-    statusCode: z.number().int(),
-    error: z.string().describe("Stable machine-readable code"),
-    message: z.string().describe("What went wrong, naming the field"),
-    field: z.string().optional(),
-    retryable: z.boolean().optional(),
-    requestId: z.string().optional(),
-  })
-  .meta({ id: "Error" });
-
-export const MoneySchema = z
-  .object({
-    amount: z.number().int().describe("Integer minor units (cents)"),
-    currency: z.string().length(3).describe("ISO 4217, lower case"),
-  })
-  .meta({ id: "Money" });
 
 /** Error responses every public route may give. */
 export const errorResponses = {

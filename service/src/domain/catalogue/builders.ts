@@ -1,84 +1,25 @@
 // The catalogue: builders and their session types, created and edited as data (partner API and
 // admin CLI). Nothing here runs at start-up, so an edit survives restarts and deploys.
+import type { PartnerBuilder, PartnerSessionType } from "../../contract/index.js";
 import type { Builder, PrismaClient, SessionType } from "../../generated/prisma/client.js";
 import { AppError, notFound } from "../../lib/errors.js";
-import { builderWhere, decideBookability } from "../bookability.js";
+import { builderWhere } from "../bookability.js";
 import { isUniqueViolation } from "../bookings.js";
+import { toPartnerBuilder, toPartnerSessionType } from "../builder-view.js";
 import type { BuilderCreate, BuilderUpdate, SessionTypeCreate, SessionTypeUpdate } from "./inputs.js";
 
 type Db = Pick<PrismaClient, "builder" | "sessionType" | "$transaction">;
 export type CatalogueBuilder = Builder & { sessionTypes: SessionType[] };
 
-/** How the partner API (and the CLI's JSON) shows a builder: its bookability and every session type. */
-export interface BuilderView {
-  id: string;
-  slug: string;
-  name: string;
-  headline: string;
-  bio: string;
-  avatarUrl: string | null;
-  contactEmail: string | null;
-  isDemo: boolean;
-  active: boolean;
-  calendlyEventUrl: string | null;
-  refundPolicy: "FULL" | "NONE" | "CUTOFF";
-  refundCutoffHours: number | null;
-  state: "bookable" | "demo" | "unavailable";
-  reason?: string;
-  sessionTypes: SessionTypeView[];
-}
-
-export interface SessionTypeView {
-  id: string;
-  name: string;
-  durationMinutes: number;
-  price: { amount: number; currency: string };
-  active: boolean;
-}
-
 const slugTaken = (slug: string) =>
   new AppError(409, "builder_slug_taken", `slug: a builder with the slug "${slug}" already exists`, { field: "slug" });
 
-function toSessionTypeView(s: SessionType): SessionTypeView {
-  return {
-    id: s.id,
-    name: s.name,
-    durationMinutes: s.durationMinutes,
-    price: { amount: s.priceAmount, currency: s.currency },
-    active: s.active,
-  };
-}
-
-export function toBuilderView(builder: CatalogueBuilder): BuilderView {
-  const decision = decideBookability(builder);
-  const sessionTypes = [...builder.sessionTypes].sort(
-    (a, b) => a.position - b.position || a.createdAt.getTime() - b.createdAt.getTime(),
-  );
-  return {
-    id: builder.id,
-    slug: builder.slug,
-    name: builder.name,
-    headline: builder.headline,
-    bio: builder.bio,
-    avatarUrl: builder.avatarUrl,
-    contactEmail: builder.contactEmail,
-    isDemo: builder.isDemo,
-    active: builder.bookingEnabled,
-    calendlyEventUrl: builder.calendlyEventUrl,
-    refundPolicy: builder.refundPolicy,
-    refundCutoffHours: builder.refundCutoffHours,
-    state: decision.state,
-    ...(decision.reason ? { reason: decision.reason } : {}),
-    sessionTypes: sessionTypes.map(toSessionTypeView),
-  };
-}
-
-export async function listBuilders(db: Db): Promise<BuilderView[]> {
+export async function listBuilders(db: Db): Promise<PartnerBuilder[]> {
   const builders = await db.builder.findMany({
     include: { sessionTypes: true },
     orderBy: [{ isDemo: "asc" }, { name: "asc" }, { id: "asc" }],
   });
-  return builders.map(toBuilderView);
+  return builders.map(toPartnerBuilder);
 }
 
 async function loadBuilder(db: Pick<Db, "builder">, ref: string): Promise<CatalogueBuilder> {
@@ -87,8 +28,8 @@ async function loadBuilder(db: Pick<Db, "builder">, ref: string): Promise<Catalo
   return builder;
 }
 
-export async function getBuilder(db: Db, ref: string): Promise<BuilderView> {
-  return toBuilderView(await loadBuilder(db, ref));
+export async function getBuilder(db: Db, ref: string): Promise<PartnerBuilder> {
+  return toPartnerBuilder(await loadBuilder(db, ref));
 }
 
 /**
@@ -116,21 +57,21 @@ function builderFields<I extends BuilderUpdate>(input: I) {
   };
 }
 
-export async function createBuilder(db: Db, input: BuilderCreate): Promise<BuilderView> {
+export async function createBuilder(db: Db, input: BuilderCreate): Promise<PartnerBuilder> {
   try {
     const builder = await db.builder.create({
       // The fields a create requires, as the narrower type the create input guarantees.
       data: { ...builderFields(input), slug: input.slug, name: input.name, headline: input.headline },
       include: { sessionTypes: true },
     });
-    return toBuilderView(builder);
+    return toPartnerBuilder(builder);
   } catch (error) {
     if (isUniqueViolation(error)) throw slugTaken(input.slug);
     throw error;
   }
 }
 
-export async function updateBuilder(db: Db, ref: string, input: BuilderUpdate): Promise<BuilderView> {
+export async function updateBuilder(db: Db, ref: string, input: BuilderUpdate): Promise<PartnerBuilder> {
   const builder = await loadBuilder(db, ref);
   try {
     const updated = await db.builder.update({
@@ -138,14 +79,14 @@ export async function updateBuilder(db: Db, ref: string, input: BuilderUpdate): 
       data: builderFields(input),
       include: { sessionTypes: true },
     });
-    return toBuilderView(updated);
+    return toPartnerBuilder(updated);
   } catch (error) {
     if (input.slug && isUniqueViolation(error)) throw slugTaken(input.slug);
     throw error;
   }
 }
 
-export async function addSessionType(db: Db, ref: string, input: SessionTypeCreate): Promise<SessionTypeView> {
+export async function addSessionType(db: Db, ref: string, input: SessionTypeCreate): Promise<PartnerSessionType> {
   const builder = await loadBuilder(db, ref);
   const position = builder.sessionTypes.reduce((max, s) => Math.max(max, s.position + 1), 0);
   const created = await db.sessionType.create({
@@ -159,7 +100,7 @@ export async function addSessionType(db: Db, ref: string, input: SessionTypeCrea
       position,
     },
   });
-  return toSessionTypeView(created);
+  return toPartnerSessionType(created);
 }
 
 /**
@@ -171,7 +112,7 @@ export async function updateSessionType(
   ref: string,
   sessionTypeId: string,
   input: SessionTypeUpdate,
-): Promise<SessionTypeView> {
+): Promise<PartnerSessionType> {
   const builder = await loadBuilder(db, ref);
   const sessionType = builder.sessionTypes.find((s) => s.id === sessionTypeId);
   if (!sessionType) {
@@ -187,5 +128,5 @@ export async function updateSessionType(
       active: input.active,
     },
   });
-  return toSessionTypeView(updated);
+  return toPartnerSessionType(updated);
 }

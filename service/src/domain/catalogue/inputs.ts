@@ -5,7 +5,9 @@ import { storable, text } from "../../schemas/common.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const REFUND_POLICIES = ["FULL", "NONE", "CUTOFF"] as const;
+import { REFUND_POLICIES } from "../../contract/index.js";
+
+export { REFUND_POLICIES };
 
 export const SlugSchema = z
   .string()

@@ -1,6 +1,7 @@
 // Exactly-once webhook ingestion for both providers: every delivery is logged, the event is
 // stored once per provider event id, one worker at a time processes it, and a failure
 // answers non-2xx so the provider retries.
+import { finishEvent, storeAndClaimEvent } from "../../db/hot-paths.js";
 import type { SignatureResult, WebhookProvider } from "../../generated/prisma/client.js";
 import type { DomainContext } from "../context.js";
 import { SideEffectInProgressError } from "../side-effects.js";
@@ -29,43 +30,13 @@ export async function logRejectedDelivery(
   ctx.metrics.webhooks.inc({ provider: provider.toLowerCase(), type: "unknown", result: "rejected" });
 }
 
-// Stores a first delivery already claimed, or claims a stored event that may be (re)processed:
-// never processed, failed, or locked by a worker that died. No row back: processed or in progress.
-export const STORE_AND_CLAIM = `
-INSERT INTO "WebhookEvent" (id, provider, "providerEventId", type, payload, status, attempts, "lockedAt")
-VALUES (gen_random_uuid(), $1::"WebhookProvider", $2, $3, $4::jsonb, 'PROCESSING', 1, now())
-ON CONFLICT (provider, "providerEventId") DO UPDATE
-   SET status = 'PROCESSING', attempts = "WebhookEvent".attempts + 1, "lockedAt" = now()
- WHERE "WebhookEvent".status IN ('RECEIVED', 'FAILED')
-    OR ("WebhookEvent".status = 'PROCESSING' AND "WebhookEvent"."lockedAt" < now() - $5 * interval '1 millisecond')
-RETURNING id`;
-
-// Marks a claimed event done and logs its delivery in one statement.
-export const FINISH = `
-WITH done AS (
-  UPDATE "WebhookEvent" SET status = $2::"WebhookStatus", "lockedAt" = NULL, "processedAt" = now(), "lastError" = NULL
-   WHERE id = $1::uuid RETURNING id, provider, "providerEventId", type)
-INSERT INTO "WebhookDelivery" (id, provider, "eventId", "providerEventId", type, signature, duplicate, "responseStatus")
-SELECT gen_random_uuid(), provider, id, "providerEventId", type, 'VALID', false, 200 FROM done`;
-
-async function storeAndClaim(ctx: DomainContext, incoming: IncomingEvent): Promise<string | null> {
-  const { rows } = await ctx.sql.query<{ id: string }>(STORE_AND_CLAIM, [
-    incoming.provider,
-    incoming.eventId,
-    incoming.type,
-    JSON.stringify(incoming.payload),
-    ctx.config.timeouts.webhookLockMs,
-  ]);
-  return rows[0]?.id ?? null;
-}
-
 export async function ingest(
   ctx: DomainContext,
   incoming: IncomingEvent,
   handle: Handler | null,
 ): Promise<IngestResult> {
   const providerLabel = incoming.provider.toLowerCase();
-  const claimedId = await storeAndClaim(ctx, incoming);
+  const claimedId = await storeAndClaimEvent(ctx.sql, incoming, ctx.config.timeouts.webhookLockMs);
   const event = claimedId
     ? { id: claimedId, status: "PROCESSING" as const }
     : await ctx.prisma.webhookEvent.findUniqueOrThrow({
@@ -102,13 +73,13 @@ export async function ingest(
     };
   }
   if (!handle) {
-    await ctx.sql.query(FINISH, [event.id, "IGNORED"]);
+    await finishEvent(ctx.sql, event.id, "IGNORED");
     count("ignored");
     return { statusCode: 200, body: { received: true, outcome: "ignored" } };
   }
   try {
     const outcome = await handle();
-    await ctx.sql.query(FINISH, [event.id, "PROCESSED"]);
+    await finishEvent(ctx.sql, event.id, "PROCESSED");
     count("processed");
     return { statusCode: 200, body: { received: true, outcome } };
   } catch (error) {

@@ -1,6 +1,7 @@
 // Deliveries refused for their signature or body. Anyone can send them, so they are limited per
 // client address, and their rows are sampled and pruned: every one is counted in the metrics,
 // only some are stored, and storage stays bounded. Valid deliveries never pass through here.
+import { pruneRejectedDeliveries } from "../../db/hot-paths.js";
 import type { SignatureResult, WebhookProvider } from "../../generated/prisma/client.js";
 import type { DomainContext } from "../context.js";
 import { logRejectedDelivery } from "./ingest.js";
@@ -10,13 +11,6 @@ import { logRejectedDelivery } from "./ingest.js";
  * older ones, so a provider holds at most this many plus one window's sample per instance.
  */
 export const REJECTED_ROWS_KEPT = 1000;
-
-// Keeps the newest `$2` rejected rows of a provider (rows of accepted deliveries point to their event).
-const PRUNE = `
-DELETE FROM "WebhookDelivery" WHERE id IN (
-  SELECT id FROM "WebhookDelivery"
-   WHERE provider = $1::"WebhookProvider" AND "eventId" IS NULL
-   ORDER BY "receivedAt" DESC, id DESC OFFSET $2)`;
 
 export type RejectionOutcome = "stored" | "counted" | "limited";
 
@@ -77,7 +71,7 @@ export class RejectedDeliveries {
     }
     await logRejectedDelivery(ctx, rejection.provider, rejection.signature, rejection.error);
     if (storedInWindow === 1) {
-      await ctx.sql.query(PRUNE, [rejection.provider, this.limits.rowsKept ?? REJECTED_ROWS_KEPT]);
+      await pruneRejectedDeliveries(ctx.sql, rejection.provider, this.limits.rowsKept ?? REJECTED_ROWS_KEPT);
     }
     return "stored";
   }
