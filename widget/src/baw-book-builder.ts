@@ -22,19 +22,22 @@ import { BawErrorEvent } from "./events/error.js";
 import { BawReadyEvent } from "./events/ready.js";
 import { BawSlotScheduledEvent } from "./events/slot-scheduled.js";
 import { BawStateChangeEvent } from "./events/state-change.js";
-import { formatMoney } from "./format.js";
 import { type CoreStrings, fill, pickLocale, type Strings, stringsFor } from "./i18n/index.js";
 import { navigateTop } from "./navigate.js";
 import { readReturn, stripReturn } from "./return-params.js";
 import { styles } from "./styles.js";
-import type { BawState, Prefill, Timeouts } from "./types.js";
+import type { BawState, Prefill, SessionType, Timeouts } from "./types.js";
 
 /** The after-checkout module, once loaded (see `#poll`). */
 let result: typeof import("./booking-result.js");
-/** The "Open in Calendly" watch, once loaded (see `#openCalendly`). */
+/** The "Open in Calendly" watch and its view, once loaded (see `#watch`). */
 let watcher: typeof import("./calendly-watch.js") | undefined;
 /** The error state's view and messages, once loaded (see `#reportError`). */
 let errors: typeof import("./error-view.js") | undefined;
+/** The views of demo, unavailable, sign-in and the choice of session type, once loaded (see `#entered`). */
+let starts: typeof import("./start-views.js") | undefined;
+/** The states whose views come with `start-views.ts`. */
+const START_STATES: BawState[] = ["demo", "unavailable", "auth-required", "choose-session-type"];
 
 /** Default {@link Timeouts}, in milliseconds. */
 export const DEFAULT_TIMEOUTS: Timeouts & WatchTimeouts = {
@@ -280,6 +283,18 @@ export class BawBookBuilder extends LitElement {
     this.#focusHeading = this.hasUpdated && this.matches(":focus-within");
     this.setAttribute("state", state);
     this.dispatchEvent(new BawStateChangeEvent({ state, previous }));
+    if (!starts && START_STATES.includes(state)) {
+      import("./start-views.js").then(
+        (m) => {
+          starts = m;
+          this.requestUpdate();
+        },
+        // Offline: `network` (Retry, and by itself once back online), unless the flow moved on meanwhile.
+        () =>
+          this.state === state &&
+          this.#dispatch({ type: "failed", failure: toFailure(new ApiError("network", "", true)) }),
+      );
+    }
   }
 
   #env() {
@@ -481,37 +496,23 @@ export class BawBookBuilder extends LitElement {
       case "loading":
         return this.#view(t.loading, "", nothing, true);
       case "demo":
-        return this.#view(t.demoTitle, fill(t.demoText, vars), browse);
       case "unavailable":
-        return this.#view(t.unavailableTitle, flow.config?.reason, browse);
       case "auth-required":
-        return this.#view(
-          t.authTitle,
-          // A token that was refused (expired, most often) is said to be so, not just asked for again.
-          fill(flow.authCode === "customer_token_required" ? t.authText : t.authExpiredText, vars),
-          html`<button part="button" @click=${() => this.#dispatch({ type: "sign-in" })}>${t.signIn}</button>`,
-        );
-      case "choose-session-type":
-        return this.#view(
-          t.chooseTitle,
-          "",
-          html`<ul part="session-types">
-            ${flow.config!.sessionTypes.map(
-              (sessionType) =>
-                html`<li>
-                  <button part="session-type" @click=${() => this.#dispatch({ type: "choose", sessionType })}>
-                    <b>${sessionType.name}</b> · ${sessionType.durationMinutes} min · ${formatMoney(sessionType.price, locale)}
-                  </button>
-                </li>`,
-            )}
-          </ul>`,
-        );
+      case "choose-session-type": {
+        if (!starts) return this.#view(t.loading, "", nothing, true); // until start-views.ts is there
+        const actions = {
+          browse,
+          signIn: () => this.#dispatch({ type: "sign-in" }),
+          choose: (sessionType: SessionType) => this.#dispatch({ type: "choose", sessionType }),
+        };
+        return starts.startView(flow, t, locale, this.#view, vars, actions);
+      }
       case "calendar": {
         const url = this.#calendarUrl();
         const title = fill(t.calendarTitle, vars);
         // Booking in Calendly's own page: the element watches the attempt and goes on to checkout here.
         if (flow.calendar === "elsewhere") {
-          return this.#view(title, t.calendarElsewhere, this.#openCalendly(), true);
+          return watcher!.watchView(title, t, this.#view, this.#calendarUrl(true), this.#watch);
         }
         const ready = flow.calendar === "ready";
         // Until Calendly's first message the frame stays hidden (a broken or error page never shows)
@@ -547,7 +548,7 @@ export class BawBookBuilder extends LitElement {
       default: {
         const retry = () => this.#dispatch({ type: "retry" });
         if (errors) {
-          const actions = { retry, again, browse, openCalendly: this.#openCalendly() };
+          const actions = { retry, again, browse, calendlyPage: this.#calendarUrl(true), watch: this.#watch };
           return errors.errorView(flow, this.#strings, this.#view, actions);
         }
         // Until the error view is loaded, or for good offline: a plain way forward.
@@ -558,15 +559,6 @@ export class BawBookBuilder extends LitElement {
         );
       }
     }
-  }
-
-  /** "Open in Calendly": the scheduling page in a new tab; the element then watches the attempt. */
-  #openCalendly(): TemplateResult | typeof nothing {
-    const direct = this.#calendarUrl(true);
-    return direct
-      ? html`<a part="link" href=${direct} target="_blank" rel="noopener"
-          @click=${this.#watch}>${this.#strings.openCalendly}</a>`
-      : nothing;
   }
 
   /** Loads the watch, then watches the attempt (the link itself opens Calendly's page). */

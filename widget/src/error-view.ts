@@ -23,6 +23,7 @@ export const enError = {
   calendar_unavailable: "The calendar can't be reached right now.",
   bad_answer: "The booking service sent an unreadable answer.",
   rate_limited: "Too many requests right now. Please wait a moment.",
+  openCalendly: "Open in Calendly",
 };
 
 /** The element's string for a known code wins over the service's (English, developer-facing) message. */
@@ -37,9 +38,17 @@ export interface ErrorActions {
   /** "Book another time", offered when the builder is bookable. */
   again: () => void;
   browse: TemplateResult;
-  /** "Open in Calendly", offered when the calendar failed. */
-  openCalendly: unknown;
+  /** The scheduling page for "Open in Calendly", offered when the calendar failed ("" without an attempt). */
+  calendlyPage: string;
+  /** Watches the attempt once the visitor used "Open in Calendly". */
+  watch: () => void;
 }
+
+/** "Open in Calendly": the scheduling page in a new tab; `watch` then watches the attempt from here. */
+export const openCalendlyLink = (href: string, watch: () => void, strings: Partial<Strings>): unknown =>
+  href
+    ? html`<a part="link" href=${href} target="_blank" rel="noopener" @click=${watch}>${{ ...enError, ...strings }.openCalendly}</a>`
+    : nothing;
 
 /**
  * What went wrong, and after checkout what is known about the money; Retry when retrying can help
@@ -49,7 +58,7 @@ export function errorView(
   flow: Flow,
   strings: CoreStrings & Partial<Strings>,
   view: View,
-  { retry, again, browse, openCalendly }: ErrorActions,
+  { retry, again, browse, calendlyPage, watch }: ErrorActions,
 ): TemplateResult {
   const t = { ...enError, ...strings };
   const error = flow.error!;
@@ -69,6 +78,6 @@ export function errorView(
               : nothing
           }${browse}`
     }
-    ${error.during === "calendar" ? openCalendly : nothing}`,
+    ${error.during === "calendar" ? openCalendlyLink(calendlyPage, watch, t) : nothing}`,
   );
 }
