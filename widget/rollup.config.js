@@ -80,7 +80,7 @@ export default {
       mangle: { properties: { regex: /^_[a-zA-Z]/ } },
       format: {
         comments: false,
-        preamble: "/*! baw-book-builder (MIT); bundles Lit, (c) Google LLC, BSD-3-Clause */",
+        preamble: "/*! baw-book-builder MIT; Lit (c) Google LLC BSD-3-Clause */",
       },
     }),
   ],

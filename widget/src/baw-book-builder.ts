@@ -16,7 +16,6 @@ import {
 } from "./booking-flow.js";
 import type { View } from "./booking-result.js";
 import { parseMessage } from "./calendly-messages.js";
-import { calendlyUrl } from "./calendly-url.js";
 import { BawAuthRequiredEvent } from "./events/auth-required.js";
 import { BawErrorEvent } from "./events/error.js";
 import { BawReadyEvent } from "./events/ready.js";
@@ -24,7 +23,7 @@ import { BawSlotScheduledEvent } from "./events/slot-scheduled.js";
 import { BawStateChangeEvent } from "./events/state-change.js";
 import { type CoreStrings, fill, pickLocale, type Strings, stringsFor } from "./i18n/index.js";
 import { navigateTop } from "./navigate.js";
-import { readReturn, stripReturn } from "./return-params.js";
+import { readReturn } from "./return-params.js";
 import { styles } from "./styles.js";
 import type { BawState, Prefill, SessionType, Timeouts } from "./types.js";
 
@@ -34,6 +33,8 @@ let result: typeof import("./booking-result.js");
 let watcher: typeof import("./calendly-watch.js") | undefined;
 /** The error state's view and messages, once loaded (see `#reportError`). */
 let errors: typeof import("./error-view.js") | undefined;
+/** The calendar's URL and frame, once loaded (see `create-attempt` in `#run`). */
+let frames: typeof import("./calendar-frame.js") | undefined;
 /** The views of demo, unavailable, sign-in and the choice of session type, once loaded (see `#entered`). */
 let starts: typeof import("./start-views.js") | undefined;
 /** The states whose views come with `start-views.ts`. */
@@ -50,6 +51,12 @@ export const DEFAULT_TIMEOUTS: Timeouts & WatchTimeouts = {
   watch: 600000,
   watchEvery: 3000,
 };
+
+/** A chunk of the CDN bundle; when it cannot load (offline), the `network` failure. */
+const chunk = <T>(loading: Promise<T>): Promise<T> =>
+  loading.catch(() => {
+    throw new ApiError("network", "", true);
+  });
 
 /** Any exception as a failure of the flow. */
 export const toFailure = (e: unknown): Failure =>
@@ -284,15 +291,13 @@ export class BawBookBuilder extends LitElement {
     this.setAttribute("state", state);
     this.dispatchEvent(new BawStateChangeEvent({ state, previous }));
     if (!starts && START_STATES.includes(state)) {
-      import("./start-views.js").then(
+      chunk(import("./start-views.js")).then(
         (m) => {
           starts = m;
           this.requestUpdate();
         },
         // Offline: `network` (Retry, and by itself once back online), unless the flow moved on meanwhile.
-        () =>
-          this.state === state &&
-          this.#dispatch({ type: "failed", failure: toFailure(new ApiError("network", "", true)) }),
+        (e) => this.state === state && this.#dispatch({ type: "failed", failure: toFailure(e) }),
       );
     }
   }
@@ -310,33 +315,41 @@ export class BawBookBuilder extends LitElement {
     const timeouts = this.#env().timeouts;
     switch (effect.type) {
       case "fetch-config":
-        return void this.#call("config", (signal) =>
-          this.#api(`/v1/builders/${encodeURIComponent(this.builder)}/booking-config`, signal, timeouts.config),
-        );
+        return void this.#call(async (signal) => ({
+          type: "config",
+          answer: await this.#api(
+            `/v1/builders/${encodeURIComponent(this.builder)}/booking-config`,
+            signal,
+            timeouts.config,
+          ),
+        }));
       case "create-attempt": {
         const body = {
           builder: this.builder,
           sessionTypeId: effect.sessionTypeId,
           customerToken: this.customerToken || undefined,
         };
-        return void this.#call("attempt", (signal) =>
-          this.#api("/v1/booking-attempts", signal, timeouts.config, { method: "POST", body }),
-        );
+        // The calendar's frame is needed only with the answer: it loads beside the request.
+        return void this.#call(async (signal) => {
+          const [answer] = await Promise.all([
+            this.#api("/v1/booking-attempts", signal, timeouts.config, { method: "POST", body }),
+            chunk(import("./calendar-frame.js")).then((m) => (frames = m)),
+          ]);
+          return { type: "attempt", answer };
+        });
       }
       case "create-booking":
-        return void this.#call("created", async (signal) => {
-          await this.#loadAfterCheckout();
-          return this.#api("/v1/bookings", signal, timeouts.checkout, { method: "POST", body: effect.slot });
-        });
-      case "fetch-outcome":
-        return void this.#call("outcome", (signal) =>
-          this.#api(`/v1/booking-attempts/${encodeURIComponent(effect.attemptId)}/outcome`, signal, timeouts.config),
-        );
       case "poll":
-        return void this.#call("polled", async (signal) => {
+      case "fetch-outcome":
+        // With the code after a booked slot, which also reads the attempt for the watch.
+        return void this.#call(async (signal) => {
           await this.#loadAfterCheckout();
-          const get = (path: string, token?: string) => this.#api(path, signal, timeouts.confirm, { token });
-          return result.pollBooking(get, effect.ref, effect.cancelled, effect.deadline, signal);
+          return result.requestFor(
+            effect,
+            (path, timeout, init) => this.#api(path, signal, timeout, init),
+            timeouts,
+            signal,
+          );
         });
       case "open-checkout": {
         const blocked = result.openCheckout(this, effect.checkout);
@@ -358,9 +371,8 @@ export class BawBookBuilder extends LitElement {
       case "cancel":
         return void this.#cancel();
       case "forget-return":
-        history.replaceState(history.state, "", stripReturn(location.href));
-        this.bookingId = this.bookingToken = this.checkoutSession = undefined;
-        return;
+        // Return parameters come only with a return from checkout, which loads the code after it.
+        return void result?.forgetReturn(this);
       case "focus-heading":
         this.#focusHeading = true;
         return;
@@ -401,23 +413,18 @@ export class BawBookBuilder extends LitElement {
     this.#timers.clear();
   }
 
-  /** Work with the service; its answer (or failure) comes back as an event unless cancelled meanwhile. */
-  #call(
-    answer: "config" | "attempt" | "created" | "polled" | "outcome",
-    work: (signal: AbortSignal) => Promise<unknown>,
-  ): void {
+  /** Work with the service; the event it leads to (or its failure) comes back unless cancelled meanwhile. */
+  #call(work: (signal: AbortSignal) => Promise<FlowEvent>): void {
     const { signal } = this.#requests;
     work(signal).then(
-      (body) => signal.aborted || this.#dispatch({ type: answer, answer: body }),
+      (event) => signal.aborted || this.#dispatch(event),
       (e) => signal.aborted || this.#dispatch({ type: "failed", failure: toFailure(e) }),
     );
   }
 
-  /** The code after a booked slot (its flow, views and strings), before the first request that needs it. */
+  /** The code after a booked slot (its flow, requests, views and strings), before the first request that needs it. */
   async #loadAfterCheckout(): Promise<void> {
-    result = await import("./booking-result.js").catch(() => {
-      throw new ApiError("network", "", true);
-    });
+    result = await chunk(import("./booking-result.js"));
   }
 
   #api(path: string, signal: AbortSignal, timeout: number, init?: Parameters<typeof request>[5]): Promise<unknown> {
@@ -469,7 +476,7 @@ export class BawBookBuilder extends LitElement {
   /** The embed's URL, or with `direct` the scheduling page itself ("Open in Calendly"). */
   #calendarUrl(direct = false): string {
     const attempt = this.#flow.attempt;
-    return attempt ? calendlyUrl(attempt.calendlyUrl, this, direct ? undefined : location.host) : "";
+    return attempt && frames ? frames.calendlyUrl(attempt.calendlyUrl, this, direct ? undefined : location.host) : "";
   }
 
   /** What went wrong, for baw-error: the error view's words, or without it the service's message or the plain title. */
@@ -490,7 +497,6 @@ export class BawBookBuilder extends LitElement {
     const t = this.#strings;
     const locale = this.#locale;
     const vars = { name: flow.booking?.builder.name ?? flow.config?.builder.name ?? this.builder };
-    const browse = html`<a part="link" href=${this.browseUrl}>${t.browse}</a>`;
     const again = () => this.#dispatch({ type: "again" });
     switch (flow.state) {
       case "loading":
@@ -501,7 +507,7 @@ export class BawBookBuilder extends LitElement {
       case "choose-session-type": {
         if (!starts) return this.#view(t.loading, "", nothing, true); // until start-views.ts is there
         const actions = {
-          browse,
+          browseUrl: this.browseUrl,
           signIn: () => this.#dispatch({ type: "sign-in" }),
           choose: (sessionType: SessionType) => this.#dispatch({ type: "choose", sessionType }),
         };
@@ -515,15 +521,10 @@ export class BawBookBuilder extends LitElement {
           return watcher!.watchView(title, t, this.#view, this.#calendarUrl(true), this.#watch);
         }
         const ready = flow.calendar === "ready";
-        // Until Calendly's first message the frame stays hidden (a broken or error page never shows)
-        // but keeps its place, with the element's own progress over it.
+        // A URL means an attempt, which comes with calendar-frame.ts.
         const frame =
           url && flow.visible
-            ? html`<div class="frame">
-                ${ready ? nothing : html`<progress part="spinner" aria-hidden="true"></progress>`}
-                <iframe part="calendar" class=${ready ? "" : "pending"} title=${title} src=${url}
-                  .style=${`height:${flow.height}px`} @load=${() => this.#dispatch({ type: "frame-loaded" })}></iframe>
-              </div>`
+            ? frames!.calendarFrame(flow, title, url, () => this.#dispatch({ type: "frame-loaded" }))
             : nothing;
         const message = ready ? "" : flow.calendar === "slow" ? t.calendarSlow : t.calendarLoading;
         return this.#view(title, message, frame, !frame);
@@ -548,7 +549,13 @@ export class BawBookBuilder extends LitElement {
       default: {
         const retry = () => this.#dispatch({ type: "retry" });
         if (errors) {
-          const actions = { retry, again, browse, calendlyPage: this.#calendarUrl(true), watch: this.#watch };
+          const actions = {
+            retry,
+            again,
+            browseUrl: this.browseUrl,
+            calendlyPage: this.#calendarUrl(true),
+            watch: this.#watch,
+          };
           return errors.errorView(flow, this.#strings, this.#view, actions);
         }
         // Until the error view is loaded, or for good offline: a plain way forward.

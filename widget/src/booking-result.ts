@@ -10,12 +10,47 @@ export { nextAfterCheckout } from "./after-checkout-flow.js";
 export { BawBookingConfirmedEvent } from "./events/booking-confirmed.js";
 
 import { ApiError } from "./api-client.js";
-import type { Flow } from "./booking-flow.js";
+import type { WatchTimeouts } from "./attempt-outcome.js";
+import type { Effect, Flow, FlowEvent } from "./booking-flow.js";
 import { BawCheckoutRedirectEvent } from "./events/checkout-redirect.js";
 import { formatMoney } from "./format.js";
 import { enAfterCheckout } from "./i18n/en-after-checkout.js";
 import { type CoreStrings, fill, type Strings } from "./i18n/index.js";
-import type { Booking, BookingRef, CreatedBooking } from "./types.js";
+import type { Booking, BookingRef, CreatedBooking, Timeouts } from "./types.js";
+
+/** Calls the booking service for the element (aborted with the element's requests). */
+export type Call = (
+  path: string,
+  timeout: number,
+  init?: { method?: string; body?: unknown; token?: string },
+) => Promise<unknown>;
+
+/**
+ * The requests the flow asks for from a booked slot on, and the "Open in Calendly" watch's read of
+ * the attempt: the answer comes back as the event of the same name.
+ */
+export async function requestFor(
+  effect: Extract<Effect, { type: "create-booking" | "poll" | "fetch-outcome" }>,
+  call: Call,
+  timeouts: Timeouts & WatchTimeouts,
+  signal: AbortSignal,
+): Promise<FlowEvent> {
+  switch (effect.type) {
+    case "create-booking":
+      return {
+        type: "created",
+        answer: await call("/v1/bookings", timeouts.checkout, { method: "POST", body: effect.slot }),
+      };
+    case "poll": {
+      const get = (path: string, token?: string) => call(path, timeouts.confirm, { token });
+      return { type: "polled", answer: await pollBooking(get, effect.ref, effect.cancelled, effect.deadline, signal) };
+    }
+    default: {
+      const path = `/v1/booking-attempts/${encodeURIComponent(effect.attemptId)}/outcome`;
+      return { type: "outcome", answer: await call(path, timeouts.config) };
+    }
+  }
+}
 
 /**
  * GETs the booking with backoff (0.5 s × 1.6, capped at 5 s) until it leaves PENDING_PAYMENT
@@ -66,6 +101,22 @@ export function openCheckout(
 ): boolean | undefined {
   if (!element.dispatchEvent(new BawCheckoutRedirectEvent({ bookingId, checkoutUrl, holdExpiresAt }))) return false;
   return element.navigate(checkoutUrl) === false ? true : undefined;
+}
+
+/** The URL without the return parameters, so "Book another time" and reloads start afresh. */
+export function stripReturn(href: string): string {
+  const url = new URL(href);
+  for (const k of ["baw_booking", "baw_token", "baw_checkout", "session_id"]) url.searchParams.delete(k);
+  return url.href;
+}
+
+/**
+ * Forgets the return from checkout: the page URL's parameters and the element's attributes. (Only
+ * a return from checkout brings them, and it loads this module.)
+ */
+export function forgetReturn(element: { bookingId?: string; bookingToken?: string; checkoutSession?: string }): void {
+  history.replaceState(history.state, "", stripReturn(location.href));
+  element.bookingId = element.bookingToken = element.checkoutSession = undefined;
 }
 
 /** The element's frame for one state's view: heading, message, then `content`, with a spinner if waiting. */

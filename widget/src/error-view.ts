@@ -24,6 +24,7 @@ export const enError = {
   bad_answer: "The booking service sent an unreadable answer.",
   rate_limited: "Too many requests right now. Please wait a moment.",
   openCalendly: "Open in Calendly",
+  browse: "Browse builders",
 };
 
 /** The element's string for a known code wins over the service's (English, developer-facing) message. */
@@ -37,7 +38,8 @@ export interface ErrorActions {
   retry: () => void;
   /** "Book another time", offered when the builder is bookable. */
   again: () => void;
-  browse: TemplateResult;
+  /** Where "Browse builders" links to. */
+  browseUrl: string;
   /** The scheduling page for "Open in Calendly", offered when the calendar failed ("" without an attempt). */
   calendlyPage: string;
   /** Watches the attempt once the visitor used "Open in Calendly". */
@@ -58,7 +60,7 @@ export function errorView(
   flow: Flow,
   strings: CoreStrings & Partial<Strings>,
   view: View,
-  { retry, again, browse, calendlyPage, watch }: ErrorActions,
+  { retry, again, browseUrl, calendlyPage, watch }: ErrorActions,
 ): TemplateResult {
   const t = { ...enError, ...strings };
   const error = flow.error!;
@@ -76,7 +78,7 @@ export function errorView(
             flow.config?.state === "bookable"
               ? html`<button part="button" @click=${again}>${t.again}</button>`
               : nothing
-          }${browse}`
+          }<a part="link" href=${browseUrl}>${t.browse}</a>`
     }
     ${error.during === "calendar" ? openCalendlyLink(calendlyPage, watch, t) : nothing}`,
   );

@@ -15,6 +15,7 @@ import type { SessionType } from "./types.js";
 
 /** English strings of these views (German ones are in `i18n/de.ts`). `{name}` is the builder's name. */
 export const enStart = {
+  browse: "Browse builders",
   demoTitle: "Demo profile",
   demoText: "{name} is a demo profile and can't be booked.",
   unavailableTitle: "Not bookable right now",
@@ -27,7 +28,8 @@ export const enStart = {
 
 /** What these views offer, built by the element. */
 export interface StartActions {
-  browse: TemplateResult;
+  /** Where "Browse builders" links to. */
+  browseUrl: string;
   signIn: () => void;
   choose: (sessionType: SessionType) => void;
 }
@@ -39,9 +41,10 @@ export function startView(
   locale: string,
   view: View,
   vars: { name: string },
-  { browse, signIn, choose }: StartActions,
+  { browseUrl, signIn, choose }: StartActions,
 ): TemplateResult {
   const t = { ...enStart, ...strings };
+  const browse = html`<a part="link" href=${browseUrl}>${t.browse}</a>`;
   switch (flow.state) {
     case "demo":
       return view(t.demoTitle, fill(t.demoText, vars), browse);

@@ -13,7 +13,6 @@ export const en = {
   open: "Book a session",
   close: "Close",
   loading: "Loading…",
-  browse: "Browse builders",
   calendarTitle: "Pick a time with {name}",
   calendarLoading: "Loading the calendar…",
   calendarSlow: "This is taking longer than usual…",
