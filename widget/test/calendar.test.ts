@@ -223,6 +223,7 @@ describe("loading → calendar", () => {
     );
     const el = mount(attrs(api));
     await waitForState(el, "choose-session-type");
+    await waitFor(() => el.shadowRoot!.querySelector("[part=session-type]"), "the session types");
     const buttons = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>("[part=session-type]")];
     expect(buttons.map((b) => b.textContent!.replace(/\s+/g, " ").trim())).to.deep.equal([
       "Quick call · 60 min · $30.00",

@@ -52,6 +52,7 @@ describe("the CDN bundle", () => {
       await waitForState(el, "calendar");
       const win = await waitFor(() => frame(el)?.contentWindow, "the calendar");
       await waitFor(() => frame(el)!.style.height === "900px", "the calendar to be ready");
+      expect(loaded(iframe).some((n) => n.endsWith("/dist/cdn/baw-book-builder.calendar-frame.js"))).to.equal(true);
       win.postMessage({ fakeCalendly: "schedule" }, "*");
       await waitForState(el, "redirecting");
       const navigations = (iframe.contentWindow as unknown as { navigations: string[] }).navigations;
@@ -78,6 +79,21 @@ describe("the CDN bundle", () => {
       const chunks = iframe.contentWindow!.performance.getEntriesByType("resource").map((r) => r.name);
       expect(chunks.some((n) => n.endsWith("/dist/cdn/baw-book-builder.booking-result.js"))).to.equal(true);
       expect(chunks.some((n) => n.endsWith("/dist/cdn/baw-book-builder.de.js"))).to.equal(true);
+    } finally {
+      iframe.remove();
+    }
+  });
+
+  it("loads the views of demo, unavailable, sign-in and the choice of session type on demand", async () => {
+    const api = await new MockApi().setup({
+      "GET /v1/builders/liam/booking-config": { body: config({ state: "demo" }) },
+    });
+    const [iframe, el] = await host(attrs(api) as Record<string, string>);
+    try {
+      await waitFor(() => text(el).includes("Liam Builder is a demo profile and can't be booked."), "the demo view");
+      expect(loaded(iframe).some((n) => n.endsWith("/dist/cdn/baw-book-builder.start-views.js"))).to.equal(true);
+      expect(loaded(iframe).some((n) => n.endsWith("/dist/cdn/baw-book-builder.calendar-frame.js"))).to.equal(false);
+      expect(control(el, "Browse builders"), "a way forward").to.not.equal(undefined);
     } finally {
       iframe.remove();
     }
@@ -125,14 +141,19 @@ describe("the CDN bundle", () => {
       expect(status.textContent).to.contain("Something went wrong");
       expect(status.querySelector("[part=message]"), "online, the plain view says no more").to.equal(null);
       expect(el.shadowRoot!.querySelector("progress"), "no spinner").to.equal(null);
+      // On to the calendar, whose frame cannot load either: the attempt fails as offline, with Retry.
       control(el, "Retry")!.click();
-      await waitForState(el, "calendar");
+      const second = await waitFor(() => log[1], "the second baw-error");
+      expect(second.detail).to.include({ code: "network", retryable: true, state: "calendar" });
+      expect(await api.requests("POST", "/v1/booking-attempts")).to.have.length(1);
+      expect(control(el, "Retry"), "a way forward").to.not.equal(undefined);
+      expect(el.shadowRoot!.querySelector("progress"), "no spinner").to.equal(null);
     } finally {
       iframe.remove();
     }
   });
 
-  it("without its chunks, a failure that Retry cannot cure offers to start again", async () => {
+  it("without its chunks, a failure that Retry cannot cure offers to start again, and a view that cannot load ends in a plain error with Retry", async () => {
     const api = await new MockApi().setup({
       "GET /v1/builders/liam/booking-config": [
         { status: 404, body: { statusCode: 404, error: "builder_not_found", message: "No builder liam." } },
@@ -152,7 +173,12 @@ describe("the CDN bundle", () => {
       });
       expect(text(el)).to.not.contain("There is no such builder here.");
       control(el, "Retry")!.click();
-      await waitForState(el, "demo");
+      // The demo's view cannot load: it is a failure like an unreachable service (Retry, and by itself once online).
+      const second = await waitFor(() => log[1], "the second baw-error");
+      expect(second.detail).to.include({ code: "network", retryable: true, state: "demo" });
+      expect(el.getAttribute("state")).to.equal("error");
+      expect(control(el, "Retry"), "a way forward").to.not.equal(undefined);
+      expect(el.shadowRoot!.querySelector("progress"), "no spinner").to.equal(null);
     } finally {
       iframe.remove();
     }
