@@ -496,7 +496,7 @@ export class BawBookBuilder extends LitElement {
     const flow = this.#flow;
     const t = this.#strings;
     const locale = this.#locale;
-    const vars = { name: flow.booking?.builder.name ?? flow.config?.builder.name ?? this.builder };
+    const vars = { name: flow.config?.builder.name ?? this.builder };
     const again = () => this.#dispatch({ type: "again" });
     switch (flow.state) {
       case "loading":
