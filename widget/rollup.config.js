@@ -20,14 +20,34 @@ const minifyStyles = {
 };
 
 /**
- * Collapses the indentation inside Lit's html`` templates of the element's own sources: a line
- * break with its indentation becomes nothing between tags and one space elsewhere.
+ * Collapses the whitespace in the text of Lit's html`` templates of the element's own sources,
+ * nested ones included: a line break with its indentation becomes nothing between tags and one
+ * space elsewhere.
  */
 const minifyTemplates = {
   name: "minify-templates",
   transform(code, id) {
     if (!id.includes("/widget/src/") || !/html ?`/.test(code)) return null;
-    const out = code.replace(/html ?`[^`]*`/g, (t) => t.replace(/>\s*\n\s*</g, "><").replace(/\n\s*/g, " "));
+    const quasis = [];
+    const walk = (node) => {
+      if (!node || typeof node.type !== "string") return;
+      if (node.type === "TaggedTemplateExpression" && node.tag.type === "Identifier" && node.tag.name === "html") {
+        quasis.push(...node.quasi.quasis);
+      }
+      for (const value of Object.values(node)) {
+        if (Array.isArray(value)) value.forEach(walk);
+        else if (value && typeof value === "object") walk(value);
+      }
+    };
+    walk(this.parse(code));
+    let out = code;
+    for (const q of quasis.sort((a, b) => b.start - a.start)) {
+      const text = out
+        .slice(q.start, q.end)
+        .replace(/>\s*\n\s*</g, "><")
+        .replace(/\n\s*/g, " ");
+      out = out.slice(0, q.start) + text + out.slice(q.end);
+    }
     return { code: out, map: null };
   },
 };
@@ -60,7 +80,7 @@ export default {
       mangle: { properties: { regex: /^_[a-zA-Z]/ } },
       format: {
         comments: false,
-        preamble: "/*! baw-book-builder (MIT); bundles Lit, (c) Google LLC, BSD-3-Clause */",
+        preamble: "/*! baw-book-builder MIT; Lit (c) Google LLC BSD-3-Clause */",
       },
     }),
   ],

@@ -29,6 +29,16 @@ export default {
   ],
   middleware: [
     mockService(),
+    // The CDN bundle from a folder where nothing but the entry loads: every chunk import fails, as offline.
+    function cdnWithoutChunks(ctx, next) {
+      if (!ctx.path.startsWith("/cdn-without-chunks/")) return next();
+      if (ctx.path !== "/cdn-without-chunks/baw-book-builder.js") {
+        ctx.status = 503;
+        return;
+      }
+      ctx.type = "application/javascript";
+      ctx.body = readFileSync(new URL("./dist/cdn/baw-book-builder.js", import.meta.url));
+    },
     function axeScript(ctx, next) {
       if (ctx.path !== "/axe.min.js") return next();
       ctx.type = "application/javascript";

@@ -6,8 +6,11 @@
  * loads with the code after checkout, before any of its events can happen.
  */
 import { badAnswer, type Effect, type Flow, type FlowEnv, type FlowEvent, fail, type Step } from "./booking-flow.js";
-import { isHttpUrl, isMoney, isObject, isText, isTime } from "./service-answers.js";
+import { isHttpUrl, isMoney, isObject, isText } from "./service-answers.js";
 import type { BawState, Booking, CreatedBooking } from "./types.js";
+
+/** A timestamp the browser can read (here, not in `service-answers.ts`: only the pages after checkout read times). */
+const isTime = (v: unknown): v is string => isText(v) && !Number.isNaN(Date.parse(v));
 
 /** `POST /v1/bookings`'s answer. */
 export const isCreatedBooking = (v: unknown): v is CreatedBooking =>

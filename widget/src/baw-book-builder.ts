@@ -14,25 +14,31 @@ import {
   next,
   type TimerName,
 } from "./booking-flow.js";
+import type { View } from "./booking-result.js";
 import { parseMessage } from "./calendly-messages.js";
-import { calendlyUrl } from "./calendly-url.js";
 import { BawAuthRequiredEvent } from "./events/auth-required.js";
-import { BawBookingConfirmedEvent } from "./events/booking-confirmed.js";
 import { BawErrorEvent } from "./events/error.js";
 import { BawReadyEvent } from "./events/ready.js";
 import { BawSlotScheduledEvent } from "./events/slot-scheduled.js";
 import { BawStateChangeEvent } from "./events/state-change.js";
-import { formatMoney } from "./format.js";
 import { type CoreStrings, fill, pickLocale, type Strings, stringsFor } from "./i18n/index.js";
 import { navigateTop } from "./navigate.js";
-import { readReturn, stripReturn } from "./return-params.js";
+import { readReturn } from "./return-params.js";
 import { styles } from "./styles.js";
-import type { BawState, Prefill, Timeouts } from "./types.js";
+import type { BawState, Prefill, SessionType, Timeouts } from "./types.js";
 
 /** The after-checkout module, once loaded (see `#poll`). */
 let result: typeof import("./booking-result.js");
-/** The "Open in Calendly" watch, once loaded (see `#openCalendly`). */
+/** The "Open in Calendly" watch and its view, once loaded (see `#watch`). */
 let watcher: typeof import("./calendly-watch.js") | undefined;
+/** The error state's view and messages, once loaded (see `#reportError`). */
+let errors: typeof import("./error-view.js") | undefined;
+/** The calendar's URL and frame, once loaded (see `create-attempt` in `#run`). */
+let frames: typeof import("./calendar-frame.js") | undefined;
+/** The views of demo, unavailable, sign-in and the choice of session type, once loaded (see `#entered`). */
+let starts: typeof import("./start-views.js") | undefined;
+/** The states whose views come with `start-views.ts`. */
+const START_STATES: BawState[] = ["demo", "unavailable", "auth-required", "choose-session-type"];
 
 /** Default {@link Timeouts}, in milliseconds. */
 export const DEFAULT_TIMEOUTS: Timeouts & WatchTimeouts = {
@@ -45,6 +51,12 @@ export const DEFAULT_TIMEOUTS: Timeouts & WatchTimeouts = {
   watch: 600000,
   watchEvery: 3000,
 };
+
+/** A chunk of the CDN bundle; when it cannot load (offline), the `network` failure. */
+const chunk = <T>(loading: Promise<T>): Promise<T> =>
+  loading.catch(() => {
+    throw new ApiError("network", "", true);
+  });
 
 /** Any exception as a failure of the flow. */
 export const toFailure = (e: unknown): Failure =>
@@ -278,6 +290,16 @@ export class BawBookBuilder extends LitElement {
     this.#focusHeading = this.hasUpdated && this.matches(":focus-within");
     this.setAttribute("state", state);
     this.dispatchEvent(new BawStateChangeEvent({ state, previous }));
+    if (!starts && START_STATES.includes(state)) {
+      chunk(import("./start-views.js")).then(
+        (m) => {
+          starts = m;
+          this.requestUpdate();
+        },
+        // Offline: `network` (Retry, and by itself once back online), unless the flow moved on meanwhile.
+        (e) => this.state === state && this.#dispatch({ type: "failed", failure: toFailure(e) }),
+      );
+    }
   }
 
   #env() {
@@ -293,33 +315,41 @@ export class BawBookBuilder extends LitElement {
     const timeouts = this.#env().timeouts;
     switch (effect.type) {
       case "fetch-config":
-        return void this.#call("config", (signal) =>
-          this.#api(`/v1/builders/${encodeURIComponent(this.builder)}/booking-config`, signal, timeouts.config),
-        );
+        return void this.#call(async (signal) => ({
+          type: "config",
+          answer: await this.#api(
+            `/v1/builders/${encodeURIComponent(this.builder)}/booking-config`,
+            signal,
+            timeouts.config,
+          ),
+        }));
       case "create-attempt": {
         const body = {
           builder: this.builder,
           sessionTypeId: effect.sessionTypeId,
           customerToken: this.customerToken || undefined,
         };
-        return void this.#call("attempt", (signal) =>
-          this.#api("/v1/booking-attempts", signal, timeouts.config, { method: "POST", body }),
-        );
+        // The calendar's frame is needed only with the answer: it loads beside the request.
+        return void this.#call(async (signal) => {
+          const [answer] = await Promise.all([
+            this.#api("/v1/booking-attempts", signal, timeouts.config, { method: "POST", body }),
+            chunk(import("./calendar-frame.js")).then((m) => (frames = m)),
+          ]);
+          return { type: "attempt", answer };
+        });
       }
       case "create-booking":
-        return void this.#call("created", async (signal) => {
-          await this.#loadAfterCheckout();
-          return this.#api("/v1/bookings", signal, timeouts.checkout, { method: "POST", body: effect.slot });
-        });
-      case "fetch-outcome":
-        return void this.#call("outcome", (signal) =>
-          this.#api(`/v1/booking-attempts/${encodeURIComponent(effect.attemptId)}/outcome`, signal, timeouts.config),
-        );
       case "poll":
-        return void this.#call("polled", async (signal) => {
+      case "fetch-outcome":
+        // With the code after a booked slot, which also reads the attempt for the watch.
+        return void this.#call(async (signal) => {
           await this.#loadAfterCheckout();
-          const get = (path: string, token?: string) => this.#api(path, signal, timeouts.confirm, { token });
-          return result.pollBooking(get, effect.ref, effect.cancelled, effect.deadline, signal);
+          return result.requestFor(
+            effect,
+            (path, timeout, init) => this.#api(path, signal, timeout, init),
+            timeouts,
+            signal,
+          );
         });
       case "open-checkout": {
         const blocked = result.openCheckout(this, effect.checkout);
@@ -341,9 +371,8 @@ export class BawBookBuilder extends LitElement {
       case "cancel":
         return void this.#cancel();
       case "forget-return":
-        history.replaceState(history.state, "", stripReturn(location.href));
-        this.bookingId = this.bookingToken = this.checkoutSession = undefined;
-        return;
+        // Return parameters come only with a return from checkout, which loads the code after it.
+        return void result?.forgetReturn(this);
       case "focus-heading":
         this.#focusHeading = true;
         return;
@@ -354,16 +383,27 @@ export class BawBookBuilder extends LitElement {
         this.dispatchEvent(new BawSlotScheduledEvent(effect.detail));
         return;
       case "booking-confirmed":
-        this.dispatchEvent(new BawBookingConfirmedEvent({ booking: effect.booking }));
+        this.dispatchEvent(new result.BawBookingConfirmedEvent({ booking: effect.booking }));
         return;
       case "auth-required":
         this.dispatchEvent(new BawAuthRequiredEvent({ builder: this.builder, code: effect.code }));
         return;
-      case "error": {
-        const { code, retryable, state } = effect;
-        this.dispatchEvent(new BawErrorEvent({ code, message: this.#errorMessage(effect), retryable, state }));
-      }
+      case "error":
+        return void this.#reportError(effect);
     }
+  }
+
+  /**
+   * Loads the error view, then fires baw-error once the error is on screen: in the element's own
+   * words, or, when the view cannot load (offline), in the plain view's.
+   */
+  async #reportError({ code, message, retryable, state }: Extract<Effect, { type: "error" }>): Promise<void> {
+    try {
+      errors = await import("./error-view.js");
+    } catch {}
+    this.requestUpdate();
+    await this.updateComplete.catch(() => {});
+    this.dispatchEvent(new BawErrorEvent({ code, message: this.#errorMessage({ code, message }), retryable, state }));
   }
 
   #cancel(): void {
@@ -373,23 +413,18 @@ export class BawBookBuilder extends LitElement {
     this.#timers.clear();
   }
 
-  /** Work with the service; its answer (or failure) comes back as an event unless cancelled meanwhile. */
-  #call(
-    answer: "config" | "attempt" | "created" | "polled" | "outcome",
-    work: (signal: AbortSignal) => Promise<unknown>,
-  ): void {
+  /** Work with the service; the event it leads to (or its failure) comes back unless cancelled meanwhile. */
+  #call(work: (signal: AbortSignal) => Promise<FlowEvent>): void {
     const { signal } = this.#requests;
     work(signal).then(
-      (body) => signal.aborted || this.#dispatch({ type: answer, answer: body }),
+      (event) => signal.aborted || this.#dispatch(event),
       (e) => signal.aborted || this.#dispatch({ type: "failed", failure: toFailure(e) }),
     );
   }
 
-  /** The code after a booked slot (its flow, views and strings), before the first request that needs it. */
+  /** The code after a booked slot (its flow, requests, views and strings), before the first request that needs it. */
   async #loadAfterCheckout(): Promise<void> {
-    result = await import("./booking-result.js").catch(() => {
-      throw new ApiError("network", "", true);
-    });
+    result = await chunk(import("./booking-result.js"));
   }
 
   #api(path: string, signal: AbortSignal, timeout: number, init?: Parameters<typeof request>[5]): Promise<unknown> {
@@ -425,8 +460,9 @@ export class BawBookBuilder extends LitElement {
 
   #onConnection = (): void => this.#dispatch({ type: "connection", online: navigator.onLine });
 
+  /** The locale's strings with the overrides, over the English ones of the watch once it is loaded. */
   get #strings(): CoreStrings & Partial<Strings> {
-    return stringsFor(this.#locale, this.strings, () => this.requestUpdate());
+    return { ...watcher?.enWatch, ...stringsFor(this.#locale, this.strings, () => this.requestUpdate()) };
   }
 
   get #locale(): string {
@@ -440,78 +476,55 @@ export class BawBookBuilder extends LitElement {
   /** The embed's URL, or with `direct` the scheduling page itself ("Open in Calendly"). */
   #calendarUrl(direct = false): string {
     const attempt = this.#flow.attempt;
-    return attempt ? calendlyUrl(attempt.calendlyUrl, this, direct ? undefined : location.host) : "";
+    return attempt && frames ? frames.calendlyUrl(attempt.calendlyUrl, this, direct ? undefined : location.host) : "";
   }
 
-  /** The element's string for a known code wins over the service's (English, developer-facing) message. */
+  /** What went wrong, for baw-error: the error view's words, or without it the service's message or the plain title. */
   #errorMessage(error: { code: string; message: string }): string {
-    const t: Record<string, string> = { ...watcher?.enWatch, ...this.#strings };
-    return t[error.code] || error.message || t.unknown!;
+    return errors ? errors.errorMessage(error, this.#strings) : error.message || this.#strings.errorTitle;
   }
 
   /** One state's view: a polite live region with the heading (focus target) and message, then the rest. */
-  #view(title: string, message?: string, content: unknown = nothing, spinner = false): TemplateResult {
-    return html`<div part="status" role="status" aria-live="polite">
+  #view: View = (title, message, content = nothing, spinner) =>
+    html`<div part="status" role="status" aria-live="polite">
         <h2 part="heading" tabindex="-1">${title}</h2>
         ${message ? html`<p part="message">${message}</p>` : nothing}
       </div>
       ${spinner ? html`<progress part="spinner" aria-hidden="true"></progress>` : nothing}${content}`;
-  }
 
   #content(): TemplateResult {
     const flow = this.#flow;
     const t = this.#strings;
     const locale = this.#locale;
-    const vars = { name: flow.booking?.builder.name ?? flow.config?.builder.name ?? this.builder };
-    const browse = html`<a part="link" href=${this.browseUrl}>${t.browse}</a>`;
-    const again = html`<button part="button" @click=${() => this.#dispatch({ type: "again" })}>${t.again}</button>`;
+    const vars = { name: flow.config?.builder.name ?? this.builder };
+    const again = () => this.#dispatch({ type: "again" });
     switch (flow.state) {
       case "loading":
         return this.#view(t.loading, "", nothing, true);
       case "demo":
-        return this.#view(t.demoTitle, fill(t.demoText, vars), browse);
       case "unavailable":
-        return this.#view(t.unavailableTitle, flow.config?.reason, browse);
       case "auth-required":
-        return this.#view(
-          t.authTitle,
-          // A token that was refused (expired, most often) is said to be so, not just asked for again.
-          fill(flow.authCode === "customer_token_required" ? t.authText : t.authExpiredText, vars),
-          html`<button part="button" @click=${() => this.#dispatch({ type: "sign-in" })}>${t.signIn}</button>`,
-        );
-      case "choose-session-type":
-        return this.#view(
-          t.chooseTitle,
-          "",
-          html`<ul part="session-types">
-            ${flow.config!.sessionTypes.map(
-              (sessionType) =>
-                html`<li>
-                  <button part="session-type" @click=${() => this.#dispatch({ type: "choose", sessionType })}>
-                    <b>${sessionType.name}</b> · ${sessionType.durationMinutes} min · ${formatMoney(sessionType.price, locale)}
-                  </button>
-                </li>`,
-            )}
-          </ul>`,
-        );
+      case "choose-session-type": {
+        if (!starts) return this.#view(t.loading, "", nothing, true); // until start-views.ts is there
+        const actions = {
+          browseUrl: this.browseUrl,
+          signIn: () => this.#dispatch({ type: "sign-in" }),
+          choose: (sessionType: SessionType) => this.#dispatch({ type: "choose", sessionType }),
+        };
+        return starts.startView(flow, t, locale, this.#view, vars, actions);
+      }
       case "calendar": {
         const url = this.#calendarUrl();
         const title = fill(t.calendarTitle, vars);
         // Booking in Calendly's own page: the element watches the attempt and goes on to checkout here.
         if (flow.calendar === "elsewhere") {
-          const text = t.calendarElsewhere ?? watcher!.enWatch.calendarElsewhere;
-          return this.#view(title, text, this.#openCalendly(), true);
+          return watcher!.watchView(title, t, this.#view, this.#calendarUrl(true), this.#watch);
         }
         const ready = flow.calendar === "ready";
-        // Until Calendly's first message the frame stays hidden (a broken or error page never shows)
-        // but keeps its place, with the element's own progress over it.
+        // A URL means an attempt, which comes with calendar-frame.ts.
         const frame =
           url && flow.visible
-            ? html`<div class="frame">
-                ${ready ? nothing : html`<progress part="spinner" aria-hidden="true"></progress>`}
-                <iframe part="calendar" class=${ready ? "" : "pending"} title=${title} src=${url}
-                  .style=${`height:${flow.height}px`} @load=${() => this.#dispatch({ type: "frame-loaded" })}></iframe>
-              </div>`
+            ? frames!.calendarFrame(flow, title, url, () => this.#dispatch({ type: "frame-loaded" }))
             : nothing;
         const message = ready ? "" : flow.calendar === "slow" ? t.calendarSlow : t.calendarLoading;
         return this.#view(title, message, frame, !frame);
@@ -519,9 +532,7 @@ export class BawBookBuilder extends LitElement {
       case "creating-checkout":
         return this.#view(t.creating, "", nothing, true);
       case "confirming":
-        return flow.online
-          ? this.#view(t.confirming, "", nothing, true)
-          : this.#view(t.confirming, `${t.offline} ${t.moneyUnknown}`, nothing, true);
+        return this.#view(t.confirming, flow.online ? "" : `${t.offline} ${t.moneyUnknown}`, nothing, true);
       case "redirecting":
       case "confirmed":
       case "payment-cancelled":
@@ -531,37 +542,30 @@ export class BawBookBuilder extends LitElement {
           flow,
           t,
           locale,
-          (title, message, content, spinner) => this.#view(title, message, content, spinner),
+          this.#view,
           () => this.#dispatch({ type: "return-to-checkout" }),
           again,
         );
-      default:
-        return this.#errorView(flow, t, again, browse);
+      default: {
+        const retry = () => this.#dispatch({ type: "retry" });
+        if (errors) {
+          const actions = {
+            retry,
+            again,
+            browseUrl: this.browseUrl,
+            calendlyPage: this.#calendarUrl(true),
+            watch: this.#watch,
+          };
+          return errors.errorView(flow, this.#strings, this.#view, actions);
+        }
+        // Until the error view is loaded, or for good offline: a plain way forward.
+        return this.#view(
+          t.errorTitle,
+          flow.online ? "" : t.offline,
+          html`<button part="button" @click=${flow.error!.retryable ? retry : again}>${t.retry}</button>`,
+        );
+      }
     }
-  }
-
-  #errorView(flow: Flow, t: CoreStrings, again: TemplateResult, browse: TemplateResult): TemplateResult {
-    const error = flow.error!;
-    const paying = error.during === "confirming" || error.during === "redirecting";
-    const message = [flow.online ? this.#errorMessage(error) : t.offline, paying ? t.moneyUnknown : ""].join(" ");
-    const wait = error.retryIn;
-    const label = wait > 0 ? fill(t.retryIn, { seconds: String(wait) }) : t.retry;
-    const retry = html`<button part="button" ?disabled=${wait > 0} @click=${() => this.#dispatch({ type: "retry" })}>${label}</button>`;
-    return this.#view(
-      t.errorTitle,
-      message.trim(),
-      html`${error.retryable ? retry : html`${flow.config?.state === "bookable" ? again : nothing}${browse}`}
-      ${error.during === "calendar" ? this.#openCalendly() : nothing}`,
-    );
-  }
-
-  /** "Open in Calendly": the scheduling page in a new tab; the element then watches the attempt. */
-  #openCalendly(): TemplateResult | typeof nothing {
-    const direct = this.#calendarUrl(true);
-    return direct
-      ? html`<a part="link" href=${direct} target="_blank" rel="noopener"
-          @click=${this.#watch}>${this.#strings.openCalendly}</a>`
-      : nothing;
   }
 
   /** Loads the watch, then watches the attempt (the link itself opens Calendly's page). */

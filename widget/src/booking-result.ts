@@ -7,14 +7,50 @@
 import { html, type TemplateResult } from "lit";
 
 export { nextAfterCheckout } from "./after-checkout-flow.js";
+export { BawBookingConfirmedEvent } from "./events/booking-confirmed.js";
 
 import { ApiError } from "./api-client.js";
-import type { Flow } from "./booking-flow.js";
+import type { WatchTimeouts } from "./attempt-outcome.js";
+import type { Effect, Flow, FlowEvent } from "./booking-flow.js";
 import { BawCheckoutRedirectEvent } from "./events/checkout-redirect.js";
 import { formatMoney } from "./format.js";
 import { enAfterCheckout } from "./i18n/en-after-checkout.js";
 import { type CoreStrings, fill, type Strings } from "./i18n/index.js";
-import type { Booking, BookingRef, CreatedBooking } from "./types.js";
+import type { Booking, BookingRef, CreatedBooking, Timeouts } from "./types.js";
+
+/** Calls the booking service for the element (aborted with the element's requests). */
+export type Call = (
+  path: string,
+  timeout: number,
+  init?: { method?: string; body?: unknown; token?: string },
+) => Promise<unknown>;
+
+/**
+ * The requests the flow asks for from a booked slot on, and the "Open in Calendly" watch's read of
+ * the attempt: the answer comes back as the event of the same name.
+ */
+export async function requestFor(
+  effect: Extract<Effect, { type: "create-booking" | "poll" | "fetch-outcome" }>,
+  call: Call,
+  timeouts: Timeouts & WatchTimeouts,
+  signal: AbortSignal,
+): Promise<FlowEvent> {
+  switch (effect.type) {
+    case "create-booking":
+      return {
+        type: "created",
+        answer: await call("/v1/bookings", timeouts.checkout, { method: "POST", body: effect.slot }),
+      };
+    case "poll": {
+      const get = (path: string, token?: string) => call(path, timeouts.confirm, { token });
+      return { type: "polled", answer: await pollBooking(get, effect.ref, effect.cancelled, effect.deadline, signal) };
+    }
+    default: {
+      const path = `/v1/booking-attempts/${encodeURIComponent(effect.attemptId)}/outcome`;
+      return { type: "outcome", answer: await call(path, timeouts.config) };
+    }
+  }
+}
 
 /**
  * GETs the booking with backoff (0.5 s × 1.6, capped at 5 s) until it leaves PENDING_PAYMENT
@@ -67,8 +103,24 @@ export function openCheckout(
   return element.navigate(checkoutUrl) === false ? true : undefined;
 }
 
+/** The URL without the return parameters, so "Book another time" and reloads start afresh. */
+export function stripReturn(href: string): string {
+  const url = new URL(href);
+  for (const k of ["baw_booking", "baw_token", "baw_checkout", "session_id"]) url.searchParams.delete(k);
+  return url.href;
+}
+
+/**
+ * Forgets the return from checkout: the page URL's parameters and the element's attributes. (Only
+ * a return from checkout brings them, and it loads this module.)
+ */
+export function forgetReturn(element: { bookingId?: string; bookingToken?: string; checkoutSession?: string }): void {
+  history.replaceState(history.state, "", stripReturn(location.href));
+  element.bookingId = element.bookingToken = element.checkoutSession = undefined;
+}
+
 /** The element's frame for one state's view: heading, message, then `content`, with a spinner if waiting. */
-type View = (title: string, message?: string, content?: unknown, spinner?: boolean) => TemplateResult;
+export type View = (title: string, message?: string, content?: unknown, spinner?: boolean) => TemplateResult;
 
 /** The views of `redirecting`, `confirmed`, `payment-cancelled`, `hold-expired` and `payment-failed`. */
 export function resultView(
@@ -77,9 +129,10 @@ export function resultView(
   locale: string,
   view: View,
   toCheckout: () => void,
-  again: TemplateResult,
+  again: () => void,
 ): TemplateResult {
   const t: CoreStrings & typeof enAfterCheckout = { ...enAfterCheckout, ...strings };
+  const bookAgain = html`<button part="button" @click=${again}>${t.again}</button>`;
   const { state, checkoutLink } = flow;
   if (state === "redirecting") {
     return checkoutLink
@@ -123,10 +176,10 @@ export function resultView(
       t.cancelledTitle,
       // The hold is minutes away: the time of day in the visitor's zone says enough.
       fill(t.cancelledText, { time: date(b.holdExpiresAt!, { timeStyle: "short" }) }),
-      html`<button part="button" @click=${toCheckout}>${t.returnToCheckout}</button>${again}`,
+      html`<button part="button" @click=${toCheckout}>${t.returnToCheckout}</button>${bookAgain}`,
     );
   }
   return state === "hold-expired"
-    ? view(t.expiredTitle, t.expiredText, again)
-    : view(t.failedTitle, t.failedText, again);
+    ? view(t.expiredTitle, t.expiredText, bookAgain)
+    : view(t.failedTitle, t.failedText, bookAgain);
 }

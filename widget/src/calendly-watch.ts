@@ -8,6 +8,9 @@
  */
 import { isAttemptOutcome } from "./attempt-outcome.js";
 import { badAnswer, type Flow, type FlowEnv, type FlowEvent, fail, type Step, scheduled } from "./booking-flow.js";
+import type { View } from "./booking-result.js";
+import { openCalendlyLink } from "./error-view.js";
+import type { Strings } from "./i18n/index.js";
 
 /** English strings of the watch (German ones are in `i18n/de.ts`). */
 export const enWatch = {
@@ -15,6 +18,10 @@ export const enWatch = {
   watch_timeout: "No booking arrived from the Calendly tab. If you booked there, Retry continues to payment.",
   attempt_expired: "This booking attempt has expired. Please start again.",
 };
+
+/** The calendar while the visitor books in Calendly's own tab (the link again, should the tab be gone). */
+export const watchView = (title: string, strings: Partial<Strings>, view: View, href: string, watch: () => void) =>
+  view(title, { ...enWatch, ...strings }.calendarElsewhere, openCalendlyLink(href, watch, strings), true);
 
 function watch(flow: Flow, env: FlowEnv): Step {
   return [

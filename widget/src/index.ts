@@ -5,12 +5,14 @@ export { define, tagName } from "./define.js";
 export * from "./events/index.js";
 
 import { enWatch } from "./calendly-watch.js";
+import { enError } from "./error-view.js";
 import { enAfterCheckout } from "./i18n/en-after-checkout.js";
 import { en as enUpToCheckout, type Strings } from "./i18n/index.js";
+import { enStart } from "./start-views.js";
 
 export { registerLocale, type Strings } from "./i18n/index.js";
 
 /** Every English string: a base for `registerLocale`. */
-export const en: Strings = { ...enUpToCheckout, ...enAfterCheckout, ...enWatch };
+export const en: Strings = { ...enUpToCheckout, ...enStart, ...enAfterCheckout, ...enWatch, ...enError };
 export { navigateTop } from "./navigate.js";
 export type * from "./types.js";

@@ -7,7 +7,10 @@ export interface ReturnInfo {
   cancelled: boolean;
 }
 
-/** Reads `baw_booking` + `baw_token`, or `session_id`, and `baw_checkout=cancelled`. Attributes win. */
+/**
+ * Reads `baw_booking` + `baw_token`, or `session_id`, and `baw_checkout=cancelled`. Attributes win.
+ * (`forgetReturn` in `booking-result.ts` removes them again.)
+ */
 export function readReturn(
   search: string,
   attrs: { bookingId?: string; bookingToken?: string; checkoutSession?: string },
@@ -20,11 +23,4 @@ export function readReturn(
     ref: id && token ? { id, token } : sessionId ? { sessionId } : undefined,
     cancelled: q.get("baw_checkout") === "cancelled",
   };
-}
-
-/** The URL without the return parameters, so "Book another time" and reloads start afresh. */
-export function stripReturn(href: string): string {
-  const url = new URL(href);
-  for (const k of ["baw_booking", "baw_token", "baw_checkout", "session_id"]) url.searchParams.delete(k);
-  return url.href;
 }

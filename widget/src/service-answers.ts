@@ -7,7 +7,6 @@ type Shape = Record<string, unknown>;
 
 export const isObject = (v: unknown): v is Shape => typeof v === "object" && v !== null && !Array.isArray(v);
 export const isText = (v: unknown): v is string => typeof v === "string" && v !== "";
-export const isTime = (v: unknown): v is string => isText(v) && !Number.isNaN(Date.parse(v));
 export const isHttpUrl = (v: unknown): v is string => isText(v) && /^https?:\/\//.test(v);
 
 export const isMoney = (v: unknown): v is Money =>

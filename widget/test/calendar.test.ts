@@ -109,7 +109,7 @@ describe("loading → calendar", () => {
     });
     await waitForState(el, "calendar");
     await waitFor(() => frame(el), "iframe");
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(events(el, "baw-ready")).to.have.length(0);
     const err = events(el, "baw-error")[0];
     expect(err.detail).to.deep.include({ code: "ready_timeout", retryable: true, state: "calendar" });
@@ -127,7 +127,7 @@ describe("loading → calendar", () => {
     retry.click();
     await waitForState(el, "calendar");
     await waitFor(() => frame(el), "a new iframe");
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error", 2);
     expect(events(el, "baw-error")).to.have.length(2);
   });
 
@@ -154,7 +154,7 @@ describe("loading → calendar", () => {
         return true;
       };
     });
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     const open = [...el.shadowRoot!.querySelectorAll("a")].find((a) => a.textContent === "Open in Calendly")!;
     open.addEventListener("click", (e) => e.preventDefault()); // no real tab in this test
     open.click();
@@ -190,12 +190,12 @@ describe("loading → calendar", () => {
     const el = mount(attrs(api), (e) => {
       e.timeouts = { ready: 300, watch: 400, watchEvery: 100 };
     });
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     const open = [...el.shadowRoot!.querySelectorAll("a")].find((a) => a.textContent === "Open in Calendly")!;
     open.addEventListener("click", (e) => e.preventDefault());
     open.click();
     await waitForState(el, "calendar");
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error", 2);
     expect(events(el, "baw-error")[1].detail).to.deep.include({ code: "watch_timeout", retryable: true });
     expect(text(el)).to.contain("No booking arrived from the Calendly tab.");
     const reads = async () => (await api.requests("GET", "/v1/booking-attempts/att_t/outcome")).length;
@@ -223,6 +223,7 @@ describe("loading → calendar", () => {
     );
     const el = mount(attrs(api));
     await waitForState(el, "choose-session-type");
+    await waitFor(() => el.shadowRoot!.querySelector("[part=session-type]"), "the session types");
     const buttons = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>("[part=session-type]")];
     expect(buttons.map((b) => b.textContent!.replace(/\s+/g, " ").trim())).to.deep.equal([
       "Quick call · 60 min · $30.00",

@@ -15,6 +15,7 @@ import {
   text,
   unmountAll,
   waitFor,
+  waitForEvent,
   waitForState,
 } from "./helpers.js";
 
@@ -171,7 +172,7 @@ describe("scheduled → creating-checkout → redirecting", () => {
     const el = mount(attrs(api));
     await calendarReady(el);
     await schedule(el);
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(events(el, "baw-error")[0].detail).to.deep.equal({
       code: "calendly_unavailable",
       message: "Calendly is not answering.",
@@ -205,7 +206,7 @@ describe("scheduled → creating-checkout → redirecting", () => {
     const el = mount(attrs(api));
     await calendarReady(el);
     await schedule(el);
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("Calendly has no invitee for this attempt (inviteeUri).");
     expect(control(el, "Retry")).to.equal(undefined);
     expect(control(el, "Book another time"), "a way forward").to.not.equal(undefined);
@@ -221,7 +222,7 @@ describe("scheduled → creating-checkout → redirecting", () => {
     });
     await calendarReady(el);
     await schedule(el);
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(events(el, "baw-error")[0].detail).to.deep.include({ code: "timeout", retryable: true });
     expect(control(el, "Retry")).to.not.equal(undefined);
   });

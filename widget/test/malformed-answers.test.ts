@@ -15,7 +15,7 @@ import {
   schedule,
   text,
   unmountAll,
-  waitForState,
+  waitForEvent,
 } from "./helpers.js";
 
 const start = location.href;
@@ -25,7 +25,8 @@ afterEach(() => {
 });
 
 async function expectError(el: BawBookBuilder, code: string, state: string): Promise<void> {
-  await waitForState(el, "error");
+  await waitForEvent(el, "baw-error");
+  expect(el.getAttribute("state")).to.equal("error");
   const errors = events(el, "baw-error");
   expect(errors, "one baw-error").to.have.length(1);
   expect(errors[0].detail).to.deep.include({ code, state });

@@ -1,10 +1,11 @@
 import { expect } from "@esm-bundle/chai";
+import { stripReturn } from "../src/booking-result.js";
 import { lastSegment, pageHeight, parseMessage, scheduledUris } from "../src/calendly-messages.js";
 import { calendlyUrl } from "../src/calendly-url.js";
 import { formatMoney } from "../src/format.js";
 import { fill, registerLocale, stringsFor } from "../src/i18n/index.js";
 import { en } from "../src/index.js";
-import { readReturn, stripReturn } from "../src/return-params.js";
+import { readReturn } from "../src/return-params.js";
 
 describe("calendly-url", () => {
   const base = "https://calendly.com/liam/60min?utm_content=att_1&name=Signed%20In";

@@ -181,7 +181,7 @@ describe("on return from checkout", () => {
     const el = mount(attrs(api), (e) => {
       e.timeouts = { confirm: 1500 };
     });
-    await waitForState(el, "error", 4000);
+    await waitForEvent(el, "baw-error", 1, 4000);
     const gets = await api.requests("GET", "/v1/bookings/b0000000-0000-4000-8000-000000000001");
     // 0 s, 0.5 s, 1.3 s: backoff 0.5 × 1.6, not a tight loop.
     expect(gets.length).to.be.within(2, 4);
@@ -208,7 +208,7 @@ describe("on return from checkout", () => {
     });
     returnWith("baw_booking=b0000000-0000-4000-8000-000000000001&baw_token=nope");
     const el = mount(attrs(api));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("No booking b0000000-0000-4000-8000-000000000001 for this token.");
     expect(control(el, "Retry")).to.equal(undefined);
     expect(await api.log(), "no retry loop").to.have.length(1);

@@ -14,6 +14,7 @@ import {
   mount,
   text,
   unmountAll,
+  waitFor,
   waitForEvent,
   waitForState,
 } from "./helpers.js";
@@ -33,7 +34,7 @@ describe("states", () => {
     const before = calendlyRequests();
     const el = mount(attrs(api, { "browse-url": "/builders" }));
     await waitForState(el, "demo");
-    expect(text(el)).to.contain("Liam Builder is a demo profile and can't be booked.");
+    await waitFor(() => text(el).includes("Liam Builder is a demo profile and can't be booked."), "the demo view");
     const link = control(el, "Browse builders") as HTMLAnchorElement;
     expect(new URL(link.href).pathname).to.equal("/builders");
     await new Promise((r) => setTimeout(r, 200)); // a wrong late request would show up here
@@ -52,7 +53,7 @@ describe("states", () => {
     });
     const el = mount(attrs(api));
     await waitForState(el, "unavailable");
-    expect(text(el)).to.contain("Liam is on holiday until May.");
+    await waitFor(() => text(el).includes("Liam is on holiday until May."), "the unavailable view");
     expect(control(el, "Browse builders")).to.not.equal(undefined);
     expect(await api.requests("POST", "/v1/booking-attempts")).to.have.length(0);
   });
@@ -67,7 +68,7 @@ describe("states", () => {
     await waitForState(el, "auth-required");
     const ev = await waitForEvent(el, "baw-auth-required");
     expect(ev.detail).to.deep.equal({ builder: "liam", code: "customer_token_required" });
-    expect(text(el)).to.contain("Please sign in to book a session with Liam Builder.");
+    await waitFor(() => text(el).includes("Please sign in to book a session with Liam Builder."), "the sign-in view");
     expect(onDocument, "bubbles out of the element").to.have.length(1);
     expect(await api.requests("POST", "/v1/booking-attempts")).to.have.length(0);
     control(el, "Sign in")!.click();
@@ -108,7 +109,7 @@ describe("states", () => {
 
   it("network errors are retryable; Retry loads again", async () => {
     const el = mount(attrs(new MockApi(), { "api-base": "http://127.0.0.1:9/nothing-listens-here" }));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(events(el, "baw-error")[0].detail).to.deep.equal({
       code: "network",
       message: "Can't reach the booking service.",
@@ -133,7 +134,7 @@ describe("states", () => {
       }),
     );
     const el = mount(attrs(api));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("The database is busy.");
     control(el, "Retry")!.click();
     await calendarReady(el);
@@ -147,7 +148,7 @@ describe("states", () => {
       },
     });
     const el = mount(attrs(api));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("This site (origin) may not embed bookings.");
     expect(control(el, "Retry")).to.equal(undefined);
     expect(events(el, "baw-error")[0].detail).to.include({ code: "origin_not_allowed", retryable: false });
@@ -163,7 +164,7 @@ describe("states", () => {
       },
     });
     const el = mount(attrs(api, { builder: "nobody" }));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("There is no such builder here.");
     expect(text(el)).to.not.contain('no builder "nobody" exists');
     expect(control(el, "Browse builders")).to.not.equal(undefined);
@@ -175,7 +176,8 @@ describe("states", () => {
       e.timeouts = { config: 200 };
     });
     await waitForState(el, "error", 1500);
-    expect(events(el, "baw-error")[0].detail).to.deep.include({ code: "timeout", retryable: true, state: "loading" });
+    const error = await waitForEvent(el, "baw-error");
+    expect(error.detail).to.deep.include({ code: "timeout", retryable: true, state: "loading" });
   });
 
   it("reflects its state on the host and reports changes with bubbling, composed events", async () => {

@@ -16,6 +16,7 @@ import {
   text,
   unmountAll,
   waitFor,
+  waitForEvent,
   waitForState,
 } from "./helpers.js";
 
@@ -88,7 +89,7 @@ describe("a failing Calendly", () => {
       const el = mount(attrs(api), (e) => {
         e.timeouts = { ready: 60_000, afterLoad: 300 };
       });
-      await waitForState(el, "error", 6000);
+      await waitForEvent(el, "baw-error", 1, 6000);
       expect(events(el, "baw-error")[0].detail).to.deep.include({ code: "calendar_unavailable", state: "calendar" });
       expect(text(el)).to.contain("The calendar can't be reached right now.");
       expect(control(el, "Retry")).to.not.equal(undefined);
@@ -150,7 +151,7 @@ describe("offline on return from checkout", () => {
     const el = mount(attrs(api), (e) => {
       e.timeouts = { confirm: 600 };
     });
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("Confirming the payment is taking too long.");
     expect(text(el)).to.contain("if it came too late, it's refunded in full");
   });
@@ -176,7 +177,7 @@ describe("rate limited", () => {
       }),
     );
     const el = mount(attrs(api));
-    await waitForState(el, "error");
+    await waitForEvent(el, "baw-error");
     expect(text(el)).to.contain("Too many requests right now. Please wait a moment.");
     expect(text(el)).to.not.contain("the limit is");
     const retry = () => $<HTMLButtonElement>(el, "button[part=button]")!;
