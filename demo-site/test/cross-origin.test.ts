@@ -11,6 +11,7 @@ import {
   waitForState,
   widget,
   widgetText,
+  widgetTextMatching,
 } from "./helpers/e2e.js";
 
 const demo = await startTestDemo(t);
@@ -73,7 +74,7 @@ await t.test("an origin that is not allowed is refused with a clear message", as
   const calendlyBefore = demo.fakes.calendly!.requests.length;
   await page.goto(demo.urls.blocked);
   await waitForState(page, "error");
-  const text = await widgetText(page);
+  const text = await widgetTextMatching(page, `Origin ${demo.origins.blocked} is not allowed`);
   t.match(
     text,
     `Origin ${demo.origins.blocked} is not allowed to use this site key`,

@@ -12,7 +12,7 @@ import {
   startTestDemo,
   waitForState,
   widget,
-  widgetText,
+  widgetTextMatching,
 } from "./helpers/e2e.js";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "baw-demo-restart-"));
@@ -39,7 +39,7 @@ await t.test("with the service stopped the element shows an error with a retry",
   t.notOk(demo.serviceRunning, "the service is stopped");
   await page.goto(demo.urls.liamBooking);
   await waitForState(page, "error");
-  const text = await widgetText(page);
+  const text = await widgetTextMatching(page, /Can't reach the booking service/);
   t.match(text, /Can't reach the booking service/, "the element says the service is unreachable");
   t.ok(await widget(page).getByRole("button", { name: "Retry" }).isVisible(), "and offers a retry");
   await s.shot("error");

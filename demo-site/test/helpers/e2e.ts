@@ -204,6 +204,25 @@ export async function widgetText(scope: Page | Frame | FrameLocator): Promise<st
   return plain(await widget(scope).locator("[part~=base]").textContent());
 }
 
+/**
+ * The element's text once it matches `pattern` (or, after `timeout`, whatever it shows, for the
+ * caller's assertion to report). A state's view can come with a chunk loaded on demand, so right
+ * after the state changes the element may still show its placeholder.
+ */
+export async function widgetTextMatching(
+  scope: Page | Frame | FrameLocator,
+  pattern: RegExp | string,
+  timeout = 10_000,
+): Promise<string> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const text = await widgetText(scope);
+    const matches = typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
+    if (matches || Date.now() > deadline) return text;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Waits until the element reflects `state` (the `state` attribute). */
 export async function waitForState(scope: Page | Frame | FrameLocator, state: string, timeout = 20_000) {
   await scope.locator(`baw-book-builder[state="${state}"]`).waitFor({ state: "attached", timeout });
