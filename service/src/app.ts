@@ -103,7 +103,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cors);
   await app.register(sites);
   await app.register(rateLimit, { config });
-  await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
+  await app.register(underPressure, {
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    maxHeapUsedBytes: config.maxHeapUsedBytes,
+    maxRssBytes: config.maxRssBytes,
+  });
   await app.register(swagger);
 
   await app.register(health);

@@ -119,6 +119,8 @@ const EnvSchema = z
       .or(z.literal("").transform(() => undefined)),
     CONFIG_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
     MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+    MAX_HEAP_USED_BYTES: z.coerce.number().int().min(0).default(1_500_000_000),
+    MAX_RSS_BYTES: z.coerce.number().int().min(0).default(2_000_000_000),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
     METRICS_TOKEN: z
@@ -317,6 +319,9 @@ export interface Config {
   configCacheSeconds: number;
   /** Event-loop delay above which requests get 503 (0 turns the check off). */
   maxEventLoopDelayMs: number;
+  /** Heap in use and resident memory above which requests get 503 (0 turns each check off). */
+  maxHeapUsedBytes: number;
+  maxRssBytes: number;
   /**
    * After these, a webhook event's processing lock and a side effect's claim count as abandoned
    * (their worker died) and another worker may take them over.
@@ -440,6 +445,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     metricsToken: env.METRICS_TOKEN,
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes: env.MAX_HEAP_USED_BYTES,
+    maxRssBytes: env.MAX_RSS_BYTES,
     configCacheSeconds: env.CONFIG_CACHE_SECONDS,
     timeouts: { webhookLockMs: env.WEBHOOK_LOCK_TIMEOUT_MS, sideEffectClaimMs: env.SIDE_EFFECT_CLAIM_TIMEOUT_MS },
   };

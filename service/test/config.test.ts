@@ -186,3 +186,16 @@ t.test("production without credentials refuses to start, one line per missing cr
     result.stderr,
   );
 });
+
+t.test("load shedding's memory limits: production defaults, 0 turns each off, nonsense refused", async (t) => {
+  const c = loadConfig({ PROVIDER_MODE: "sandbox", ...sandboxUrls });
+  t.equal(c.maxHeapUsedBytes, 1_500_000_000);
+  t.equal(c.maxRssBytes, 2_000_000_000);
+  const off = loadConfig({ PROVIDER_MODE: "sandbox", ...sandboxUrls, MAX_HEAP_USED_BYTES: "0", MAX_RSS_BYTES: "0" });
+  t.same([off.maxHeapUsedBytes, off.maxRssBytes], [0, 0]);
+  t.match(problems({ PROVIDER_MODE: "sandbox", ...sandboxUrls, MAX_RSS_BYTES: "-1" }).join("\n"), /MAX_RSS_BYTES/);
+  t.match(
+    problems({ PROVIDER_MODE: "sandbox", ...sandboxUrls, MAX_HEAP_USED_BYTES: "lots" }).join("\n"),
+    /MAX_HEAP_USED_BYTES/,
+  );
+});

@@ -60,6 +60,8 @@ const CONFIG_FIXES: Record<string, string> = {
   METRICS_TOKEN: "set METRICS_TOKEN to 32+ random characters, e.g. `openssl rand -hex 32`",
   BOOKING_TOKEN_SECRET: "set BOOKING_TOKEN_SECRET to 32+ random characters, e.g. `openssl rand -base64 48`",
   MAX_EVENT_LOOP_DELAY_MS: "set MAX_EVENT_LOOP_DELAY_MS to milliseconds (0 turns the check off)",
+  MAX_HEAP_USED_BYTES: "set MAX_HEAP_USED_BYTES to a number of bytes (0 turns the check off)",
+  MAX_RSS_BYTES: "set MAX_RSS_BYTES to a number of bytes (0 turns the check off)",
   RATE_LIMIT_MAX: "set RATE_LIMIT_MAX to a positive integer",
   RATE_LIMIT_WINDOW_SECONDS: "set RATE_LIMIT_WINDOW_SECONDS to a positive integer",
   PAYOUTS_MODE: "set PAYOUTS_MODE to single-merchant (the default) or connect",

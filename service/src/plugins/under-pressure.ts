@@ -3,11 +3,15 @@ import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 
 export default fp(
-  async (fastify: FastifyInstance, opts: { maxEventLoopDelayMs: number }) => {
+  async (
+    fastify: FastifyInstance,
+    opts: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number; maxRssBytes: number },
+  ) => {
+    // 0 turns a check off, as @fastify/under-pressure reads it.
     await fastify.register(underPressure, {
       maxEventLoopDelay: opts.maxEventLoopDelayMs,
-      maxHeapUsedBytes: 1_500_000_000,
-      maxRssBytes: 2_000_000_000,
+      maxHeapUsedBytes: opts.maxHeapUsedBytes,
+      maxRssBytes: opts.maxRssBytes,
       retryAfter: 5,
       pressureHandler: (_req, reply, type, value) => {
         reply

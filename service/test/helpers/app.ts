@@ -88,6 +88,10 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     METRICS_TOKEN: testMetricsToken,
     LOG_LEVEL: "silent",
     MAX_EVENT_LOOP_DELAY_MS: "0",
+    // One test process holds several apps, each with its own in-memory PGlite: together they
+    // outgrow limits meant for one production instance.
+    MAX_HEAP_USED_BYTES: "0",
+    MAX_RSS_BYTES: "0",
     CONFIG_CACHE_SECONDS: "0",
     ...options.env,
   };
