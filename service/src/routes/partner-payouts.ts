@@ -6,7 +6,6 @@ import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { CheckoutOptionsSchema, OnboardingLinkSchema, PayoutsSchema } from "../contract/index.js";
-import { builderWhere } from "../domain/bookability.js";
 import { domainContext } from "../domain/context.js";
 import {
   getPayouts,
@@ -16,8 +15,9 @@ import {
   startOnboarding,
 } from "../domain/payouts/accounts.js";
 import { readOnboardingToken } from "../domain/payouts/onboarding-token.js";
+import { payoutAccountCounts, setCheckoutOptions } from "../domain/payouts/queries.js";
 import { isAllowedReturnUrl } from "../domain/return-urls.js";
-import { AppError, badRequest, notFound } from "../lib/errors.js";
+import { AppError, badRequest } from "../lib/errors.js";
 import { authenticatePartner, partnerKeyOf } from "../plugins/partner-auth.js";
 import { ErrorSchema, errorResponses, storable, text } from "../schemas/common.js";
 import { BuilderRefSchema } from "./builders.js";
@@ -74,17 +74,7 @@ function serviceBase(request: FastifyRequest, publicUrl: string | undefined): st
 
 const partnerPayouts: FastifyPluginAsyncZod = async (fastify) => {
   // /metrics shows the payout accounts by status, and those whose last payout failed.
-  fastify.metrics.payoutAccountCounts = async () => {
-    const prisma = fastify.db.prisma;
-    const [byStatus, failed] = await Promise.all([
-      prisma.payoutAccount.groupBy({ by: ["status"], where: { stripeAccountId: { not: null } }, _count: true }),
-      prisma.payoutAccount.count({ where: { payoutFailedAt: { not: null } } }),
-    ]);
-    return [
-      ...byStatus.map((g) => ({ status: g.status.toLowerCase(), count: g._count })),
-      { status: "payout_failed", count: failed },
-    ];
-  };
+  fastify.metrics.payoutAccountCounts = () => payoutAccountCounts(fastify.db.prisma);
 
   fastify.post(
     "/v1/partner/builders/:builder/payouts/connect",
@@ -178,17 +168,7 @@ const partnerPayouts: FastifyPluginAsyncZod = async (fastify) => {
         response: { 200: CheckoutOptionsSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const where = builderWhere(request.params.builder);
-      const found = await fastify.db.prisma.builder.findUnique({ where, select: { id: true } });
-      if (!found) throw notFound("builder_not_found", `builder: no builder "${request.params.builder}" exists`);
-      const updated = await fastify.db.prisma.builder.update({
-        where: { id: found.id },
-        data: { allowPromotionCodes: request.body.allowPromotionCodes },
-        select: { allowPromotionCodes: true },
-      });
-      return updated;
-    },
+    async (request) => setCheckoutOptions(fastify.db.prisma, request.params.builder, request.body),
   );
 
   fastify.get(
