@@ -109,6 +109,12 @@ const EnvSchema = z
     CALENDLY_TOKEN_ENCRYPTION_KEYS: optionalString,
     CALENDLY_HEALTH_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
     HOLD_MINUTES: z.coerce.number().int().min(31).max(1440).default(35),
+    AVAILABILITY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+    PAY_FIRST_REBOOK_MINUTES: z.coerce.number().int().min(5).max(10_080).default(30),
+    CALENDLY_SCHEDULING_LIMITS: z
+      .string()
+      .regex(/^\d+\/\d+\/\d+$/, "must be per-minute/per-hour/per-day counts, e.g. 10/50/100")
+      .default("10/50/100"),
     SANDBOX_HOLD_SECONDS: z.coerce.number().int().min(5).max(86_400).optional(),
     SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     BOOKING_TOKEN_SECRET: z
@@ -309,6 +315,15 @@ export interface Config {
   };
   /** How long an unpaid booking holds its slot. */
   holdSeconds: number;
+  /** Pay first, then book: see docs/CONFIGURATION.md, "Pay first". */
+  payFirst: {
+    /** How long each instance reuses a builder's available times read from Calendly (0: never). */
+    availabilityCacheSeconds: number;
+    /** How long a paid visitor whose slot was taken may pick another time before the full refund. */
+    rebookSeconds: number;
+    /** Calendly's Scheduling API limits per builder (their Calendly user); pay-first stops before them. */
+    schedulingLimits: { perMinute: number; perHour: number; perDay: number };
+  };
   sweepIntervalSeconds: number;
   /** Signs the capability tokens that let a visitor read their booking. */
   bookingTokenSecret: string;
@@ -440,6 +455,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: Loa
       healthIntervalSeconds: env.CALENDLY_HEALTH_INTERVAL_SECONDS,
     },
     holdSeconds,
+    payFirst: {
+      availabilityCacheSeconds: env.AVAILABILITY_CACHE_SECONDS,
+      rebookSeconds: env.PAY_FIRST_REBOOK_MINUTES * 60,
+      schedulingLimits: (([perMinute, perHour, perDay]) => ({ perMinute, perHour, perDay }))(
+        env.CALENDLY_SCHEDULING_LIMITS.split("/").map(Number) as [number, number, number],
+      ),
+    },
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
     bookingTokenSecret: env.BOOKING_TOKEN_SECRET ?? developmentBookingTokenSecret,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },

@@ -2,7 +2,7 @@
 // projection of it. What each field means is settled here (and in docs/PARTNER-API.md).
 import { z } from "zod";
 import { BuilderSummarySchema, exampleBuilder, SessionTypeSchema } from "./builder.js";
-import { BookingStatusSchema, isoDateTime, MoneySchema, PaymentStatusSchema } from "./common.js";
+import { BookingFlowSchema, BookingStatusSchema, isoDateTime, MoneySchema, PaymentStatusSchema } from "./common.js";
 
 export const BookingHistoryEntrySchema = z.object({
   from: BookingStatusSchema.nullable().describe("null for the booking's first status"),
@@ -39,7 +39,16 @@ export const BookingModelSchema = z.object({
   amountRefunded: MoneySchema.describe(
     "Refunded so far, in the booking's currency; the builder keeps amountPaid − amountRefunded",
   ),
+  flow: BookingFlowSchema.describe(
+    "embedded: booked in Calendly, then paid; pay-first: paid, then booked by the service",
+  ),
   holdExpiresAt: isoDateTime.nullable().describe("While PENDING_PAYMENT: when the unpaid slot is released"),
+  rebookBy: isoDateTime
+    .nullable()
+    .describe(
+      "While NEEDS_NEW_TIME (pay first: the slot was taken before it could be booked): until when another " +
+        "time may be picked with the payment held; after it the payment is refunded in full",
+    ),
   checkoutUrl: z.string().nullable().describe("While PENDING_PAYMENT: the open Stripe Checkout page"),
   createdAt: isoDateTime,
   history: z.array(BookingHistoryEntrySchema).describe("Status changes, oldest first"),
@@ -76,7 +85,9 @@ export const exampleBooking = {
   price: { amount: 15000, currency: "usd" },
   amountPaid: { amount: 15000, currency: "usd" },
   amountRefunded: { amount: 0, currency: "usd" },
+  flow: "embedded",
   holdExpiresAt: null,
+  rebookBy: null,
   createdAt: "2026-02-20T10:04:11.532Z",
   history: [
     {

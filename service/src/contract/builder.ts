@@ -2,7 +2,7 @@
 // the partner's listing).
 import { z } from "zod";
 import { CalendlyConnectionSchema } from "./calendly.js";
-import { MoneySchema } from "./common.js";
+import { BookingFlowSchema, MoneySchema } from "./common.js";
 import { PayoutsSchema } from "./payouts.js";
 
 export const BOOKING_STATES = ["bookable", "demo", "unavailable"] as const;
@@ -87,6 +87,22 @@ export const BookingConfigSchema = z
       .describe("The scheduling page to embed; null unless bookable"),
     requiresCustomer: z.boolean().describe("Whether this site requires a customer token to start a booking"),
     sandbox: z.boolean().describe("Whether payments and calendars are the offline sandbox"),
+    flow: z
+      .object({
+        builderChoice: BookingFlowSchema.nullable().describe(
+          "The builder's own setting, which overrides the element's `flow` attribute; null: the site chooses",
+        ),
+        payFirst: z
+          .object({
+            available: z.boolean().describe("Whether pay-first can be offered now for this builder"),
+            reasonCode: z
+              .enum(["not_bookable", "builder_chose_embedded", "no_event_type", "scheduling_budget"])
+              .optional()
+              .describe("Why not, when it cannot: the element then uses the embedded flow"),
+          })
+          .describe("Pay first, then book: the visitor picks a time in our picker and pays before it is booked"),
+      })
+      .describe("Which booking flow the element uses"),
   })
   .meta({ id: "BookingConfig" });
 

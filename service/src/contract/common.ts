@@ -4,7 +4,21 @@ import { z } from "zod";
 /** Timestamps are ISO 8601 in UTC, as `Date.prototype.toISOString` writes them. */
 export const isoDateTime = z.iso.datetime({ offset: true });
 
-export const BOOKING_STATUSES = ["PENDING_PAYMENT", "CONFIRMED", "EXPIRED", "FAILED", "CANCELLED", "REFUNDED"] as const;
+export const BOOKING_STATUSES = [
+  "PENDING_PAYMENT",
+  "SCHEDULING",
+  "NEEDS_NEW_TIME",
+  "CONFIRMED",
+  "EXPIRED",
+  "FAILED",
+  "CANCELLED",
+  "REFUNDED",
+] as const;
+
+/** How a booking is made: in Calendly's page before paying, or in our picker, paid, then booked. */
+export const BOOKING_FLOWS = ["embedded", "pay-first"] as const;
+export const BookingFlowSchema = z.enum(BOOKING_FLOWS).meta({ id: "BookingFlow" });
+export type BookingFlow = z.output<typeof BookingFlowSchema>;
 export const PAYMENT_STATUSES = [
   "OPEN",
   "PAID",

@@ -4,13 +4,15 @@
 // (contract/typescript.ts).
 import type { z } from "zod";
 import { AttemptOutcomeSchema } from "./attempt.js";
+import { AvailableTimesSchema } from "./availability.js";
 import { BookingAttemptSchema, BookingCreatedSchema, PartnerBookingSchema, PublicBookingSchema } from "./booking.js";
 import { BookingConfigSchema, PartnerBuilderSchema, PartnerSessionTypeSchema, SessionTypeSchema } from "./builder.js";
 import { CalendlyConnectionSchema, CalendlyConnectStartedSchema } from "./calendly.js";
-import { BookingStatusSchema, ErrorSchema, MoneySchema } from "./common.js";
+import { BookingFlowSchema, BookingStatusSchema, ErrorSchema, MoneySchema } from "./common.js";
 import { CheckoutOptionsSchema, OnboardingLinkSchema, PayoutsSchema } from "./payouts.js";
 
 export * from "./attempt.js";
+export * from "./availability.js";
 export * from "./booking.js";
 export * from "./builder.js";
 export * from "./calendly.js";
@@ -22,6 +24,8 @@ export const components = {
   Money: MoneySchema,
   Error: ErrorSchema,
   BookingStatus: BookingStatusSchema,
+  BookingFlow: BookingFlowSchema,
+  AvailableTimes: AvailableTimesSchema,
   SessionType: SessionTypeSchema,
   PartnerSessionType: PartnerSessionTypeSchema,
   BookingConfig: BookingConfigSchema,

@@ -9,12 +9,14 @@ export const WIDGET_TYPES_FILE = "widget/src/generated/contract.ts";
 export const WIDGET_TYPES = [
   "Money",
   "BookingStatus",
+  "BookingFlow",
   "SessionType",
   "BookingConfig",
   "BookingAttempt",
   "BookingCreated",
   "Booking",
   "AttemptOutcome",
+  "AvailableTimes",
 ] as const satisfies readonly (keyof typeof components)[];
 
 type JsonSchema = {

@@ -106,7 +106,10 @@ export async function attemptOutcome(ctx: DomainContext, attemptId: string, site
     throw notFound("attempt_not_found", "attemptId: no booking attempt with this id was issued to you");
   }
   const { booking } = attempt;
-  if (booking) return { status: "booked", eventUri: booking.calendlyEventUri, inviteeUri: booking.calendlyInviteeUri };
+  // An attempt's booking is made in Calendly's page, so it carries both URIs.
+  if (booking?.calendlyEventUri && booking.calendlyInviteeUri) {
+    return { status: "booked", eventUri: booking.calendlyEventUri, inviteeUri: booking.calendlyInviteeUri };
+  }
   if (attempt.expiresAt.getTime() < Date.now()) return { status: "expired" };
   return { status: "waiting", expiresAt: attempt.expiresAt.toISOString() };
 }

@@ -4,6 +4,7 @@ import { notFound } from "../lib/errors.js";
 import { builderWhere, decideBookability } from "./bookability.js";
 import { toBuilderSummary, toSessionType } from "./builder-view.js";
 import type { DomainContext } from "./context.js";
+import { payFirstOffer } from "./pay-first/offer.js";
 
 export async function bookingConfigView(
   ctx: DomainContext,
@@ -16,6 +17,7 @@ export async function bookingConfigView(
   });
   if (!builder) throw notFound("builder_not_found", `builder: no builder "${idOrSlug}" exists`);
   const decision = decideBookability(builder, ctx.config.payouts.mode);
+  const payFirst = await payFirstOffer(ctx, builder, decision);
   return {
     state: decision.state,
     ...(decision.reason ? { reason: decision.reason } : {}),
@@ -28,5 +30,10 @@ export async function bookingConfigView(
         : null,
     requiresCustomer,
     sandbox: ctx.providers.isSandbox,
+    flow: {
+      builderChoice:
+        builder.bookingFlow === null ? null : builder.bookingFlow === "PAY_FIRST" ? "pay-first" : "embedded",
+      payFirst: payFirst.available ? { available: true } : { available: false, reasonCode: payFirst.reasonCode },
+    },
   };
 }

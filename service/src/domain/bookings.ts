@@ -62,7 +62,7 @@ export async function createBooking(ctx: DomainContext, input: CreateBookingInpu
   }
   const { inviteeUuid } = parseBookingUris(input.eventUri, input.inviteeUri);
   if (attempt.booking) {
-    if (uuidFromUri(attempt.booking.calendlyInviteeUri) !== inviteeUuid) {
+    if (!attempt.booking.calendlyInviteeUri || uuidFromUri(attempt.booking.calendlyInviteeUri) !== inviteeUuid) {
       throw unprocessable("attempt_already_used", "attemptId: this attempt already booked another slot", "attemptId");
     }
     return finish(ctx, attempt.booking, attempt, false);

@@ -207,3 +207,24 @@ export function uuidFromUri(uri: string): string {
     return last;
   }
 }
+
+/** One bookable start time of an event type (GET /event_type_available_times). */
+export interface AvailableTime {
+  status: "available";
+  invitees_remaining: number;
+  start_time: Timestamp;
+  scheduling_url: string;
+}
+
+/** The body of the Scheduling API's POST /invitees. */
+export interface CreateInviteeBody {
+  event_type: string;
+  start_time: Timestamp;
+  invitee: { name: string; email: string; timezone: string; first_name?: string; last_name?: string };
+  location?: { kind: string; location?: string };
+  questions_and_answers?: Array<{ question: string; answer: string; position: number }>;
+  tracking?: Partial<
+    Record<"utm_campaign" | "utm_source" | "utm_medium" | "utm_content" | "utm_term" | "salesforce_uuid", string>
+  >;
+  event_guests?: string[];
+}

@@ -10,11 +10,15 @@
 //   idempotent and safe to retry, and reports a 403 on an event that has started (nothing is left
 //   to release) as done. Which it is comes from the event itself, read after the 403: Calendly's
 //   error body carries no code, only prose.
+// - `createInvitee` (the Scheduling API) is never retried here: a lost answer may still have
+//   booked. Its caller looks the invitee up by tracking before trying again.
 import {
+  type AvailableTime,
   CALENDLY_API_BASE,
   type CalendlyUser,
   type Cancellation,
   type Collection,
+  type CreateInviteeBody,
   type EventType,
   type Invitee,
   type Pagination,
@@ -214,6 +218,28 @@ export interface CalendlyClient {
   listWebhookSubscriptions(params: ListWebhookSubscriptionsParams): Promise<Collection<WebhookSubscription>>;
   getEventType(uuidOrUri: string): Promise<EventType>;
   listEventTypes(params: ListEventTypesParams): Promise<Collection<EventType>>;
+  /** GET /event_type_available_times: both times in the future, at most 31 days apart. */
+  listAvailableTimes(params: { eventType: string; startTime: string; endTime: string }): Promise<AvailableTime[]>;
+  /** POST /invitees (Scheduling API): books `event_type` at `start_time`. Not retried (see above). */
+  createInvitee(body: CreateInviteeBody): Promise<Invitee>;
+  /** GET /scheduled_events, one page. */
+  listScheduledEvents(params: ListScheduledEventsParams): Promise<Collection<ScheduledEvent>>;
+  /** GET /scheduled_events/{uuid}/invitees, one page. */
+  listEventInvitees(
+    eventUuidOrUri: string,
+    params?: { email?: string; status?: "active" | "canceled"; count?: number },
+  ): Promise<Collection<Invitee>>;
+}
+
+export interface ListScheduledEventsParams {
+  user?: string;
+  organization?: string;
+  inviteeEmail?: string;
+  minStartTime?: string;
+  maxStartTime?: string;
+  status?: "active" | "canceled";
+  count?: number;
+  pageToken?: string;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -221,6 +247,8 @@ type Query = Record<string, string | number | boolean | undefined>;
 interface RequestSpec {
   method: "GET" | "POST" | "DELETE";
   path: string;
+  /** False for calls that must not be repeated blindly (they may have taken effect). */
+  retry?: boolean;
   query?: Query;
   body?: unknown;
 }
@@ -366,7 +394,7 @@ export function createCalendlyClient(options: CalendlyClientOptions): CalendlyCl
         }
       }
       error.attempts = n;
-      if (!error.retryable || n > maxRetries) throw error;
+      if (!error.retryable || n > maxRetries || spec.retry === false) throw error;
       let waitMs: number;
       if (error.kind === "rate_limited" && error.retryAfterMs !== undefined) {
         // Waiting longer than the cap would stall a request handler: report it instead.
@@ -497,6 +525,45 @@ export function createCalendlyClient(options: CalendlyClientOptions): CalendlyCl
     async getEventType(uuidOrUri) {
       const id = segment(uuidOrUri, "event type");
       return getResource<EventType>({ method: "GET", path: `/event_types/${id}` });
+    },
+
+    async listAvailableTimes(params) {
+      const page = await getCollection<AvailableTime>({
+        method: "GET",
+        path: "/event_type_available_times",
+        query: { event_type: params.eventType, start_time: params.startTime, end_time: params.endTime },
+      });
+      return page.collection;
+    },
+
+    createInvitee(body) {
+      return getResource<Invitee>({ method: "POST", path: "/invitees", body, retry: false });
+    },
+
+    listScheduledEvents(params) {
+      return getCollection<ScheduledEvent>({
+        method: "GET",
+        path: "/scheduled_events",
+        query: {
+          user: params.user,
+          organization: params.organization,
+          invitee_email: params.inviteeEmail,
+          min_start_time: params.minStartTime,
+          max_start_time: params.maxStartTime,
+          status: params.status,
+          count: params.count,
+          page_token: params.pageToken,
+        },
+      });
+    },
+
+    async listEventInvitees(eventUuidOrUri, params = {}) {
+      const id = segment(eventUuidOrUri, "event");
+      return getCollection<Invitee>({
+        method: "GET",
+        path: `/scheduled_events/${id}/invitees`,
+        query: { email: params.email, status: params.status, count: params.count },
+      });
     },
 
     listEventTypes(params) {

@@ -8,7 +8,9 @@ export type Money = {
   currency: string;
 };
 
-export type BookingStatus = "PENDING_PAYMENT" | "CONFIRMED" | "EXPIRED" | "FAILED" | "CANCELLED" | "REFUNDED";
+export type BookingStatus = "PENDING_PAYMENT" | "SCHEDULING" | "NEEDS_NEW_TIME" | "CONFIRMED" | "EXPIRED" | "FAILED" | "CANCELLED" | "REFUNDED";
+
+export type BookingFlow = "embedded" | "pay-first";
 
 export type SessionType = {
   /** The session type's id: sessionTypeId when starting a booking */
@@ -44,6 +46,18 @@ export type BookingConfig = {
   requiresCustomer: boolean;
   /** Whether payments and calendars are the offline sandbox */
   sandbox: boolean;
+  /** Which booking flow the element uses */
+  flow: {
+    /** The builder's own setting, which overrides the element's `flow` attribute; null: the site chooses */
+    builderChoice: BookingFlow | null;
+    /** Pay first, then book: the visitor picks a time in our picker and pays before it is booked */
+    payFirst: {
+      /** Whether pay-first can be offered now for this builder */
+      available: boolean;
+      /** Why not, when it cannot: the element then uses the embedded flow */
+      reasonCode?: "not_bookable" | "no_event_type" | "calendly_scope" | "scheduling_budget";
+    };
+  };
 };
 
 export type BookingAttempt = {
@@ -91,8 +105,12 @@ export type Booking = {
   amountPaid: Money;
   /** Refunded so far, in the booking's currency; the builder keeps amountPaid − amountRefunded */
   amountRefunded: Money;
+  /** embedded: booked in Calendly, then paid; pay-first: paid, then booked by the service */
+  flow: BookingFlow;
   /** While PENDING_PAYMENT: when the unpaid slot is released */
   holdExpiresAt: string | null;
+  /** While NEEDS_NEW_TIME (pay first: the slot was taken before it could be booked): until when another time may be picked with the payment held; after it the payment is refunded in full */
+  rebookBy: string | null;
   /** While PENDING_PAYMENT: the open Stripe Checkout page */
   checkoutUrl: string | null;
   /** Status changes, oldest first */
@@ -120,4 +138,31 @@ export type AttemptOutcome = {
 } | {
   /** The attempt ran out with nothing booked */
   status: "expired";
+};
+
+export type AvailableTimes = {
+  builderId: string;
+  sessionTypeId: string;
+  durationMinutes: number;
+  /** The window asked for (clamped to now) */
+  from: string;
+  to: string;
+  /** Bookable start times in the window, earliest first, without those our other visitors hold */
+  times: {
+    startTime: string;
+    endTime: string;
+  }[];
+  /** Asked before payment; enabled questions only, in order */
+  questions: Array<{
+    /** Send the answer with this position */
+    position: number;
+    /** The question as the builder wrote it */
+    name: string;
+    /** string: one line; text: several lines; *_select: one (or several) of answerChoices */
+    type: "string" | "text" | "phone_number" | "single_select" | "multi_select";
+    required: boolean;
+    answerChoices: string[];
+  }>;
+  /** When these times were last read from Calendly (answers are cached briefly) */
+  refreshedAt: string;
 };

@@ -6,7 +6,11 @@ import type { BookingStatus, Prisma } from "../../generated/prisma/client.js";
 type Tx = Prisma.TransactionClient;
 
 export const allowedTransitions: Record<BookingStatus, readonly BookingStatus[]> = {
-  PENDING_PAYMENT: ["CONFIRMED", "EXPIRED", "FAILED", "CANCELLED"],
+  // Pay first: PENDING_PAYMENT → SCHEDULING once paid, → CONFIRMED once Calendly booked it; a slot
+  // taken meanwhile → NEEDS_NEW_TIME (payment held) → SCHEDULING again, or CANCELLED and refunded.
+  PENDING_PAYMENT: ["CONFIRMED", "SCHEDULING", "EXPIRED", "FAILED", "CANCELLED"],
+  SCHEDULING: ["CONFIRMED", "NEEDS_NEW_TIME", "CANCELLED"],
+  NEEDS_NEW_TIME: ["SCHEDULING", "CANCELLED"],
   // REFUNDED straight from CONFIRMED: the payment was refunded in full outside the service.
   CONFIRMED: ["CANCELLED", "REFUNDED"],
   EXPIRED: [],

@@ -19,7 +19,9 @@ type Tx = Prisma.TransactionClient;
 
 export type PaidOutcome = "confirmed" | "late_payment_refunded" | "slot_taken_refunded" | "no_change";
 
-function cancelEventEffect(tx: Tx, bookingId: string, eventUri: string, reason: string) {
+/** Cancels the booking's Calendly event; a pay-first booking not yet booked has none to cancel. */
+function cancelEventEffect(tx: Tx, bookingId: string, eventUri: string | null, reason: string) {
+  if (!eventUri) return Promise.resolve();
   return enqueueSideEffect(tx, bookingId, `cancel_event_${bookingId}`, {
     kind: "CANCEL_CALENDLY_EVENT",
     eventUri,
@@ -425,7 +427,7 @@ export async function reschedule(
   }
   const calendly = await calendlyForBuilderId(ctx, current.builderId);
   const event = await ctx.metrics.time("calendly", "get_event", () =>
-    calendly.getScheduledEvent(uuidFromUri(other.calendlyEventUri)),
+    calendly.getScheduledEvent(uuidFromUri(other.calendlyEventUri!)),
   );
   if (event.status === "canceled") {
     await cancelBooking(ctx, other.id, {
