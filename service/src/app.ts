@@ -26,6 +26,7 @@ import builders from "./routes/builders.js";
 import health from "./routes/health.js";
 import partner from "./routes/partner.js";
 import partnerCalendly from "./routes/partner-calendly.js";
+import reservations from "./routes/reservations.js";
 import webhooks from "./routes/webhooks.js";
 
 declare module "fastify" {
@@ -113,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(health);
   await app.register(builders);
   await app.register(bookings);
+  await app.register(reservations);
   await app.register(attemptOutcome);
   await app.register(partner);
   await app.register(partnerCalendly);

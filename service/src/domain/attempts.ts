@@ -3,7 +3,7 @@
 import type { Builder, SessionType } from "../generated/prisma/client.js";
 import { conflict, notFound, unprocessable } from "../lib/errors.js";
 import { opaqueId } from "../lib/ids.js";
-import { builderWhere, decideBookability } from "./bookability.js";
+import { type Bookability, builderWhere, decideBookability } from "./bookability.js";
 import type { DomainContext } from "./context.js";
 import type { Customer } from "./customer-token.js";
 
@@ -29,7 +29,7 @@ export async function loadBookableBuilder(
   ctx: DomainContext,
   idOrSlug: string,
   sessionTypeId: string | undefined,
-): Promise<{ builder: Builder; sessionType: SessionType }> {
+): Promise<{ builder: Builder; sessionType: SessionType; decision: Bookability }> {
   const builder = await ctx.prisma.builder.findUnique({
     where: builderWhere(idOrSlug),
     include: { sessionTypes: true, payoutAccount: true },
@@ -52,7 +52,7 @@ export async function loadBookableBuilder(
       "sessionTypeId",
     );
   }
-  return { builder, sessionType };
+  return { builder, sessionType, decision };
 }
 
 export async function createAttempt(ctx: DomainContext, input: AttemptInput): Promise<AttemptCreated> {

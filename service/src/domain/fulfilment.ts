@@ -10,6 +10,7 @@ import { runSideEffects } from "./side-effects.js";
 
 export type SessionOutcome =
   | "confirmed"
+  | "scheduling"
   | "awaiting_async_payment"
   | "expired"
   | "failed"
@@ -74,7 +75,8 @@ export async function applyCheckoutSession(
     outcome = released ? "expired" : "no_change";
   }
   await runSideEffects(ctx, { bookingId: payment.bookingId }, { ignoreBackoff: true });
-  if (outcome === "confirmed" && payment.destinationAccountId) await noteTransfer(ctx, payment.id, session);
+  if ((outcome === "confirmed" || outcome === "scheduling") && payment.destinationAccountId)
+    await noteTransfer(ctx, payment.id, session);
   return outcome;
 }
 

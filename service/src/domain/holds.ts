@@ -4,6 +4,7 @@
 import type { Booking } from "../generated/prisma/client.js";
 import { type Periodic, startPeriodic } from "../lib/periodic.js";
 import { releaseHold } from "./booking/lifecycle.js";
+import { refundUnbooked } from "./booking/scheduling.js";
 import type { DomainContext } from "./context.js";
 import { applyCheckoutSession } from "./fulfilment.js";
 import { runSideEffects } from "./side-effects.js";
@@ -50,8 +51,29 @@ export async function sweep(ctx: DomainContext, { graceSeconds = 30, batch = 100
       ctx.log.warn({ bookingId: booking.id, err: error }, "could not release hold; will retry");
     }
   }
+  released += await refundLapsedRebookings(ctx, batch);
   const effects = await runSideEffects(ctx, {}, { throwOnError: false });
   return { released, sideEffectsDone: effects.done, sideEffectsFailed: effects.failed };
+}
+
+/** Pay first: a paid visitor who did not pick a new time within the window is refunded in full. */
+async function refundLapsedRebookings(ctx: DomainContext, batch: number): Promise<number> {
+  const lapsed = await ctx.prisma.booking.findMany({
+    where: { status: "NEEDS_NEW_TIME", rebookBy: { lt: new Date() } },
+    orderBy: { rebookBy: "asc" },
+    take: batch,
+    select: { id: true },
+  });
+  let refunded = 0;
+  for (const { id } of lapsed) {
+    try {
+      if (await refundUnbooked(ctx, id, "no new time was picked within the window; refunded in full")) refunded++;
+      await runSideEffects(ctx, { bookingId: id }, { throwOnError: false });
+    } catch (error) {
+      ctx.log.warn({ bookingId: id, err: error }, "could not refund a lapsed rebooking; will retry");
+    }
+  }
+  return refunded;
 }
 
 /** Runs `sweep` every interval until stopped; overlapping sweeps on one instance are skipped. */

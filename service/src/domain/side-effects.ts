@@ -10,12 +10,15 @@ import { recordRefund, recordTransfer } from "./booking/lifecycle.js";
 import { refundDue } from "./booking/refund-policy.js";
 import { calendlyForBuilderId } from "./calendly-connections/client.js";
 import type { DomainContext } from "./context.js";
+import { bookInCalendly } from "./pay-first/book.js";
 
 type Tx = Prisma.TransactionClient;
 
 export type SideEffectPayload =
   | { kind: "CANCEL_CALENDLY_EVENT"; eventUri: string; reason: string }
   | { kind: "EXPIRE_CHECKOUT"; checkoutSessionId: string }
+  /** Pay first: book the booking's start time with Calendly's POST /invitees (pay-first/book.ts). */
+  | { kind: "BOOK_CALENDLY_INVITEE"; startTime: string }
   | {
       kind: "REFUND";
       paymentId: string;
@@ -34,6 +37,17 @@ export type SideEffectPayload =
     };
 
 const MAX_ATTEMPTS = 12;
+
+/** Thrown by an effect that cannot run yet (a provider's rate limit): it waits, without counting as a failure. */
+export class SideEffectDeferred extends Error {
+  override name = "SideEffectDeferred";
+  constructor(
+    readonly runAt: Date,
+    why: string,
+  ) {
+    super(`deferred until ${runAt.toISOString()}: ${why}`);
+  }
+}
 
 export async function enqueueSideEffect(
   tx: Tx,
@@ -101,6 +115,10 @@ async function perform(ctx: DomainContext, effect: SideEffect): Promise<void> {
     }
     case "REFUND": {
       await refund(ctx, effect, payload);
+      return;
+    }
+    case "BOOK_CALENDLY_INVITEE": {
+      await bookInCalendly(ctx, effect, payload.startTime);
       return;
     }
   }
@@ -240,6 +258,13 @@ export async function runSideEffects(
       });
       result.done++;
     } catch (error) {
+      if (error instanceof SideEffectDeferred) {
+        await ctx.prisma.sideEffect.update({
+          where: { id: effect.id },
+          data: { claimedAt: null, runAfter: error.runAt, attempts: { decrement: 1 }, lastError: error.message },
+        });
+        continue;
+      }
       const message = error instanceof Error ? error.message : String(error);
       const giveUp = effect.attempts >= MAX_ATTEMPTS;
       const backoffMs = Math.min(5 * 60_000, 2 ** effect.attempts * 1000);

@@ -1,7 +1,8 @@
 // The one owner of a booking's lifecycle and its payment's state: open, confirm-paid,
 // release-hold, cancel, reschedule and refund-recorded. Each operation writes the booking, its
 // payment and the provider calls they require (the outbox) in one transaction; webhook handlers,
-// the hold sweeper and routes call these, and nothing else writes a status.
+// the hold sweeper and routes call these, and nothing else writes a status. The pay-first
+// operations (reserve, book through Calendly, offer a new time) are in scheduling.ts beside it.
 import type { Booking, Builder, Payment, Prisma, RefundStatus, SessionType } from "../../generated/prisma/client.js";
 import { sha256 } from "../../lib/ids.js";
 import { uuidFromUri } from "../../providers/calendly.js";
@@ -14,13 +15,14 @@ import type { VerifiedBooking } from "../verification.js";
 import { transitionBooking } from "./booking-states.js";
 import { recordRefundedAmount, transitionPayment } from "./payment-states.js";
 import { refundDue, refundFor } from "./refund-policy.js";
+import { startScheduling } from "./scheduling.js";
 
 type Tx = Prisma.TransactionClient;
 
-export type PaidOutcome = "confirmed" | "late_payment_refunded" | "slot_taken_refunded" | "no_change";
+export type PaidOutcome = "confirmed" | "scheduling" | "late_payment_refunded" | "slot_taken_refunded" | "no_change";
 
 /** Cancels the booking's Calendly event; a pay-first booking not yet booked has none to cancel. */
-function cancelEventEffect(tx: Tx, bookingId: string, eventUri: string | null, reason: string) {
+export function cancelEventEffect(tx: Tx, bookingId: string, eventUri: string | null, reason: string) {
   if (!eventUri) return Promise.resolve();
   return enqueueSideEffect(tx, bookingId, `cancel_event_${bookingId}`, {
     kind: "CANCEL_CALENDLY_EVENT",
@@ -34,7 +36,7 @@ function cancelEventEffect(tx: Tx, bookingId: string, eventUri: string | null, r
  * In marketplace mode the builder's transfer is reversed in proportion, and the platform's fee
  * is returned in proportion unless `refundApplicationFee` is false (the builder then bears it).
  */
-function refundEffect(
+export function refundEffect(
   tx: Tx,
   payment: Payment,
   key: string,
@@ -104,29 +106,25 @@ export async function openBooking(
   await tx.bookingStatusChange.create({
     data: { bookingId: id, from: null, to: booking.status, cause: free ? `${data.cause}; free session` : data.cause },
   });
-  if (!free) {
-    const payment = await tx.payment.create({
-      data: {
-        bookingId: id,
-        idempotencyKey: `checkout_${id}`,
-        amount: data.sessionType.priceAmount,
-        currency: data.sessionType.currency,
-        expiresAt: booking.holdExpiresAt,
-      },
-    });
-    await tx.paymentStatusChange.create({
-      data: {
-        paymentId: payment.id,
-        from: null,
-        to: payment.status,
-        amountCaptured: 0,
-        amountRefunded: 0,
-        cause: data.cause,
-      },
-    });
-  }
+  if (!free) await openPayment(tx, booking, data.sessionType, data.cause);
   ctx.metrics.step("scheduled");
   return booking;
+}
+
+/** A booking's checkout payment at the session type's price, awaiting Checkout. */
+export async function openPayment(tx: Tx, booking: Booking, sessionType: SessionType, cause: string): Promise<void> {
+  const payment = await tx.payment.create({
+    data: {
+      bookingId: booking.id,
+      idempotencyKey: `checkout_${booking.id}`,
+      amount: sessionType.priceAmount,
+      currency: sessionType.currency,
+      expiresAt: booking.holdExpiresAt,
+    },
+  });
+  await tx.paymentStatusChange.create({
+    data: { paymentId: payment.id, from: null, to: payment.status, amountCaptured: 0, amountRefunded: 0, cause },
+  });
 }
 
 // ---- confirm-paid ------------------------------------------------------------------------------
@@ -159,9 +157,17 @@ export async function confirmPaid(
     outcome = await ctx.prisma.$transaction(async (tx) => {
       const p = await markPaid(tx);
       if (!p) return "no_change";
-      const moved = await transitionBooking(tx, p.bookingId, "CONFIRMED", `payment received (${cause})`, {
-        holdExpiresAt: null,
-      });
+      const { flow } = await tx.booking.findUniqueOrThrow({ where: { id: p.bookingId }, select: { flow: true } });
+      // Pay first: the money is in; now the slot is booked in Calendly (an outbox effect).
+      if (flow === "PAY_FIRST" && (await startScheduling(tx, p.bookingId, `payment received (${cause})`))) {
+        return "scheduling";
+      }
+      const moved =
+        flow === "PAY_FIRST"
+          ? { applied: false }
+          : await transitionBooking(tx, p.bookingId, "CONFIRMED", `payment received (${cause})`, {
+              holdExpiresAt: null,
+            });
       if (moved.applied) return "confirmed";
       // Paid after the hold was released: the slot is gone, so the money goes back.
       await refundEffect(
@@ -186,7 +192,7 @@ export async function confirmPaid(
       return "slot_taken_refunded";
     });
   }
-  if (outcome === "confirmed") ctx.metrics.step("paid");
+  if (outcome === "confirmed" || outcome === "scheduling") ctx.metrics.step("paid");
   return outcome;
 }
 

@@ -48,19 +48,40 @@ export function decideBudget(
   return reopensAt > 0 ? { open: false, reopensAt: new Date(reopensAt) } : { open: true };
 }
 
+/**
+ * The calls Calendly counted against the builder in the last minute, and when the oldest of them
+ * leaves the window: the Scheduling API's per-minute limit delays a booking rather than refusing it.
+ */
+export async function minuteWindow(
+  ctx: DomainContext,
+  builderId: string,
+): Promise<{ calls: number; freeAt: Date | null }> {
+  const since = new Date(Date.now() - MINUTE);
+  const rows = await ctx.prisma.schedulingApiCall.findMany({
+    where: { builderId, at: { gt: since }, outcome: { not: "RATE_LIMITED" } },
+    orderBy: { at: "asc" },
+    select: { at: true },
+  });
+  return { calls: rows.length, freeAt: rows[0] ? new Date(rows[0].at.getTime() + MINUTE) : null };
+}
+
 /** The builder's budget now, read from the calls recorded and the reservations in flight. */
-export async function schedulingBudget(ctx: DomainContext, builderId: string): Promise<Budget> {
+export async function schedulingBudget(
+  ctx: DomainContext,
+  builderId: string,
+  db: Pick<DomainContext["prisma"], "schedulingApiCall" | "booking"> = ctx.prisma,
+): Promise<Budget> {
   const now = Date.now();
   const since = new Date(now - DAY);
   const [calls, inFlight, blocked] = await Promise.all([
-    ctx.prisma.schedulingApiCall.findMany({
+    db.schedulingApiCall.findMany({
       where: { builderId, at: { gt: since }, outcome: { not: "RATE_LIMITED" } },
       select: { at: true },
     }),
-    ctx.prisma.booking.count({
+    db.booking.count({
       where: { builderId, flow: "PAY_FIRST", status: { in: ["PENDING_PAYMENT", "SCHEDULING", "NEEDS_NEW_TIME"] } },
     }),
-    ctx.prisma.schedulingApiCall.findFirst({
+    db.schedulingApiCall.findFirst({
       where: { builderId, outcome: "RATE_LIMITED", retryAt: { gt: new Date(now) } },
       orderBy: { retryAt: "desc" },
       select: { retryAt: true },

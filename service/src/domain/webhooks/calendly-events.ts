@@ -4,6 +4,7 @@
 import type { Builder, SessionType } from "../../generated/prisma/client.js";
 import { type CalendlyWebhookBody, type InviteeWebhookPayload, uuidFromUri } from "../../providers/calendly.js";
 import { cancelBooking, openBooking, reschedule } from "../booking/lifecycle.js";
+import { bookingIdFromTracking, recordScheduled } from "../booking/scheduling.js";
 import { isUniqueViolation } from "../bookings.js";
 import type { DomainContext } from "../context.js";
 import { runSideEffects } from "../side-effects.js";
@@ -56,6 +57,8 @@ async function inviteeCreated(ctx: DomainContext, payload: InviteeWebhookPayload
   }
   if (await ctx.prisma.booking.findUnique({ where: { calendlyInviteeUri: payload.uri } })) return "already_known";
   if (payload.status !== "active" || payload.scheduled_event.status !== "active") return "already_canceled";
+  const payFirstId = bookingIdFromTracking(payload.tracking?.utm_content);
+  if (payFirstId) return payFirstBooked(ctx, payFirstId, payload);
   const attemptId = payload.tracking?.utm_content ?? null;
   const attempt = attemptId
     ? await ctx.prisma.bookingAttempt.findUnique({
@@ -81,6 +84,34 @@ async function inviteeCreated(ctx: DomainContext, payload: InviteeWebhookPayload
     throw error;
   }
   return "booking_created";
+}
+
+/**
+ * The invitee the service booked for a paid pay-first booking: it confirms the booking when
+ * Calendly's answer to the booking call was lost. Never a second booking.
+ */
+async function payFirstBooked(ctx: DomainContext, bookingId: string, payload: InviteeWebhookPayload): Promise<string> {
+  const booking = await ctx.prisma.booking.findUnique({ where: { id: bookingId } });
+  if (!booking || booking.flow !== "PAY_FIRST") return "not_ours";
+  if (
+    booking.status !== "SCHEDULING" ||
+    booking.startTime.getTime() !== Date.parse(payload.scheduled_event.start_time)
+  ) {
+    return "already_known";
+  }
+  const outcome = await recordScheduled(
+    ctx,
+    bookingId,
+    {
+      eventUri: payload.scheduled_event.uri,
+      inviteeUri: payload.uri,
+      startTime: new Date(payload.scheduled_event.start_time),
+      endTime: new Date(payload.scheduled_event.end_time),
+    },
+    "booked in Calendly through the Scheduling API; reported by the invitee.created webhook",
+  );
+  await runSideEffects(ctx, { bookingId }, { ignoreBackoff: true, throwOnError: false });
+  return outcome === "confirmed" ? "pay_first_confirmed" : outcome;
 }
 
 async function moveRescheduled(ctx: DomainContext, payload: InviteeWebhookPayload): Promise<string | null> {
