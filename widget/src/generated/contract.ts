@@ -55,7 +55,7 @@ export type BookingConfig = {
       /** Whether pay-first can be offered now for this builder */
       available: boolean;
       /** Why not, when it cannot: the element then uses the embedded flow */
-      reasonCode?: "not_bookable" | "no_event_type" | "calendly_scope" | "scheduling_budget";
+      reasonCode?: "not_bookable" | "builder_chose_embedded" | "no_event_type" | "scheduling_budget";
     };
   };
 };
