@@ -3,6 +3,8 @@
 // match Stripe's charge (captured = refunded + kept), the refund rows add up to Stripe's
 // refunded total, the payment's status follows from its amounts, and the booking's status
 // agrees with the money: never CONFIRMED with nothing kept, never ended with money kept. With
+// Pay first, the money is never kept without a Calendly booking: held only while the service is
+// booking it (SCHEDULING) or the visitor picks another time (NEEDS_NEW_TIME). With
 // Connect, the fake's balances must also add up per account: what the platform and each connected
 // account hold is what their transfers, reversals and application fees say, and together they
 // keep exactly what was captured and not refunded.
@@ -67,12 +69,30 @@ export async function checkLedger(prisma: PrismaClient, charges: readonly Stripe
     checked.refunded += refunded;
     const kept = captured - refunded;
     const paid = booking.payments.length > 0;
+    if (
+      booking.flow === "PAY_FIRST" &&
+      !booking.calendlyInviteeUri &&
+      kept > 0 &&
+      booking.status !== "SCHEDULING" &&
+      booking.status !== "NEEDS_NEW_TIME"
+    ) {
+      say(`pay-first booking keeps ${kept} with no Calendly booking`);
+    }
+    if (booking.flow === "PAY_FIRST" && booking.status === "CONFIRMED" && !booking.calendlyInviteeUri) {
+      say("pay-first booking CONFIRMED without its Calendly invitee");
+    }
     switch (booking.status) {
       case "CONFIRMED":
         if (paid && kept <= 0) say(`CONFIRMED but keeps ${kept} of ${captured} captured`);
         break;
       case "PENDING_PAYMENT":
         if (captured > 0) say(`PENDING_PAYMENT but ${captured} was captured`);
+        break;
+      case "SCHEDULING":
+      case "NEEDS_NEW_TIME":
+        // Paid and held while the booking is made: nothing refunded yet.
+        if (paid && (captured === 0 || refunded !== 0)) say(`${booking.status} holds ${kept} of ${captured} captured`);
+        if (booking.calendlyInviteeUri) say(`${booking.status} but already booked in Calendly`);
         break;
       case "REFUNDED":
         if (captured === 0 || kept !== 0) say(`REFUNDED but keeps ${kept} of ${captured} captured`);
