@@ -327,6 +327,15 @@ t.test("builders and session types: create, price, update, list, refused flags, 
     "https://calendly.com/grace/compilers",
   );
   t.match(attached.stdout, /grace-hopper {2}Grace Hopper {2}\[bookable\]/);
+  t.match(attached.stdout, /booking flow: {2}the embedding site's choice/);
+  const payFirst = await adminInProcess("builders", "update", "grace-hopper", "--booking-flow", "pay-first");
+  t.equal(payFirst.code, 0, payFirst.stderr);
+  t.match(payFirst.stdout, /booking flow: {2}pay-first/);
+  const badFlow = await adminInProcess("builders", "update", "grace-hopper", "--booking-flow", "later");
+  t.equal(badFlow.code, 2, "an unknown flow is a usage error");
+  t.match(badFlow.stderr, /--booking-flow: /);
+  const cleared = await adminInProcess("builders", "update", "grace-hopper", "--no-booking-flow");
+  t.match(cleared.stdout, /booking flow: {2}the embedding site's choice/);
 
   const list = await adminInProcess("builders", "list", "--json");
   t.equal(list.code, 0, list.stderr);

@@ -124,6 +124,13 @@ t.test("a builder is created, priced, edited and deactivated through the API", a
   t.equal(noSessions.sessionTypes.length, 1, "the inactive session type is still listed");
   await send("PATCH", `/v1/partner/builders/ada-lovelace/session-types/${review.id}`, { active: true });
 
+  t.equal(builderOf(policy).bookingFlow, null, "each embedding site chooses the flow by default");
+  const payFirst = await send("PATCH", "/v1/partner/builders/ada-lovelace", { bookingFlow: "pay-first" });
+  t.equal(builderOf(payFirst).bookingFlow, "pay-first", "the builder chooses pay-first");
+  t.equal((await db.prisma.builder.findUniqueOrThrow({ where: { slug: "ada-lovelace" } })).bookingFlow, "PAY_FIRST");
+  const siteChooses = await send("PATCH", "/v1/partner/builders/ada-lovelace", { bookingFlow: null });
+  t.equal(builderOf(siteChooses).bookingFlow, null, "null hands the choice back to the sites");
+
   const deactivated = builderOf(await send("PATCH", "/v1/partner/builders/ada-lovelace", { active: false }));
   t.match(deactivated, { active: false, state: "unavailable", reason: /not taking bookings/ });
   const back = builderOf(await send("PATCH", "/v1/partner/builders/ada-lovelace", { active: true }));
@@ -166,6 +173,13 @@ t.test("bad input is a 400 naming the field, and writes nothing", async (t) => {
       "slug",
     ],
     ["no name", "POST", "/v1/partner/builders", { slug: "no-name" }, "name"],
+    [
+      "unknown flow",
+      "POST",
+      "/v1/partner/builders",
+      { slug: "flow", name: "F", bookingFlow: "pay-later" },
+      "bookingFlow",
+    ],
     ["blank name", "POST", "/v1/partner/builders", { slug: "blank", name: "  " }, "name"],
     ["NUL in the bio", "POST", "/v1/partner/builders", { slug: "nul", name: "N", bio: "a\u0000b" }, "bio"],
     [

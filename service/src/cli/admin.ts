@@ -44,8 +44,10 @@ Builders and their session types (<builder> is a slug or an id):
   builders create --slug SLUG --name NAME [--headline TEXT] [--bio TEXT] [--contact-email EMAIL]
                   [--avatar-url URL] [--calendly-event-url URL]
                   [--refund-policy FULL|NONE|CUTOFF] [--refund-cutoff-hours HOURS] [--inactive]
+                  [--booking-flow embedded|pay-first]
   builders list [--json]
   builders update <builder> [the create flags] [--active | --inactive] [--no-calendly-event-url]
+                  [--no-booking-flow]  (each embedding site chooses the flow again)
   session-types add <builder> --name NAME --duration MINUTES --price AMOUNT --currency CODE [--inactive]
   session-types update <builder> <session-type-id> [--name NAME] [--duration MINUTES]
                   [--price AMOUNT --currency CODE] [--active | --inactive]
@@ -308,6 +310,7 @@ const builderOptions = {
   "calendly-event-url": { type: "string" },
   "refund-policy": { type: "string" },
   "refund-cutoff-hours": { type: "string" },
+  "booking-flow": { type: "string" },
   inactive: { type: "boolean" },
 } as const;
 const sessionTypeOptions = {
@@ -321,7 +324,12 @@ const commands: Record<string, { options: OptionSpec; positionals: string[] }> =
   "builders create": { options: builderOptions, positionals: [] },
   "builders list": { options: { json: { type: "boolean" } }, positionals: [] },
   "builders update": {
-    options: { ...builderOptions, active: { type: "boolean" }, "no-calendly-event-url": { type: "boolean" } },
+    options: {
+      ...builderOptions,
+      active: { type: "boolean" },
+      "no-calendly-event-url": { type: "boolean" },
+      "no-booking-flow": { type: "boolean" },
+    },
     positionals: ["builder"],
   },
   "session-types add": { options: sessionTypeOptions, positionals: ["builder"] },
@@ -440,6 +448,7 @@ const catalogueFlags: Record<string, string> = {
   calendlyEventUrl: "--calendly-event-url",
   refundPolicy: "--refund-policy",
   refundCutoffHours: "--refund-cutoff-hours",
+  bookingFlow: "--booking-flow",
   active: "--active",
   durationMinutes: "--duration",
   price: "--price",
@@ -462,6 +471,9 @@ function builderBody(flags: Flags, creating: boolean) {
   if (flags["calendly-event-url"] !== undefined && flags["no-calendly-event-url"]) {
     throw new UsageError("--no-calendly-event-url: contradicts --calendly-event-url");
   }
+  if (flags["booking-flow"] !== undefined && flags["no-booking-flow"]) {
+    throw new UsageError("--no-booking-flow: contradicts --booking-flow");
+  }
   const str = (key: string) => flags[key] as string | undefined;
   const active = activeFlag(flags);
   return {
@@ -474,6 +486,7 @@ function builderBody(flags: Flags, creating: boolean) {
     calendlyEventUrl: flags["no-calendly-event-url"] ? null : str("calendly-event-url"),
     refundPolicy: str("refund-policy")?.toUpperCase(),
     refundCutoffHours: integer(str("refund-cutoff-hours")),
+    bookingFlow: flags["no-booking-flow"] ? null : str("booking-flow")?.toLowerCase(),
     active: creating ? (active ?? true) : active,
   };
 }
@@ -524,6 +537,7 @@ function describeBuilder(b: PartnerBuilder): string[] {
     `  id:            ${b.id}`,
     `  Calendly:      ${b.calendlyEventUrl ?? "(no event URL)"}`,
     `  refund policy: ${refund}`,
+    `  booking flow:  ${b.bookingFlow ?? "the embedding site's choice"}`,
     ...(b.sessionTypes.length ? b.sessionTypes.map(describeSessionType) : ["  (no session types)"]),
   ];
 }

@@ -44,6 +44,9 @@ export const BuilderModelSchema = z.object({
   isDemo: z.boolean(),
   active: z.boolean().describe("false: deactivated, not taking bookings"),
   calendlyEventUrl: z.string().nullable().describe("The Calendly event type visitors book"),
+  bookingFlow: BookingFlowSchema.nullable().describe(
+    "The booking flow the builder chose, overriding the embedding site's `flow`; null: the site chooses",
+  ),
   refundPolicy: z.enum(REFUND_POLICIES),
   refundCutoffHours: z
     .number()
@@ -117,6 +120,7 @@ export const exampleBuilder = {
   isDemo: false,
   active: true,
   calendlyEventUrl: "https://calendly.com/ada-lovelace/architecture-review",
+  bookingFlow: null,
   refundPolicy: "CUTOFF",
   refundCutoffHours: 24,
   state: "bookable",

@@ -2,7 +2,7 @@
 import type { BookingConfig } from "../contract/index.js";
 import { notFound } from "../lib/errors.js";
 import { builderWhere, decideBookability } from "./bookability.js";
-import { toBuilderSummary, toSessionType } from "./builder-view.js";
+import { toBookingFlow, toBuilderSummary, toSessionType } from "./builder-view.js";
 import type { DomainContext } from "./context.js";
 import { payFirstOffer } from "./pay-first/offer.js";
 
@@ -31,8 +31,7 @@ export async function bookingConfigView(
     requiresCustomer,
     sandbox: ctx.providers.isSandbox,
     flow: {
-      builderChoice:
-        builder.bookingFlow === null ? null : builder.bookingFlow === "PAY_FIRST" ? "pay-first" : "embedded",
+      builderChoice: toBookingFlow(builder.bookingFlow),
       payFirst: payFirst.available ? { available: true } : { available: false, reasonCode: payFirst.reasonCode },
     },
   };

@@ -1,7 +1,27 @@
 // A builder as the API shows it (contract/builder.ts), from the stored builder.
-import type { BuilderSummary, PartnerBuilder, PartnerSessionType, SessionType } from "../contract/index.js";
-import type { Builder, SessionType as StoredSessionType } from "../generated/prisma/client.js";
+import type {
+  BookingFlow,
+  BuilderSummary,
+  PartnerBuilder,
+  PartnerSessionType,
+  SessionType,
+} from "../contract/index.js";
+import type {
+  Builder,
+  BookingFlow as StoredBookingFlow,
+  SessionType as StoredSessionType,
+} from "../generated/prisma/client.js";
 import { decideBookability } from "./bookability.js";
+
+/** The stored flow as the API names it. */
+export function toBookingFlow(flow: StoredBookingFlow | null): BookingFlow | null {
+  return flow === null ? null : flow === "PAY_FIRST" ? "pay-first" : "embedded";
+}
+
+/** The API's flow as stored. */
+export function fromBookingFlow(flow: BookingFlow | null): StoredBookingFlow | null {
+  return flow === null ? null : flow === "pay-first" ? "PAY_FIRST" : "EMBEDDED";
+}
 
 /** A session type's `price` is its current list price. */
 export function toSessionType(s: StoredSessionType): SessionType {
@@ -34,6 +54,7 @@ export function toPartnerBuilder(builder: Builder & { sessionTypes: StoredSessio
     isDemo: builder.isDemo,
     active: builder.bookingEnabled,
     calendlyEventUrl: builder.calendlyEventUrl,
+    bookingFlow: toBookingFlow(builder.bookingFlow),
     refundPolicy: builder.refundPolicy,
     refundCutoffHours: builder.refundCutoffHours,
     state: decision.state,

@@ -5,7 +5,7 @@ import type { Builder, PrismaClient, SessionType } from "../../generated/prisma/
 import { AppError, notFound } from "../../lib/errors.js";
 import { builderWhere } from "../bookability.js";
 import { isUniqueViolation } from "../bookings.js";
-import { toPartnerBuilder, toPartnerSessionType } from "../builder-view.js";
+import { fromBookingFlow, toPartnerBuilder, toPartnerSessionType } from "../builder-view.js";
 import type { BuilderCreate, BuilderUpdate, SessionTypeCreate, SessionTypeUpdate } from "./inputs.js";
 
 type Db = Pick<PrismaClient, "builder" | "sessionType" | "$transaction">;
@@ -53,6 +53,7 @@ function builderFields<I extends BuilderUpdate>(input: I) {
     refundPolicy: input.refundPolicy,
     refundCutoffHours: input.refundCutoffHours,
     bookingEnabled: input.active,
+    bookingFlow: input.bookingFlow === undefined ? undefined : fromBookingFlow(input.bookingFlow),
     ...calendlyChange(input.calendlyEventUrl),
   };
 }

@@ -5,7 +5,7 @@ import { storable, text } from "../../schemas/common.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-import { REFUND_POLICIES } from "../../contract/index.js";
+import { BookingFlowSchema, REFUND_POLICIES } from "../../contract/index.js";
 
 export { REFUND_POLICIES };
 
@@ -65,6 +65,10 @@ const builderFields = {
     .nullable()
     .describe("With CUTOFF: cancellations this many hours or more before the start are refunded (default 24)"),
   active: z.boolean().describe("false: listed, but not taking bookings"),
+  bookingFlow: BookingFlowSchema.nullable().describe(
+    "embedded: visitors book in Calendly's page, then pay; pay-first: they pick a time in the element and pay, " +
+      "then the service books it; null: each embedding site chooses (the element's flow attribute)",
+  ),
 };
 
 export const BuilderCreateSchema = z
@@ -79,6 +83,7 @@ export const BuilderCreateSchema = z
     refundPolicy: builderFields.refundPolicy.default("FULL"),
     refundCutoffHours: builderFields.refundCutoffHours.default(null),
     active: builderFields.active.default(true),
+    bookingFlow: builderFields.bookingFlow.default(null),
   })
   .strict();
 
@@ -94,6 +99,7 @@ export const BuilderUpdateSchema = z
     refundPolicy: builderFields.refundPolicy.optional(),
     refundCutoffHours: builderFields.refundCutoffHours.optional(),
     active: builderFields.active.optional(),
+    bookingFlow: builderFields.bookingFlow.optional(),
   })
   .strict();
 
