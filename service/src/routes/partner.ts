@@ -7,11 +7,15 @@ import {
   PartnerBookingCreatedResponseSchema,
   PartnerBookingListSchema,
   PartnerBookingResponseSchema,
+  RebookBodySchema,
+  ReservationBodySchema,
 } from "../contract/index.js";
 import { createAttempt } from "../domain/attempts.js";
 import { createBooking } from "../domain/bookings.js";
 import { domainContext } from "../domain/context.js";
 import { getPartnerBooking, listPartnerBookings } from "../domain/partner-bookings.js";
+import { rebookPaid } from "../domain/pay-first/rebook.js";
+import { reserve } from "../domain/pay-first/reserve.js";
 import { chooseReturnUrl } from "../domain/return-urls.js";
 import { BookingStatus } from "../generated/prisma/client.js";
 import partnerAuth, { authenticatePartner, partnerKeyOf } from "../plugins/partner-auth.js";
@@ -23,6 +27,7 @@ import partnerPayouts from "./partner-payouts.js";
 export type { PartnerBooking, PartnerBuilder } from "../contract/index.js";
 
 const security = [{ partnerKey: [] }];
+const writeErrors = { 409: ErrorSchema, 422: ErrorSchema, 429: ErrorSchema, 502: ErrorSchema };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES = Object.values(BookingStatus) as [BookingStatus, ...BookingStatus[]];
 const isoDateTime = z.iso.datetime({ offset: true });
@@ -189,6 +194,56 @@ const partner: FastifyPluginAsyncZod = async (fastify) => {
       });
       const { created, ...body } = result;
       return reply.code(created ? 201 : 200).send(body);
+    },
+  );
+
+  fastify.post(
+    "/v1/partner/reservations",
+    {
+      onRequest: authenticatePartner("bookings:write"),
+      schema: {
+        tags: ["partner"],
+        summary: "Pay first: reserve one of a builder's available times and open its checkout",
+        description:
+          "Requires the `bookings:write` scope. Pick `startTime` from GET /v1/partner/builders/{builder}/available-times. " +
+          "The time is checked with Calendly and held until checkout expires; once paid, the service books it in " +
+          "Calendly. 409 slot_unavailable: pick another time; 409 pay_first_unavailable: use a booking attempt.",
+        security,
+        body: ReservationBodySchema.omit({ customerToken: true }),
+        response: { 201: PartnerBookingCreatedResponseSchema, ...errorResponses, ...writeErrors },
+      },
+    },
+    async (request, reply) => {
+      const key = partnerKeyOf(request);
+      const { returnUrl, ...body } = request.body;
+      const { created: _, ...result } = await reserve(domainContext(fastify, request.log), {
+        ...body,
+        siteId: null,
+        returnUrl: chooseReturnUrl(returnUrl, key.returnUrlAllowlist),
+      });
+      return reply.code(201).send(result);
+    },
+  );
+
+  fastify.post(
+    "/v1/partner/bookings/:id/rebook",
+    {
+      onRequest: authenticatePartner("bookings:write"),
+      schema: {
+        tags: ["partner"],
+        summary: "Pay first: pick another time for a paid booking whose time was taken (status NEEDS_NEW_TIME)",
+        description:
+          "Requires the `bookings:write` scope. Until the booking's `rebookBy`; then it is refunded in full.",
+        security,
+        params: z.object({ id: z.string().regex(UUID, "must be a booking id (UUID)") }),
+        body: RebookBodySchema,
+        response: { 200: PartnerBookingResponseSchema, ...errorResponses, ...writeErrors },
+      },
+    },
+    async (request) => {
+      const ctx = domainContext(fastify, request.log);
+      await rebookPaid(ctx, request.params.id, request.body.startTime);
+      return getPartnerBooking(ctx.prisma, request.params.id, fastify.providers.isSandbox);
     },
   );
 };
