@@ -15,6 +15,14 @@ export const sandboxUsers: FakeUserConfig[] = [
         slug: "pairing-session",
         name: "Pairing session",
         durationMinutes: 60,
+        customQuestions: [
+          { name: "What are we pairing on?", type: "string" },
+          {
+            name: "Your stack",
+            type: "single_select",
+            answerChoices: ["TypeScript", "Python", "Something else"],
+          },
+        ],
       },
       { uuid: "a1d4c0de-5a4d-4b0c-9a11-0000000000e2", slug: "code-review", name: "Code review", durationMinutes: 30 },
     ],

@@ -23,6 +23,7 @@ export const sandboxEventTypes: FakeEventTypeConfig[] = [
     slug: liamCalendly.eventSlug,
     name: "1:1 build session",
     durationMinutes: 60,
+    customQuestions: [{ name: "What would you like to build?", type: "text" }],
   },
   {
     ...sampleUser,

@@ -2,7 +2,7 @@
 // cancellation and the test helpers all go through these, so each mutation also sends the
 // webhook Calendly would send.
 
-import type { InviteeRecord, ScheduleInput } from "./store.js";
+import type { ApiBookingInput, InviteeRecord, ScheduleInput } from "./store.js";
 import { calendlyTime, type FakeStore } from "./store.js";
 import type { SubscriptionStore } from "./subscriptions.js";
 import type { WebhookDispatcher } from "./webhooks.js";
@@ -63,6 +63,13 @@ export class FakeActions {
 
   schedule(input: ScheduleInput): ScheduleResult {
     const { event, invitee } = this.store.schedule(input);
+    this.emit("invitee.created", invitee);
+    return { eventUri: event.uri, inviteeUri: invitee.uri };
+  }
+
+  /** A Scheduling API booking (POST /invitees): the same event and webhook as a page booking. */
+  scheduleViaApi(input: ApiBookingInput): ScheduleResult {
+    const { event, invitee } = this.store.scheduleViaApi(input);
     this.emit("invitee.created", invitee);
     return { eventUri: event.uri, inviteeUri: invitee.uri };
   }

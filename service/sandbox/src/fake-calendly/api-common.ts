@@ -3,6 +3,7 @@
 import type { FakeActions } from "./actions.js";
 import type { Headers } from "./http.js";
 import { type OAuthServer, scopeCovers } from "./oauth.js";
+import type { SchedulingLimits } from "./scheduling-limits.js";
 import { FakeCalendlyError, type HostRecord } from "./store.js";
 import type { SubscriptionStore } from "./subscriptions.js";
 import { uuidFromUri } from "./wire.js";
@@ -24,6 +25,13 @@ export interface ApiContext {
   rateLimits: Map<string, RateLimiter>;
   oauth: OAuthServer;
   subscriptions: SubscriptionStore;
+  /** The Scheduling API's (POST /invitees) own limits, per user and tier. */
+  scheduling: SchedulingLimits;
+}
+
+/** What a route may change about its answer besides the body: the rate limit headers it reports. */
+export interface Reply {
+  headers: Headers;
 }
 
 /** Who an API request acts as. `scopes` null: a personal access token, which has every scope. */

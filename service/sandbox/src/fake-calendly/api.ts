@@ -15,9 +15,11 @@ import {
   ownOrganization,
   paginate,
   RateLimiter,
+  type Reply,
   type Result,
   sameOrganization,
 } from "./api-common.js";
+import { availableTimes, createInvitee } from "./api-scheduling.js";
 import { webhookSubscriptions } from "./api-subscriptions.js";
 import { BodyError, readJsonObject, sendJson } from "./http.js";
 import type { RequestLogEntry } from "./server.js";
@@ -32,6 +34,11 @@ function bearer(req: IncomingMessage): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   return match?.[1];
+}
+
+/** Who an API request's Bearer token stands for, if anyone (for the request log). */
+export function callerOf(ctx: ApiContext, req: IncomingMessage): Caller | undefined {
+  return authenticate(ctx, bearer(req));
 }
 
 /** The caller a Bearer token stands for: the personal access token's owner, or a live OAuth token's. */
@@ -84,27 +91,52 @@ export async function handleApi(
     sendJson(res, 429, ERRORS.tooMany(), headers);
     return;
   }
+  const reply: Reply = { headers };
   try {
-    const result = await route(ctx, caller, method, url, req);
-    if (!result) sendJson(res, 404, ERRORS.notFound(), headers);
+    const result = await route(ctx, caller, method, url, req, reply);
+    if (!result) sendJson(res, 404, ERRORS.notFound(), reply.headers);
     else if (result.status === 204) {
-      res.writeHead(204, { ...headers, "cache-control": "no-store" });
+      res.writeHead(204, { ...reply.headers, "cache-control": "no-store" });
       res.end();
-    } else sendJson(res, result.status, result.body, headers);
+    } else sendJson(res, result.status, result.body, reply.headers);
   } catch (error) {
     if (error instanceof FakeCalendlyError) {
       const body: Record<string, unknown> = { title: error.title, message: error.message };
       if (error.details) body.details = error.details;
-      sendJson(res, error.status, body, headers);
+      sendJson(res, error.status, body, reply.headers);
     } else if (error instanceof BodyError) {
-      sendJson(res, 400, { title: "Invalid Argument", message: error.message }, headers);
+      sendJson(res, 400, { title: "Invalid Argument", message: error.message }, reply.headers);
     } else {
-      sendJson(res, 500, ERRORS.server(500), headers);
+      sendJson(res, 500, ERRORS.server(500), reply.headers);
     }
   }
 }
 
-async function route(ctx: ApiContext, caller: Caller, method: string, url: URL, req: IncomingMessage): Promise<Result> {
+const STATUSES = new Set(["active", "canceled"]);
+
+/** An optional time query parameter; a 400 naming it when it is not a time. */
+function timeParam(url: URL, name: string): Date | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === "") return undefined;
+  const date = new Date(raw);
+  if (Number.isNaN(date.getTime())) throw invalidArgument(name, "must be an ISO 8601 time");
+  return date;
+}
+
+function statusParam(url: URL): string | null {
+  const status = url.searchParams.get("status");
+  if (status !== null && !STATUSES.has(status)) throw invalidArgument("status", "must be active or canceled");
+  return status;
+}
+
+async function route(
+  ctx: ApiContext,
+  caller: Caller,
+  method: string,
+  url: URL,
+  req: IncomingMessage,
+  reply: Reply,
+): Promise<Result> {
   const store = ctx.actions.store;
   const path = url.pathname.slice(API_PREFIX.length).replace(/\/+$/, "") || "/";
   let parts: string[];
@@ -194,18 +226,22 @@ async function route(ctx: ApiContext, caller: Caller, method: string, url: URL, 
     if (organization) ownOrganization(caller, organization);
     const hostUuid = user ? uuidFromUri(user) : undefined;
     if (hostUuid && !sameOrganization(caller, store.hostByUuid(hostUuid))) throw forbidden();
-    const status = url.searchParams.get("status");
-    const email = url.searchParams.get("invitee_email")?.toLowerCase();
-    const min = url.searchParams.get("min_start_time");
-    const max = url.searchParams.get("max_start_time");
-    const desc = url.searchParams.get("sort") === "start_time:desc";
+    const status = statusParam(url);
+    const email = url.searchParams.get("invitee_email")?.trim().toLowerCase();
+    const min = timeParam(url, "min_start_time");
+    const max = timeParam(url, "max_start_time");
+    const sort = url.searchParams.get("sort");
+    if (sort !== null && sort !== "start_time:asc" && sort !== "start_time:desc") {
+      throw invalidArgument("sort", "must be start_time:asc or start_time:desc");
+    }
+    const desc = sort === "start_time:desc";
     const events = store
       .allEvents()
       .filter((e) => sameOrganization(caller, store.hostByUuid(e.hostUuid)))
       .filter((e) => !hostUuid || e.hostUuid === hostUuid)
       .filter((e) => !status || e.status === status)
-      .filter((e) => !min || e.start >= new Date(min))
-      .filter((e) => !max || e.start < new Date(max))
+      .filter((e) => !min || e.start >= min)
+      .filter((e) => !max || e.start < max)
       .filter((e) => !email || store.inviteesOf(e.uuid).some((i) => i.email.toLowerCase() === email))
       .sort((a, b) => (desc ? -1 : 1) * (a.start.getTime() - b.start.getTime()))
       .map((e) => store.eventResource(e));
@@ -219,8 +255,8 @@ async function route(ctx: ApiContext, caller: Caller, method: string, url: URL, 
     if (!sameOrganization(caller, store.hostByUuid(event.hostUuid))) throw forbidden();
     if (method === "GET" && !sub) return ok({ resource: store.eventResource(event) });
     if (method === "GET" && sub === "invitees" && !subId) {
-      const status = url.searchParams.get("status");
-      const email = url.searchParams.get("email")?.toLowerCase();
+      const status = statusParam(url);
+      const email = url.searchParams.get("email")?.trim().toLowerCase();
       const items = store
         .inviteesOf(event.uuid)
         .filter((i) => !status || i.status === status)
@@ -249,6 +285,10 @@ async function route(ctx: ApiContext, caller: Caller, method: string, url: URL, 
     }
     return undefined;
   }
+
+  if (method === "GET" && collection === "event_type_available_times" && !id) return availableTimes(ctx, caller, url);
+
+  if (method === "POST" && collection === "invitees" && !id) return createInvitee(ctx, caller, req, reply);
 
   if (collection === "webhook_subscriptions") return webhookSubscriptions(ctx, caller, method, url, req, id, sub);
 

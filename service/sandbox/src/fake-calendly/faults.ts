@@ -1,5 +1,8 @@
 // Fault injection for the fake Calendly: the next matching request(s) get an error status
-// (429 with X-RateLimit-* headers, 5xx) and/or a delay before being answered.
+// (429 with X-RateLimit-* headers, 5xx), a delay, or no answer at all (the connection closed).
+// By default the fault takes the request's place; with `after` the request is handled first (a
+// booking is made) and then its answer is delayed, replaced or dropped: the change happened but
+// the caller never learns of it.
 
 export interface FaultSpec {
   /** Tested against the request's pathname (e.g. "/api/scheduled_events/<uuid>"), not the query. */
@@ -12,6 +15,10 @@ export interface FaultSpec {
   resetSeconds?: number;
   /** Wait this long before answering (with `status`, or normally when there is none). */
   delayMs?: number;
+  /** Close the connection without answering (after `delayMs`, if given). */
+  drop?: boolean;
+  /** Handle the request first, then apply the fault to its answer. Default false. */
+  after?: boolean;
   /** How many matching requests this fault applies to. Default 1. */
   times?: number;
 }
@@ -20,6 +27,8 @@ export interface ActiveFault {
   status?: 429 | 500 | 502 | 503 | 504;
   resetSeconds: number;
   delayMs: number;
+  drop: boolean;
+  after: boolean;
 }
 
 interface QueuedFault {
@@ -33,9 +42,10 @@ export class Faults {
   /** Queues a fault. Faults are matched in the order they were queued. */
   next(spec: FaultSpec): this {
     if (!(spec.path instanceof RegExp)) throw new TypeError("faults.next: path must be a RegExp");
-    if (spec.status === undefined && spec.delayMs === undefined) {
-      throw new TypeError("faults.next: give a status, a delayMs, or both");
+    if (spec.status === undefined && spec.delayMs === undefined && !spec.drop) {
+      throw new TypeError("faults.next: give a status, a delayMs or drop");
     }
+    if (spec.drop && spec.status !== undefined) throw new TypeError("faults.next: drop sends no status");
     const times = spec.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new TypeError("faults.next: times must be a positive integer");
     this.queue.push({ spec, remaining: times });
@@ -66,6 +76,8 @@ export class Faults {
     const fault: ActiveFault = {
       resetSeconds: queued.spec.resetSeconds ?? 60,
       delayMs: queued.spec.delayMs ?? 0,
+      drop: queued.spec.drop ?? false,
+      after: queued.spec.after ?? false,
     };
     if (queued.spec.status !== undefined) fault.status = queued.spec.status;
     return fault;

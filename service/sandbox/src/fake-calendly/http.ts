@@ -24,6 +24,39 @@ export function sendHtml(res: ServerResponse, status: number, html: string): voi
   res.end(html);
 }
 
+/**
+ * Holds back what a handler answers on `res` (its writeHead and end) instead of sending it.
+ * `release` stops holding; `replay` then sends the held answer, if there was one.
+ */
+export function holdAnswer(res: ServerResponse): { release(): void; replay(): void } {
+  const writeHead = res.writeHead;
+  const end = res.end;
+  let head: Parameters<ServerResponse["writeHead"]> | undefined;
+  let body: Parameters<ServerResponse["end"]> | undefined;
+  res.writeHead = ((...args: Parameters<ServerResponse["writeHead"]>) => {
+    head = args;
+    return res;
+  }) as ServerResponse["writeHead"];
+  res.end = ((...args: Parameters<ServerResponse["end"]>) => {
+    body = args;
+    return res;
+  }) as ServerResponse["end"];
+  const release = () => {
+    res.writeHead = writeHead;
+    res.end = end;
+  };
+  return {
+    release,
+    replay() {
+      release();
+      if (res.destroyed) return;
+      if (head) res.writeHead(...head);
+      if (body) res.end(...body);
+      else res.end();
+    },
+  };
+}
+
 export class BodyError extends Error {
   constructor(
     readonly status: 400 | 413 | 415,

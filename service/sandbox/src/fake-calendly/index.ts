@@ -9,6 +9,9 @@
 //   test controls beside it.
 // Several users: the ones given as `eventTypes` share one organization and the personal access
 // token (the first is its owner); `users`/`addUser` add more, each in an organization of its own.
+// Calendly's availability (`GET /event_type_available_times`) lists the free slots the pages offer;
+// its Scheduling API (`POST /invitees`) books them like a page does, under per-user limits by tier
+// (`setSchedulingTier`, `exhaustSchedulingBudget`); `takeSlot` books a time "directly in Calendly".
 // It sends signed `invitee.created` / `invitee.canceled` webhooks to `webhookUrl` (the set-up's
 // own subscription) and to every subscription created through the API.
 
@@ -17,6 +20,12 @@ import { API_PREFIX, type ApiContext, newSubscriptionState, RateLimiter } from "
 import { Faults } from "./faults.js";
 import { type OAuthAppConfig, OAuthServer, type TokenRequestLogEntry } from "./oauth.js";
 import type { SandboxControls } from "./sandbox-routes.js";
+import {
+  type SchedulingBudget,
+  SchedulingLimits,
+  type SchedulingTier,
+  type SchedulingWindow,
+} from "./scheduling-limits.js";
 import { FakeServer, RESERVED_SLUGS, type RequestLogEntry } from "./server.js";
 import {
   type CancellationLogEntry,
@@ -45,6 +54,15 @@ export {
   TOKEN_REQUESTS_PER_MINUTE,
   type TokenRequestLogEntry,
 } from "./oauth.js";
+export type { FakeCustomQuestionConfig, QuestionType } from "./questions.js";
+export {
+  SCHEDULING_LIMITS,
+  SCHEDULING_TIERS,
+  type SchedulingBudget,
+  type SchedulingTier,
+  type SchedulingWindow,
+  type SchedulingWindowUsage,
+} from "./scheduling-limits.js";
 export type { RequestLogEntry } from "./server.js";
 export type {
   CancellationLogEntry,
@@ -101,6 +119,27 @@ export interface StartFakeCalendlyOptions {
    * (`setOAuthRedirectUris`), every scope the fake knows.
    */
   oauth?: Partial<OAuthAppConfig>;
+  /** The Scheduling API tier of users without one of their own. Default "paid" (10/min, 50/h, 100/day). */
+  schedulingTier?: SchedulingTier;
+}
+
+/** A time taken "directly in Calendly": a visitor books it on the event type's scheduling page. */
+export interface TakeSlotInput {
+  /** The event type's URI or UUID; or `user` and `eventSlug`. */
+  eventType?: string;
+  /** The host's URI, UUID or slug. */
+  user?: string;
+  eventSlug?: string;
+  /** One of the event type's available times. */
+  startTime: string | Date;
+  /** Default "Direct Visitor". */
+  name?: string;
+  /** Default "direct.visitor@sandbox.example". */
+  email?: string;
+  /** Default "UTC". */
+  timezone?: string;
+  /** Answers to the event type's questions by position (a1…a10). */
+  answers?: string[];
 }
 
 export interface FakeCalendly {
@@ -137,7 +176,10 @@ export interface FakeCalendly {
   revokeTokens(userUri: string): number;
   /** Makes live access tokens (of one user, or everyone's) expired now; refresh tokens still work. */
   expireAccessTokens(userUri?: string): number;
-  /** Moves the OAuth server's clock (code and token expiry, the token rate limit) forward. */
+  /**
+   * Moves the clock of the OAuth server (code and token expiry, the token rate limit) and of the
+   * Scheduling API's rate limit windows forward. Slots, events and "in the future" keep real time.
+   */
   advanceClock(ms: number): void;
   /** Token endpoint requests for a user (or all of them, those for no known user included), in order. */
   tokenRequests(userUri?: string): TokenRequestLogEntry[];
@@ -157,6 +199,25 @@ export interface FakeCalendly {
 
   /** What the page's Schedule button does. Sends invitee.created. */
   schedule(input: ScheduleInput): Promise<ScheduleResult>;
+  /**
+   * Someone books `startTime` on the event type's page, as a visitor "directly in Calendly" would
+   * (scheduled event, invitee, invitee.created). Throws 400 when it is no slot of the event type,
+   * 409 when it is taken.
+   */
+  takeSlot(input: TakeSlotInput): Promise<ScheduleResult>;
+  /** The event type's free slots in [from, to) (default: the next 7 days), as available times list them. */
+  availableTimes(eventType: string, range?: { from?: string | Date; to?: string | Date }): string[];
+
+  /** Sets a user's (URI, UUID or slug) Scheduling API tier: trial, paid or enterprise. */
+  setSchedulingTier(user: string, tier: SchedulingTier): void;
+  /** A user's Scheduling API tier and how much of each of its windows is used. */
+  schedulingBudget(user: string): SchedulingBudget;
+  /** Uses up one window of a user's Scheduling API budget (default: the tier's longest, e.g. the day). */
+  exhaustSchedulingBudget(user: string, window?: SchedulingWindow): SchedulingBudget;
+  /** Forgets the Scheduling API calls counted for a user: the whole budget is available again. */
+  resetSchedulingBudget(user: string): void;
+  /** The POST /invitees requests made with a user's tokens, in order (refused ones included). */
+  schedulingCalls(user: string): RequestLogEntry[];
   /** The invitee cancels: event and invitee canceled, invitee.canceled sent. Throws if already canceled. */
   cancel(eventUuidOrUri: string, opts?: { rescheduled?: boolean; reason?: string }): Promise<Cancellation>;
   /** invitee.canceled (rescheduled: true, new_invitee) then invitee.created (old_invitee) for a new event. */
@@ -242,7 +303,11 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
     rateLimits: new Map(),
     oauth,
     subscriptions,
+    scheduling: new SchedulingLimits(options.schedulingTier ?? "paid", () => oauth.clock.now()),
   };
+  for (const user of options.users ?? []) {
+    if (user.schedulingTier) api.scheduling.setTier(store.hostBySlug(user.slug)!.uuid, user.schedulingTier);
+  }
   const faults = new Faults();
   const requests: RequestLogEntry[] = [];
 
@@ -275,6 +340,46 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
     callsBy: (userUri: string) => {
       const host = mustFindHost(userUri);
       return requests.filter((r) => r.user === host.uri);
+    },
+    setSchedulingTier: (user: string, tier: SchedulingTier) => {
+      api.scheduling.setTier(mustFindHost(user).uuid, tier);
+      return api.scheduling.budget(mustFindHost(user).uuid);
+    },
+    schedulingBudget: (user: string) => api.scheduling.budget(mustFindHost(user).uuid),
+    exhaustSchedulingBudget: (user: string, window?: SchedulingWindow) =>
+      api.scheduling.exhaust(mustFindHost(user).uuid, window),
+    resetSchedulingBudget: (user: string) => {
+      const uuid = mustFindHost(user).uuid;
+      api.scheduling.reset(uuid);
+      return api.scheduling.budget(uuid);
+    },
+    takeSlot: (input: TakeSlotInput) => {
+      let et = input.eventType ? store.eventTypeByUuid(uuidFromUri(input.eventType)) : undefined;
+      if (!input.eventType && input.user && input.eventSlug) {
+        et = store.eventTypeBySlugs(mustFindHost(input.user).slug, input.eventSlug);
+      }
+      if (!et) {
+        throw new FakeCalendlyError(
+          404,
+          "Resource Not Found",
+          "No such event type: give eventType, or user and eventSlug.",
+        );
+      }
+      const start = input.startTime instanceof Date ? input.startTime : new Date(input.startTime);
+      if (!store.isSlotStart(et.uuid, start)) {
+        throw new FakeCalendlyError(400, "Invalid Argument", "The supplied parameters are invalid.", [
+          { parameter: "start_time", message: "is not an available time for this event type" },
+        ]);
+      }
+      const scheduleInput: ScheduleInput = {
+        eventTypeUuid: et.uuid,
+        startTime: start,
+        name: input.name ?? "Direct Visitor",
+        email: input.email ?? "direct.visitor@sandbox.example",
+        timezone: input.timezone ?? "UTC",
+      };
+      if (input.answers) scheduleInput.answers = input.answers;
+      return actions.schedule(scheduleInput);
     },
   } satisfies SandboxControls;
   server.attach({ actions, api, oauth, controls, faults, requests });
@@ -310,7 +415,9 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
       return found && store.userInfo(found);
     },
     addUser(config) {
-      return store.addUser(config, RESERVED_SLUGS);
+      const info = store.addUser(config, RESERVED_SLUGS);
+      if (config.schedulingTier) api.scheduling.setTier(info.uuid, config.schedulingTier);
+      return info;
     },
     consent(authorizeUrl, decision) {
       let query: URLSearchParams;
@@ -360,6 +467,28 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
     },
     async reschedule(inviteeUuidOrUri, newStartTime) {
       return actions.reschedule(inviteeUuidOrUri, newStartTime);
+    },
+    async takeSlot(input) {
+      return controls.takeSlot(input);
+    },
+    availableTimes(eventType, range = {}) {
+      const et = store.eventTypeByUuid(uuidFromUri(eventType));
+      if (!et) throw new Error(`no event type ${eventType}`);
+      const from = range.from === undefined ? new Date() : new Date(range.from);
+      const to = range.to === undefined ? new Date(from.getTime() + 7 * 86_400_000) : new Date(range.to);
+      return store.slotsBetween(et.uuid, from, to).map((d) => d.toISOString());
+    },
+    setSchedulingTier(user, tier) {
+      controls.setSchedulingTier(user, tier);
+    },
+    schedulingBudget: controls.schedulingBudget,
+    exhaustSchedulingBudget: controls.exhaustSchedulingBudget,
+    resetSchedulingBudget(user) {
+      controls.resetSchedulingBudget(user);
+    },
+    schedulingCalls(user) {
+      const host = mustFindHost(user);
+      return requests.filter((r) => r.user === host.uri && r.method === "POST" && /^\/api\/invitees\/?$/.test(r.path));
     },
     get events() {
       return store.allEvents().map((e) => store.eventResource(e));

@@ -2,10 +2,12 @@
 // booking backend is private; these stand in for it. They need no token, like a booking page.
 // Beside them, the test controls a demo or an end-to-end test in another process needs: the
 // sandbox users, revoking a user's tokens, expiring access tokens, disabling a webhook
-// subscription, and the API calls a user's token made.
+// subscription, the API calls a user's token made, a user's Scheduling API tier and budget, and
+// taking a slot "directly in Calendly".
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FakeActions } from "./actions.js";
+import type { FakeActions, ScheduleResult } from "./actions.js";
 import { BodyError, readJsonObject, sendJson } from "./http.js";
+import { isSchedulingTier, type SchedulingBudget, type SchedulingWindow } from "./scheduling-limits.js";
 import { slotLabel } from "./scheduling-page.js";
 import { FakeCalendlyError, type ScheduleInput } from "./store.js";
 import type { Tracking } from "./wire.js";
@@ -74,7 +76,23 @@ export interface SandboxControls {
   expireAccessTokens(userUri?: string): number;
   disableWebhookSubscription(uriOrUserUri: string): string[];
   callsBy(userUri: string): unknown[];
+  setSchedulingTier(user: string, tier: SchedulingBudget["tier"]): SchedulingBudget;
+  schedulingBudget(user: string): SchedulingBudget;
+  exhaustSchedulingBudget(user: string, window?: SchedulingWindow): SchedulingBudget;
+  resetSchedulingBudget(user: string): SchedulingBudget;
+  takeSlot(input: {
+    eventType?: string;
+    user?: string;
+    eventSlug?: string;
+    startTime: string;
+    name?: string;
+    email?: string;
+    timezone?: string;
+    answers?: string[];
+  }): ScheduleResult;
 }
+
+const WINDOWS = new Set(["minute", "hour", "day"]);
 
 function sendError(res: ServerResponse, error: unknown): void {
   if (error instanceof FakeCalendlyError) {
@@ -88,10 +106,14 @@ function sendError(res: ServerResponse, error: unknown): void {
   }
 }
 
-function blank(parameter: string): FakeCalendlyError {
+function invalidParameter(parameter: string, message: string): FakeCalendlyError {
   return new FakeCalendlyError(400, "Invalid Argument", "The supplied parameters are invalid.", [
-    { parameter, message: "can't be blank" },
+    { parameter, message },
   ]);
+}
+
+function blank(parameter: string): FakeCalendlyError {
+  return invalidParameter(parameter, "can't be blank");
 }
 
 function labelFor(actions: FakeActions, eventUri: string): string {
@@ -180,6 +202,67 @@ export async function handleSandbox(
       const target = str(body, "subscription", "user");
       if (!target) throw blank("subscription");
       sendJson(res, 200, { disabled: controls.disableWebhookSubscription(target) });
+      return true;
+    }
+    if (route === "/_sandbox/scheduling-api" && method === "GET") {
+      const user = url.searchParams.get("user");
+      if (!user) throw blank("user");
+      sendJson(res, 200, controls.schedulingBudget(user));
+      return true;
+    }
+    if (route === "/_sandbox/scheduling-api/tier" && method === "POST") {
+      const body = await readJsonObject(req);
+      const user = str(body, "user");
+      if (!user) throw blank("user");
+      if (!isSchedulingTier(body.tier)) throw invalidParameter("tier", "must be trial, paid or enterprise");
+      sendJson(res, 200, controls.setSchedulingTier(user, body.tier));
+      return true;
+    }
+    if (route === "/_sandbox/scheduling-api/exhaust" && method === "POST") {
+      const body = await readJsonObject(req);
+      const user = str(body, "user");
+      if (!user) throw blank("user");
+      const window = body.window;
+      if (window !== undefined && !(typeof window === "string" && WINDOWS.has(window))) {
+        throw invalidParameter("window", "must be minute, hour or day");
+      }
+      try {
+        sendJson(res, 200, controls.exhaustSchedulingBudget(user, window as SchedulingWindow | undefined));
+      } catch (error) {
+        if (error instanceof RangeError) throw invalidParameter("window", error.message);
+        throw error;
+      }
+      return true;
+    }
+    if (route === "/_sandbox/scheduling-api/reset" && method === "POST") {
+      const user = str(await readJsonObject(req), "user");
+      if (!user) throw blank("user");
+      sendJson(res, 200, controls.resetSchedulingBudget(user));
+      return true;
+    }
+    if (route === "/_sandbox/take-slot" && method === "POST") {
+      const body = await readJsonObject(req);
+      const startTime = str(body, "start_time", "startTime");
+      if (!startTime) throw blank("start_time");
+      const input: Parameters<SandboxControls["takeSlot"]>[0] = { startTime };
+      const optional: Array<[keyof typeof input, string | undefined]> = [
+        ["eventType", str(body, "event_type", "eventType")],
+        ["user", str(body, "user")],
+        ["eventSlug", str(body, "event_slug", "eventSlug")],
+        ["name", str(body, "name")],
+        ["email", str(body, "email")],
+        ["timezone", str(body, "timezone")],
+      ];
+      for (const [key, value] of optional)
+        if (value !== undefined) (input as unknown as Record<string, string>)[key] = value;
+      if (Array.isArray(body.answers)) input.answers = body.answers.map((a) => (typeof a === "string" ? a : ""));
+      const result = controls.takeSlot(input);
+      sendJson(res, 201, {
+        ...result,
+        event: { uri: result.eventUri },
+        invitee: { uri: result.inviteeUri },
+        label: labelFor(actions, result.eventUri),
+      });
       return true;
     }
     if (route.startsWith("/_sandbox/")) {

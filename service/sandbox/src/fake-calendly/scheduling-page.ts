@@ -9,6 +9,7 @@
 // Without `embed_domain` it posts nothing and is still a working booking page.
 
 import { escapeHtml, jsonForScript } from "./http.js";
+import type { CustomQuestionRecord } from "./questions.js";
 import type { EventRecord, EventTypeRecord, HostRecord, InviteeRecord } from "./store.js";
 import type { Tracking } from "./wire.js";
 
@@ -112,6 +113,9 @@ input, textarea { width: 100%; font: inherit; padding: .5rem; border: 1px solid 
 .confirmation { border: 1px solid #2e7d32; border-radius: 8px; padding: 1rem; background: #f1f8f1; }
 ul.plain { list-style: none; padding: 0; }
 ul.plain li { margin: .5rem 0; }
+select { width: 100%; font: inherit; padding: .5rem; border: 1px solid #8c8c8c; border-radius: 6px; }
+label.choice { font-weight: 400; margin: .25rem 0; }
+label.choice input { width: auto; }
 `;
 
 export function layout(title: string, body: string, primaryColor: string | null = null): string {
@@ -144,7 +148,7 @@ const PAGE_SCRIPT = `
   var scheduleButton = document.getElementById("schedule");
   var status = document.getElementById("status");
   var slots = Array.prototype.slice.call(document.querySelectorAll("[data-slot]"));
-  var selected = null;
+  var selected = config.selected || null;
   var done = false;
 
   // Like Calendly, times in the invitee's own zone (the server renders them in UTC until this runs).
@@ -184,6 +188,27 @@ const PAGE_SCRIPT = `
     button.addEventListener("click", function () { select(button); });
   });
 
+  // The answers by question position (a1… when the event type asks no questions of its own).
+  function answers() {
+    if (!config.questions.length) return config.prefill.answers;
+    var out = [];
+    config.questions.forEach(function (q) {
+      var value = "";
+      if (q.type === "multi_select") {
+        value = q.choices.filter(function (c, i) {
+          var box = document.getElementById(q.id + "-" + i);
+          return box && box.checked;
+        }).join("\\n");
+      } else {
+        var field = document.getElementById(q.id);
+        value = field ? field.value : "";
+      }
+      out[q.position] = value;
+    });
+    for (var i = 0; i < out.length; i++) if (out[i] === undefined) out[i] = "";
+    return out;
+  }
+
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     if (done) return;
@@ -201,7 +226,7 @@ const PAGE_SCRIPT = `
       first_name: config.prefill.first_name,
       last_name: config.prefill.last_name,
       guests: config.prefill.guests,
-      answers: config.prefill.answers,
+      answers: answers(),
       timezone: (Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC")
     };
     Object.keys(config.tracking).forEach(function (k) { body[k] = config.tracking[k]; });
@@ -253,15 +278,73 @@ export interface SchedulingPageInput {
   params: PageParams;
   /** Reschedule page: the invitee being moved and their current event. */
   reschedule?: { invitee: InviteeRecord; event: EventRecord };
+  /** The slot already picked (an available time's own scheduling_url). */
+  selected?: Date;
+}
+
+/** The event type's enabled questions as form fields, prefilled from a1…a10. */
+function questionFields(questions: readonly CustomQuestionRecord[], prefill: readonly string[]): string {
+  return questions
+    .filter((q) => q.enabled)
+    .map((q) => {
+      const id = `question-${q.position}`;
+      const value = prefill[q.position] ?? "";
+      const required = q.required ? " required" : "";
+      const label = `<label for="${id}">${escapeHtml(q.name)}${q.required ? " *" : ""}</label>`;
+      if (q.type === "multi_select") {
+        const picked = value.split(/\n|,/).map((v) => v.trim());
+        const boxes = q.answerChoices
+          .map(
+            (choice, i) =>
+              `<label class="choice"><input type="checkbox" id="${id}-${i}" value="${escapeHtml(choice)}"${
+                picked.includes(choice) ? " checked" : ""
+              }> ${escapeHtml(choice)}</label>`,
+          )
+          .join("\n");
+        return `<fieldset id="${id}"><legend>${escapeHtml(q.name)}${q.required ? " *" : ""}</legend>\n${boxes}\n</fieldset>`;
+      }
+      if (q.type === "single_select" && !q.includeOther) {
+        const options = [`<option value=""></option>`]
+          .concat(
+            q.answerChoices.map(
+              (choice) =>
+                `<option value="${escapeHtml(choice)}"${choice === value ? " selected" : ""}>${escapeHtml(choice)}</option>`,
+            ),
+          )
+          .join("");
+        return `${label}\n<select id="${id}" name="${id}"${required}>${options}</select>`;
+      }
+      if (q.type === "text") {
+        return `${label}\n<textarea id="${id}" name="${id}" rows="3"${required}>${escapeHtml(value)}</textarea>`;
+      }
+      const type = q.type === "phone_number" ? "tel" : "text";
+      const list = q.type === "single_select" ? ` list="${id}-choices"` : "";
+      const datalist =
+        q.type === "single_select"
+          ? `<datalist id="${id}-choices">${q.answerChoices.map((c) => `<option value="${escapeHtml(c)}">`).join("")}</datalist>`
+          : "";
+      return `${label}\n<input id="${id}" name="${id}" type="${type}" value="${escapeHtml(value)}"${list}${required}>${datalist}`;
+    })
+    .join("\n");
 }
 
 export function renderSchedulingPage(input: SchedulingPageInput): string {
   const { host, eventType: et, slots, params, reschedule } = input;
+  const selected = input.selected?.toISOString() ?? null;
+  // A reschedule keeps the invitee's answers; a booking asks the event type's questions.
+  const questions = reschedule ? [] : et.customQuestions.filter((q) => q.enabled);
   const config = {
     embedded: params.embedDomain !== null,
     eventTypeUuid: et.uuid,
     inviteeUuid: reschedule?.invitee.uuid ?? null,
     endpoint: reschedule ? "/_sandbox/reschedule" : "/_sandbox/schedule",
+    selected,
+    questions: questions.map((q) => ({
+      id: `question-${q.position}`,
+      position: q.position,
+      type: q.type,
+      choices: q.answerChoices,
+    })),
     tracking: params.tracking,
     prefill: {
       first_name: params.firstName || null,
@@ -277,7 +360,7 @@ export function renderSchedulingPage(input: SchedulingPageInput): string {
       (s) =>
         `<button type="button" data-slot="${escapeHtml(s.toISOString())}" data-end="${escapeHtml(
           new Date(s.getTime() + et.durationMinutes * 60_000).toISOString(),
-        )}" aria-pressed="false"><time datetime="${escapeHtml(
+        )}" aria-pressed="${s.toISOString() === selected ? "true" : "false"}"><time datetime="${escapeHtml(
           s.toISOString(),
         )}">${escapeHtml(slotLabel(s, et.durationMinutes))}</time></button>`,
     )
@@ -307,6 +390,7 @@ ${slotButtons || "<p>No times are available.</p>"}
   <input id="invitee-name" name="name" autocomplete="name" required value="${escapeHtml(name)}"${reschedule ? " readonly" : ""}>
   <label for="invitee-email">Email</label>
   <input id="invitee-email" name="email" type="email" autocomplete="email" required value="${escapeHtml(email)}"${reschedule ? " readonly" : ""}>
+${questionFields(questions, params.answers)}
   <button id="schedule" class="primary" type="submit">${reschedule ? "Reschedule" : "Schedule"}</button>
 </form>
 <p id="status" role="status" aria-live="polite"></p>

@@ -3,9 +3,9 @@
 // request is logged and may be faulted.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { FakeActions } from "./actions.js";
-import { API_PREFIX, type ApiContext, ERRORS, handleApi, rateLimitedHeaders } from "./api.js";
-import type { Faults } from "./faults.js";
-import { sendHtml, sendJson } from "./http.js";
+import { API_PREFIX, type ApiContext, callerOf, ERRORS, handleApi, rateLimitedHeaders } from "./api.js";
+import type { ActiveFault, Faults } from "./faults.js";
+import { holdAnswer, sendHtml, sendJson } from "./http.js";
 import type { OAuthServer } from "./oauth.js";
 import { handleOAuth, OAUTH_PREFIX } from "./oauth-routes.js";
 import { handleSandbox, type SandboxControls } from "./sandbox-routes.js";
@@ -15,6 +15,7 @@ import {
   renderNotFoundPage,
   renderProfilePage,
   renderSchedulingPage,
+  type SchedulingPageInput,
   SLOTS_PER_PAGE,
 } from "./scheduling-page.js";
 
@@ -134,36 +135,72 @@ export class FakeServer {
       entry.status = res.statusCode;
     });
 
-    const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
-    const isOAuth = url.pathname === OAUTH_PREFIX || url.pathname.startsWith(`${OAUTH_PREFIX}/`);
     const fault = deps.faults.take(method, url.pathname);
-    if (fault) {
-      entry.faulted = true;
-      if (fault.delayMs > 0) {
-        const proceed = await this.delay(fault.delayMs);
-        if (!proceed || res.destroyed) {
-          res.destroy();
-          return;
-        }
-      }
-      if (fault.status !== undefined) {
-        if (isOAuth) {
-          // The OAuth server answers in RFC 6749's shape, also when it is overloaded.
-          const body =
-            fault.status === 429
-              ? { error: "too_many_requests", error_description: "Too many requests. Try again later." }
-              : { error: "server_error", error_description: "The authorization server encountered an error." };
-          sendJson(res, fault.status, body, fault.status === 429 ? { "retry-after": fault.resetSeconds } : {});
-        } else if (fault.status === 429) {
-          sendJson(res, 429, ERRORS.tooMany(), rateLimitedHeaders(deps.api.rateLimit.limit, fault.resetSeconds));
-        } else {
-          sendJson(res, fault.status, ERRORS.server(fault.status), isApi ? deps.api.rateLimit.headers() : {});
-        }
-        return;
+    if (fault && (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`))) {
+      // A faulted API request is still logged as its token's user's, like one that was handled.
+      const caller = callerOf(deps.api, req);
+      if (caller) {
+        entry.user = caller.host.uri;
+        entry.auth = caller.auth;
       }
     }
+    if (!fault) {
+      await this.route(deps, req, res, url, entry);
+      return;
+    }
+    entry.faulted = true;
+    if (fault.after) {
+      // The request takes effect; only its answer is held back, then sent late, replaced or lost.
+      const held = holdAnswer(res);
+      await this.route(deps, req, res, url, entry);
+      held.release();
+      if (!(await this.faultAnswered(deps, fault, res, url))) held.replay();
+      return;
+    }
+    if (await this.faultAnswered(deps, fault, res, url)) return;
+    await this.route(deps, req, res, url, entry);
+  }
 
-    if (isApi) {
+  /** Applies a fault's delay, drop or status. True when the fault answered (or dropped) the request. */
+  private async faultAnswered(deps: ServerDeps, fault: ActiveFault, res: ServerResponse, url: URL): Promise<boolean> {
+    if (fault.delayMs > 0) {
+      const proceed = await this.delay(fault.delayMs);
+      if (!proceed || res.destroyed) {
+        res.destroy();
+        return true;
+      }
+    }
+    if (fault.drop) {
+      res.destroy();
+      return true;
+    }
+    if (fault.status === undefined) return false;
+    const isApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);
+    const isOAuth = url.pathname === OAUTH_PREFIX || url.pathname.startsWith(`${OAUTH_PREFIX}/`);
+    if (isOAuth) {
+      // The OAuth server answers in RFC 6749's shape, also when it is overloaded.
+      const body =
+        fault.status === 429
+          ? { error: "too_many_requests", error_description: "Too many requests. Try again later." }
+          : { error: "server_error", error_description: "The authorization server encountered an error." };
+      sendJson(res, fault.status, body, fault.status === 429 ? { "retry-after": fault.resetSeconds } : {});
+    } else if (fault.status === 429) {
+      sendJson(res, 429, ERRORS.tooMany(), rateLimitedHeaders(deps.api.rateLimit.limit, fault.resetSeconds));
+    } else {
+      sendJson(res, fault.status, ERRORS.server(fault.status), isApi ? deps.api.rateLimit.headers() : {});
+    }
+    return true;
+  }
+
+  private async route(
+    deps: ServerDeps,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    entry: RequestLogEntry,
+  ): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) {
       await handleApi(deps.api, req, res, url, entry);
       return;
     }
@@ -220,16 +257,22 @@ export class FakeServer {
       return;
     }
 
-    if (first && second && !third) {
+    if (first && second && parts.length <= 3) {
       const host = store.hostBySlug(first);
       const et = store.eventTypeBySlugs(first, second);
-      if (!host || !et) {
+      // `/{user}/{event}/{start time}`: an available time's scheduling_url, that time picked.
+      const picked = third === undefined ? undefined : new Date(third);
+      if (!host || !et || (picked && !store.isAvailable(et.uuid, picked))) {
         sendHtml(res, 404, renderNotFoundPage());
         return;
       }
       const params = parsePageParams(url.searchParams);
-      const slots = store.offerSlots(et.uuid, SLOTS_PER_PAGE, params.date);
-      sendHtml(res, 200, renderSchedulingPage({ host, eventType: et, slots, params }));
+      const slots = picked
+        ? store.slotsBetween(et.uuid, picked, new Date(picked.getTime() + 31 * 86_400_000)).slice(0, SLOTS_PER_PAGE)
+        : store.offerSlots(et.uuid, SLOTS_PER_PAGE, params.date);
+      const input: SchedulingPageInput = { host, eventType: et, slots, params };
+      if (picked) input.selected = picked;
+      sendHtml(res, 200, renderSchedulingPage(input));
       return;
     }
 

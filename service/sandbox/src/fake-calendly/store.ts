@@ -1,10 +1,21 @@
 // In-memory state of the fake Calendly: hosts (users), event types, scheduled events, invitees,
 // and the cancellation log. Builds API v2-shaped resources from its records.
 import { randomUUID } from "node:crypto";
+import {
+  type AnswerInput,
+  type CustomQuestionRecord,
+  checkAnswers,
+  customQuestionRecords,
+  customQuestionResource,
+  type FakeCustomQuestionConfig,
+} from "./questions.js";
+import type { SchedulingTier } from "./scheduling-limits.js";
+import { SCHEDULING_TIERS } from "./scheduling-limits.js";
 import type {
   CalendlyOrganization,
   CalendlyUser,
   Cancellation,
+  EventLocation,
   EventType,
   Invitee,
   OrganizationMembership,
@@ -23,6 +34,8 @@ export interface FakeEventTypeConfig {
   slug: string;
   name: string;
   durationMinutes: number;
+  /** The booking form's questions after name and e-mail (Calendly's `custom_questions`). */
+  customQuestions?: FakeCustomQuestionConfig[];
 }
 
 /** One more sandbox user (a Calendly account of its own): its profile and its event types. */
@@ -34,7 +47,13 @@ export interface FakeUserConfig {
   name: string;
   email: string;
   timezone?: string;
-  eventTypes: Array<{ uuid?: string; slug: string; name: string; durationMinutes: number }>;
+  eventTypes: Array<{
+    uuid?: string;
+    slug: string;
+    name: string;
+    durationMinutes: number;
+    customQuestions?: FakeCustomQuestionConfig[];
+  }>;
   /**
    * The organization the user belongs to. Default "own": a one-person organization of its own, as a
    * Calendly account starts out; "shared": the organization of the users given as `eventTypes`.
@@ -42,6 +61,8 @@ export interface FakeUserConfig {
   organization?: "own" | "shared";
   /** API requests per minute for this user (Calendly: 500 on paid plans, 50 on Free). Default: the fake's. */
   rateLimitPerMinute?: number;
+  /** The Scheduling API's (POST /invitees) limits this user gets. Default: the fake's (`paid`). */
+  schedulingTier?: SchedulingTier;
 }
 
 /** What `addUser` returns: the new user's URIs and pages. */
@@ -68,7 +89,7 @@ export interface ScheduleInput {
   /** IANA zone the invitee picked; default "UTC". */
   timezone?: string;
   guests?: string[];
-  /** Answers to custom questions a1…a10, in order. */
+  /** Answers to custom questions a1…a10: answer i is for the question at position i. */
   answers?: string[];
   utmContent?: string;
   utmSource?: string;
@@ -119,6 +140,7 @@ interface EventTypeRecord {
   slug: string;
   name: string;
   durationMinutes: number;
+  customQuestions: CustomQuestionRecord[];
   createdAt: Date;
 }
 
@@ -131,6 +153,8 @@ interface EventRecord {
   end: Date;
   status: "active" | "canceled";
   guests: Array<{ email: string; createdAt: Date }>;
+  /** Where the meeting happens when the booking chose it (the Scheduling API's `location`). */
+  location?: EventLocation;
   createdAt: Date;
   updatedAt: Date;
   cancellation?: Cancellation;
@@ -151,14 +175,56 @@ interface InviteeRecord {
   rescheduled: boolean;
   oldInvitee: string | null;
   newInvitee: string | null;
+  /** "instant_book" for a Scheduling API booking; null for one made on the scheduling page. */
+  schedulingMethod: string | null;
+  /** The user whose token booked through the Scheduling API; null for a page booking. */
+  scheduledBy: string | null;
   createdAt: Date;
   updatedAt: Date;
   cancellation?: Cancellation;
 }
 
+/** What a new invitee is made of (the rest is derived). */
+type InviteeFields = Pick<
+  InviteeRecord,
+  | "name"
+  | "email"
+  | "firstName"
+  | "lastName"
+  | "timezone"
+  | "tracking"
+  | "questionsAndAnswers"
+  | "oldInvitee"
+  | "schedulingMethod"
+  | "scheduledBy"
+>;
+
+interface Booking {
+  guests: Array<string | { email: string; createdAt: Date }>;
+  location?: EventLocation;
+  invitee: InviteeFields;
+}
+
+/** A Scheduling API booking, its input already checked (`api-scheduling.ts`). */
+export interface ApiBookingInput {
+  eventTypeUuid: string;
+  start: Date;
+  name: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  timezone: string;
+  tracking: Tracking;
+  answers: AnswerInput[];
+  guests: string[];
+  location?: EventLocation;
+  /** URI of the user whose token made the call. */
+  scheduledBy: string;
+}
+
 export class FakeCalendlyError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409,
+    readonly status: 400 | 403 | 404 | 409 | 429,
     readonly title: string,
     message: string,
     readonly details?: Array<{ parameter: string; message: string }>,
@@ -180,9 +246,10 @@ export function calendlyTime(date: Date): string {
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
-/** Offered slots are held back from other page loads for this long, so two visitors never see the same one. */
 const WORKDAY_START_HOUR = 9;
 const WORKDAY_END_HOUR = 17;
+/** How far ahead event types have slots. */
+const SLOT_HORIZON_DAYS = 730;
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]*$/i;
@@ -228,6 +295,7 @@ export class FakeStore {
         slug: et.slug,
         name: et.name,
         durationMinutes: et.durationMinutes,
+        customQuestions: customQuestionRecords(et.customQuestions, `event type ${et.eventTypeUuid}`),
       });
     }
   }
@@ -263,7 +331,13 @@ export class FakeStore {
 
   private createEventType(
     hostUuid: string,
-    input: { uuid: string; slug: string; name: string; durationMinutes: number },
+    input: {
+      uuid: string;
+      slug: string;
+      name: string;
+      durationMinutes: number;
+      customQuestions: CustomQuestionRecord[];
+    },
   ): EventTypeRecord {
     if (!(input.durationMinutes > 0)) throw new Error(`event type ${input.uuid}: durationMinutes must be > 0`);
     if (this.eventTypes.has(input.uuid)) throw new Error(`event type ${input.uuid} listed twice`);
@@ -274,6 +348,7 @@ export class FakeStore {
       slug: input.slug,
       name: input.name,
       durationMinutes: input.durationMinutes,
+      customQuestions: input.customQuestions,
       createdAt: this.now(),
     };
     this.eventTypes.set(record.uuid, record);
@@ -304,8 +379,23 @@ export class FakeStore {
     ) {
       throw problem("rateLimitPerMinute must be a positive integer");
     }
+    if (
+      config.schedulingTier !== undefined &&
+      !(SCHEDULING_TIERS as readonly string[]).includes(config.schedulingTier)
+    ) {
+      throw problem(`schedulingTier must be one of ${SCHEDULING_TIERS.join(", ")}`);
+    }
     if (!Array.isArray(config.eventTypes)) throw problem("eventTypes must be an array");
-    const types = config.eventTypes.map((et) => ({ ...et, uuid: et.uuid ?? randomUUID() }));
+    const types = config.eventTypes.map((et) => {
+      const uuid = et.uuid ?? randomUUID();
+      let customQuestions: CustomQuestionRecord[];
+      try {
+        customQuestions = customQuestionRecords(et.customQuestions, `event type ${et.slug}`);
+      } catch (error) {
+        throw problem((error as Error).message);
+      }
+      return { ...et, uuid, customQuestions };
+    });
     const slugs = new Set<string>();
     for (const et of types) {
       if (!UUID_PATTERN.test(et.uuid)) throw problem(`event type uuid ${et.uuid} must be a UUID`);
@@ -450,19 +540,44 @@ export class FakeStore {
     return false;
   }
 
+  /** The first day slots are offered on: tomorrow (UTC). */
+  private firstSlotDay(): number {
+    return Math.floor(this.now().getTime() / DAY_MS) * DAY_MS + DAY_MS;
+  }
+
   /** Candidate slots in UTC working hours, from tomorrow (or `from`, if later) onwards. */
   private *candidates(et: EventTypeRecord, from?: Date): Generator<Date> {
-    const nowMs = this.now().getTime();
-    const tomorrow = Math.floor(nowMs / DAY_MS) * DAY_MS + DAY_MS;
-    let day = tomorrow;
+    let day = this.firstSlotDay();
     if (from && !Number.isNaN(from.getTime())) day = Math.max(day, Math.floor(from.getTime() / DAY_MS) * DAY_MS);
     const step = this.slotStepMinutes(et) * MINUTE_MS;
     const duration = et.durationMinutes * MINUTE_MS;
-    for (let d = 0; d < 730; d++, day += DAY_MS) {
+    for (let d = 0; d < SLOT_HORIZON_DAYS; d++, day += DAY_MS) {
       const first = day + WORKDAY_START_HOUR * 3_600_000;
       const last = day + WORKDAY_END_HOUR * 3_600_000;
       for (let t = first; t === first || t + duration <= last; t += step) yield new Date(t);
     }
+  }
+
+  /** Whether `start` is one of the event type's slots (booked or not): what its page could offer. */
+  isSlotStart(eventTypeUuid: string, start: Date): boolean {
+    const et = this.eventTypes.get(eventTypeUuid);
+    if (!et || Number.isNaN(start.getTime())) return false;
+    const ms = start.getTime();
+    const day = Math.floor(ms / DAY_MS) * DAY_MS;
+    const firstDay = this.firstSlotDay();
+    if (day < firstDay || day >= firstDay + SLOT_HORIZON_DAYS * DAY_MS) return false;
+    const first = day + WORKDAY_START_HOUR * 3_600_000;
+    const offset = ms - first;
+    const step = this.slotStepMinutes(et) * MINUTE_MS;
+    if (offset < 0 || offset % step !== 0) return false;
+    return offset === 0 || ms + et.durationMinutes * MINUTE_MS <= day + WORKDAY_END_HOUR * 3_600_000;
+  }
+
+  /** Whether the slot at `start` is free: a slot of the event type that no active event overlaps. */
+  isAvailable(eventTypeUuid: string, start: Date): boolean {
+    const et = this.eventTypes.get(eventTypeUuid);
+    if (!et || !this.isSlotStart(eventTypeUuid, start)) return false;
+    return !this.overlapsActive(et.hostUuid, start, new Date(start.getTime() + et.durationMinutes * MINUTE_MS));
   }
 
   /**
@@ -482,6 +597,21 @@ export class FakeStore {
     return out;
   }
 
+  /** The page's free slots that start in [from, to), earliest first (GET /event_type_available_times). */
+  slotsBetween(eventTypeUuid: string, from: Date, to: Date): Date[] {
+    const et = this.eventTypes.get(eventTypeUuid);
+    if (!et) throw notFound("event type");
+    const out: Date[] = [];
+    const duration = et.durationMinutes * MINUTE_MS;
+    for (const start of this.candidates(et, from)) {
+      if (start >= to) break;
+      if (start < from) continue;
+      if (this.overlapsActive(et.hostUuid, start, new Date(start.getTime() + duration))) continue;
+      out.push(start);
+    }
+    return out;
+  }
+
   private nextFreeSlot(et: EventTypeRecord): Date {
     const [slot] = this.offerSlots(et.uuid, 1);
     if (!slot) throw new FakeCalendlyError(409, "Slot Unavailable", "No free time is left for this event type.");
@@ -490,6 +620,7 @@ export class FakeStore {
 
   // ------------------------------------------------------------------ mutations
 
+  /** A booking on the scheduling page (or a test's `schedule`). */
   schedule(input: ScheduleInput): { event: EventRecord; invitee: InviteeRecord } {
     const et = this.eventTypes.get(uuidFromUri(String(input.eventTypeUuid ?? "")));
     if (!et) throw notFound("event type");
@@ -506,13 +637,6 @@ export class FakeStore {
       start = input.startTime instanceof Date ? new Date(input.startTime.getTime()) : new Date(input.startTime);
       if (Number.isNaN(start.getTime())) throw invalid("start_time", "is not a valid time");
     }
-    const end = new Date(start.getTime() + et.durationMinutes * MINUTE_MS);
-    if (this.overlapsActive(et.hostUuid, start, end)) {
-      throw new FakeCalendlyError(409, "Slot Unavailable", "This time is no longer available. Pick another one.");
-    }
-
-    const now = this.now();
-    const event = this.createEvent(et, start, end, now, input.guests ?? []);
     const t = input.tracking ?? {};
     const tracking: Tracking = {
       utm_campaign: input.utmCampaign ?? t.utm_campaign ?? null,
@@ -522,20 +646,75 @@ export class FakeStore {
       utm_term: input.utmTerm ?? t.utm_term ?? null,
       salesforce_uuid: input.salesforceUuid ?? t.salesforce_uuid ?? null,
     };
-    const questionsAndAnswers: QuestionAndAnswer[] = [];
-    (input.answers ?? []).slice(0, 10).forEach((answer, i) => {
-      if (answer) questionsAndAnswers.push({ question: `Question ${i + 1}`, answer: String(answer), position: i });
+    const answers = (input.answers ?? []).slice(0, 10);
+    let questionsAndAnswers: QuestionAndAnswer[];
+    if (et.customQuestions.length === 0) {
+      // No questions configured: answers are kept as given, by position.
+      questionsAndAnswers = [];
+      answers.forEach((answer, i) => {
+        if (answer) questionsAndAnswers.push({ question: `Question ${i + 1}`, answer: String(answer), position: i });
+      });
+    } else {
+      // Like Calendly's a1…a10: answer i fills the question at position i; extra ones are ignored.
+      const given = answers
+        .map((answer, position) => ({ position, answer: String(answer ?? "") }))
+        .filter((a) => a.answer.trim() && et.customQuestions.some((q) => q.position === a.position && q.enabled));
+      questionsAndAnswers = checkAnswers(et.customQuestions, given, (i) => `a${given[i]!.position + 1}`);
+    }
+    return this.book(et, start, {
+      guests: input.guests ?? [],
+      invitee: {
+        name,
+        email,
+        firstName,
+        lastName,
+        timezone: input.timezone || "UTC",
+        tracking,
+        questionsAndAnswers,
+        oldInvitee: null,
+        schedulingMethod: null,
+        scheduledBy: null,
+      },
     });
-    const invitee = this.createInvitee(event, now, {
-      name,
-      email,
-      firstName,
-      lastName,
-      timezone: input.timezone || "UTC",
-      tracking,
-      questionsAndAnswers,
-      oldInvitee: null,
-    });
+  }
+
+  /**
+   * A Scheduling API booking (POST /invitees): answers checked against the event type's
+   * questions, then booked like a page booking. 409 "Slot Unavailable" when the time is taken.
+   */
+  scheduleViaApi(input: ApiBookingInput): { event: EventRecord; invitee: InviteeRecord } {
+    const et = this.eventTypes.get(input.eventTypeUuid);
+    if (!et) throw notFound("event type");
+    const questionsAndAnswers = checkAnswers(et.customQuestions, input.answers, (i) => `questions_and_answers[${i}]`);
+    const booking: Booking = {
+      guests: input.guests,
+      invitee: {
+        name: input.name,
+        email: input.email,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        timezone: input.timezone,
+        tracking: { ...input.tracking },
+        questionsAndAnswers,
+        oldInvitee: null,
+        // Calendly marks invitees booked through the Scheduling API as instantly booked by the caller.
+        schedulingMethod: "instant_book",
+        scheduledBy: input.scheduledBy,
+      },
+    };
+    if (input.location) booking.location = input.location;
+    return this.book(et, input.start, booking);
+  }
+
+  private book(et: EventTypeRecord, start: Date, booking: Booking): { event: EventRecord; invitee: InviteeRecord } {
+    const end = new Date(start.getTime() + et.durationMinutes * MINUTE_MS);
+    if (this.overlapsActive(et.hostUuid, start, end)) {
+      throw new FakeCalendlyError(409, "Slot Unavailable", "This time is no longer available. Pick another one.");
+    }
+    const now = this.now();
+    const event = this.createEvent(et, start, end, now, booking.guests);
+    if (booking.location) event.location = { ...booking.location };
+    const invitee = this.createInvitee(event, now, booking.invitee);
     return { event, invitee };
   }
 
@@ -566,14 +745,7 @@ export class FakeStore {
     return event;
   }
 
-  private createInvitee(
-    event: EventRecord,
-    now: Date,
-    fields: Pick<
-      InviteeRecord,
-      "name" | "email" | "firstName" | "lastName" | "timezone" | "tracking" | "questionsAndAnswers" | "oldInvitee"
-    >,
-  ): InviteeRecord {
+  private createInvitee(event: EventRecord, now: Date, fields: InviteeFields): InviteeRecord {
     const uuid = randomUUID();
     const invitee: InviteeRecord = {
       ...fields,
@@ -652,6 +824,7 @@ export class FakeStore {
     }
     const now = this.now();
     const newEvent = this.createEvent(et, start, end, now, oldEvent.guests);
+    if (oldEvent.location) newEvent.location = { ...oldEvent.location };
     const newInvitee = this.createInvitee(newEvent, now, {
       name: oldInvitee.name,
       email: oldInvitee.email,
@@ -661,6 +834,8 @@ export class FakeStore {
       tracking: { ...oldInvitee.tracking },
       questionsAndAnswers: oldInvitee.questionsAndAnswers.map((q) => ({ ...q })),
       oldInvitee: oldInvitee.uri,
+      schedulingMethod: null,
+      scheduledBy: null,
     });
     oldInvitee.newInvitee = newInvitee.uri;
     this.cancelEvent(oldEvent.uuid, { by: "invitee", reason: null, rescheduled: true, source: "reschedule" });
@@ -740,7 +915,7 @@ export class FakeStore {
       profile: { type: "User", name: host.name, owner: host.uri },
       secret: false,
       booking_method: "instant",
-      custom_questions: [],
+      custom_questions: et.customQuestions.map(customQuestionResource),
       deleted_at: null,
       admin_managed: false,
     };
@@ -759,7 +934,7 @@ export class FakeStore {
       start_time: calendlyTime(event.start),
       end_time: calendlyTime(event.end),
       event_type: et.uri,
-      location: { type: "custom", location: "Sandbox meeting room" },
+      location: event.location ? { ...event.location } : { type: "custom", location: "Sandbox meeting room" },
       invitees_counter: {
         total: invitees.length,
         active: invitees.filter((i) => i.status === "active").length,
@@ -801,8 +976,8 @@ export class FakeStore {
       payment: null,
       no_show: null,
       reconfirmation: null,
-      scheduling_method: null,
-      invitee_scheduled_by: null,
+      scheduling_method: invitee.schedulingMethod,
+      invitee_scheduled_by: invitee.scheduledBy,
       created_at: calendlyTime(invitee.createdAt),
       updated_at: calendlyTime(invitee.updatedAt),
     };

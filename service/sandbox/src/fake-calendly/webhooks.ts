@@ -183,6 +183,8 @@ export class WebhookDispatcher {
   }
 
   private wait(ms: number): Promise<void> {
+    // After close() nothing waits: an unref'd timer started now might never fire, leaving idle() hanging.
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const entry = {
         timer: setTimeout(() => {
