@@ -107,7 +107,7 @@ export async function reserve(ctx: DomainContext, input: ReserveInput): Promise<
   const checked = await checkWithCalendly(ctx, builder, sessionType, start, input.answers);
   const booking = await ctx.prisma.$transaction(async (tx) => {
     // One reservation at a time per builder, so two cannot both take the budget's last place.
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`pay-first:${builder.id}`}))`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`pay-first:${builder.id}`}))`;
     const budget = await schedulingBudget(ctx, builder.id, tx);
     if (!budget.open) throw payFirstUnavailable("the builder's Calendly booking limit is reached for now");
     return openReservation(tx, ctx, {
