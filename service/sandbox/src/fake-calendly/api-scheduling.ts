@@ -19,7 +19,7 @@ import {
 import { readJsonObject } from "./http.js";
 import type { AnswerInput } from "./questions.js";
 import { calendlyTime, type EventTypeRecord, FakeCalendlyError } from "./store.js";
-import type { EventLocation, Tracking } from "./wire.js";
+import type { AvailableTime, EventLocation, Tracking } from "./wire.js";
 import { uuidFromUri } from "./wire.js";
 
 /** Calendly: "The date range can be no greater than 31 days" (7 before July 2026). */
@@ -113,11 +113,11 @@ export function availableTimes(ctx: ApiContext, caller: Caller, url: URL): Resul
   if (details.length > 0 || !start || !end) throw invalid(details);
   const et = ownEventType(ctx, caller, eventType);
   const base = store.schedulingUrl(et);
-  const collection = store.slotsBetween(et.uuid, start, end).map((slot) => {
+  const collection = store.slotsBetween(et.uuid, start, end).map((slot): AvailableTime => {
     const iso = slot.toISOString().replace(/\.\d{3}Z$/, "Z");
     const day = iso.slice(0, 10);
     return {
-      status: "available" as const,
+      status: "available",
       invitees_remaining: 1,
       start_time: calendlyTime(slot),
       scheduling_url: `${base}/${iso}?month=${day.slice(0, 7)}&date=${day}`,

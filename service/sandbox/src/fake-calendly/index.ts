@@ -342,8 +342,9 @@ export async function startFakeCalendly(options: StartFakeCalendlyOptions): Prom
       return requests.filter((r) => r.user === host.uri);
     },
     setSchedulingTier: (user: string, tier: SchedulingTier) => {
-      api.scheduling.setTier(mustFindHost(user).uuid, tier);
-      return api.scheduling.budget(mustFindHost(user).uuid);
+      const uuid = mustFindHost(user).uuid;
+      api.scheduling.setTier(uuid, tier);
+      return api.scheduling.budget(uuid);
     },
     schedulingBudget: (user: string) => api.scheduling.budget(mustFindHost(user).uuid),
     exhaustSchedulingBudget: (user: string, window?: SchedulingWindow) =>

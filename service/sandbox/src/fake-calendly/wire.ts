@@ -172,6 +172,14 @@ export interface Invitee {
   cancellation?: Cancellation;
 }
 
+/** One bookable start time of an event type (GET /event_type_available_times). */
+export interface AvailableTime {
+  status: "available";
+  invitees_remaining: number;
+  start_time: Timestamp;
+  scheduling_url: string;
+}
+
 export interface WebhookSubscription {
   uri: string;
   callback_url: string;
