@@ -20,10 +20,16 @@ t.test("booking transitions: exactly the documented edges", async (t) => {
     "CANCELLED→REFUNDED",
     "CONFIRMED→CANCELLED",
     "CONFIRMED→REFUNDED",
+    "NEEDS_NEW_TIME→CANCELLED",
+    "NEEDS_NEW_TIME→SCHEDULING",
     "PENDING_PAYMENT→CANCELLED",
     "PENDING_PAYMENT→CONFIRMED",
     "PENDING_PAYMENT→EXPIRED",
     "PENDING_PAYMENT→FAILED",
+    "PENDING_PAYMENT→SCHEDULING",
+    "SCHEDULING→CANCELLED",
+    "SCHEDULING→CONFIRMED",
+    "SCHEDULING→NEEDS_NEW_TIME",
   ]);
   for (const end of ["EXPIRED", "FAILED", "REFUNDED"] as const) t.same(allowedTransitions[end], [], `${end} is final`);
 });
