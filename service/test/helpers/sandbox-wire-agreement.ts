@@ -19,5 +19,6 @@ export const wireFormatsAgree: [
   Same<Fake.Invitee, Client.Invitee>,
   Same<Fake.WebhookSubscription, Client.WebhookSubscription>,
   Same<Fake.CalendlyWebhookBody, Client.CalendlyWebhookBody>,
+  Same<Fake.AvailableTime, Client.AvailableTime>,
   Same<(typeof ENABLED_EVENTS)[number], (typeof stripeWebhookEvents)[number]>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
