@@ -51,12 +51,13 @@ await t.test("leaving checkout without paying lands on the cancel page, slot sti
 await t.test("when the hold runs out the Calendly event is cancelled and the page says so", async (t) => {
   await waitForState(page, "hold-expired", (HOLD_SECONDS + 15) * 1000);
   const booking = await demo.app.db.prisma.booking.findUniqueOrThrow({ where: { id: bookingId } });
+  const eventUri = booking.calendlyEventUri!; // an embedded booking is made in Calendly first
   const cancelled = await eventually(
-    () => fakeCalendly.cancellations.find((c) => booking.calendlyEventUri.endsWith(c.eventUuid)),
+    () => fakeCalendly.cancellations.find((c) => eventUri.endsWith(c.eventUuid)),
     "the sandbox Calendly event's cancellation",
   );
   t.equal(cancelled.source, "api", "cancelled by the service through Calendly's API");
-  t.equal(fakeCalendly.event(booking.calendlyEventUri)?.status, "canceled", "Calendly lists the event as canceled");
+  t.equal(fakeCalendly.event(eventUri)?.status, "canceled", "Calendly lists the event as canceled");
   const expired = await eventually(async () => {
     const b = await demo.app.db.prisma.booking.findUniqueOrThrow({
       where: { id: bookingId },

@@ -110,7 +110,7 @@ await t.test(
     const booking = await demo.app.db.prisma.booking.findFirstOrThrow({
       where: { builder: { slug: "mary-somerville" } },
     });
-    await demo.fakes.calendly!.cancel(booking.calendlyEventUri);
+    await demo.fakes.calendly!.cancel(booking.calendlyEventUri!);
     await eventually(async () => ["$0", "Nothing yet"].includes(await balance()), "the balance back to nothing");
     await eventually(async () => ledger().refunded === 15_000, "the customer refunded");
     t.same(

@@ -147,7 +147,7 @@ await t.test("a new builder onboards, is booked and paid, and Calendly is called
   const payment = booking.payments[0]!;
   const session = demo.fakes.stripe!.getSession(payment.checkoutSessionId!)!;
   await demo.app.providers.stripe.refunds.create({ payment_intent: session.payment_intent as string });
-  const eventUuid = booking.calendlyEventUri.split("/").at(-1)!;
+  const eventUuid = booking.calendlyEventUri!.split("/").at(-1)!;
   await eventually(async () => {
     const b = await demo.app.db.prisma.booking.findUniqueOrThrow({ where: { id } });
     return b.status === "REFUNDED" && fake.event(eventUuid)?.status === "canceled";
