@@ -98,6 +98,7 @@ export function config(over: Partial<BookingConfig> = {}): BookingConfig {
     calendly: { url: "https://calendly.com/liam/60min", origin: CALENDLY_ORIGIN },
     requiresCustomer: false,
     sandbox: true,
+    flow: { builderChoice: null, payFirst: { available: true } },
     ...over,
   };
 }
@@ -143,7 +144,9 @@ export function booking(over: Partial<Booking> = {}): Booking {
     price: { amount: 6000, currency: "usd" },
     amountPaid: { amount: 6000, currency: "usd" },
     amountRefunded: { amount: 0, currency: "usd" },
+    flow: "embedded",
     holdExpiresAt: null,
+    rebookBy: null,
     checkoutUrl: null,
     history: [],
     sandbox: true,
