@@ -130,7 +130,6 @@ function picker(
             id="baw-day-${k}"
             aria-selected=${k === day ? "true" : "false"}
             aria-controls="baw-times"
-            aria-label=${dayLabel(k)}
             tabindex=${k === day ? 0 : -1}
             @click=${() => dispatch({ type: "day", day: k })}
           >
@@ -175,7 +174,7 @@ function question(q: Question, pay: PayFirst, t: T): TemplateResult {
   if (q.type === "single_select" || q.type === "multi_select") {
     const type = q.type === "single_select" ? "radio" : "checkbox";
     const chosen = value.split(", ");
-    return html`<fieldset part="field" aria-describedby=${described} aria-required=${q.required ? "true" : nothing}>
+    return html`<fieldset part="field" aria-describedby=${described}>
       <legend>${label}</legend>
       ${q.answerChoices.map(
         (c) =>
