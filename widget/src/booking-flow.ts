@@ -201,10 +201,11 @@ const readyTimers = (env: FlowEnv): Effect[] => [
 
 /**
  * The flow this builder is booked with: the builder's own choice, else the `flow` attribute; pay
- * first only while the service can offer it (else, quietly, the embedded calendar).
+ * first only while the service can offer it (else, quietly, the embedded calendar, as with a
+ * service that predates pay first and sends no `flow`).
  */
 export const chooseFlow = ({ flow }: BookingConfig, attribute?: BookingFlow): BookingFlow =>
-  (flow.builderChoice ?? attribute) === "pay-first" && flow.payFirst.available ? "pay-first" : "embedded";
+  (flow?.builderChoice ?? attribute) === "pay-first" && flow?.payFirst?.available ? "pay-first" : "embedded";
 
 /** Pay first: the first week of times from now (the element loads the picker with them). */
 const firstWeek = (flow: Flow, env: FlowEnv): Effect => ({

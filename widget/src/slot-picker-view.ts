@@ -69,6 +69,7 @@ const roving =
     const next = rove(e.key, index, items.length, wrap);
     if (next === undefined) return;
     e.preventDefault();
+    if (next === index) return; // at either end of the times
     items[next]!.focus();
     choose(next);
   };
@@ -186,19 +187,17 @@ function question(q: Question, pay: PayFirst, t: T): TemplateResult {
       ${fieldError(id, error, t)}
     </fieldset>`;
   }
-  const attrs = {
-    invalid: error ? "true" : "false",
-  };
+  const invalid = error ? "true" : "false";
   const control =
     q.type === "text"
-      ? html`<textarea id=${id} name=${id} rows="3" ?required=${q.required} aria-invalid=${attrs.invalid} aria-describedby=${described} .value=${value}></textarea>`
+      ? html`<textarea id=${id} name=${id} rows="3" ?required=${q.required} aria-invalid=${invalid} aria-describedby=${described} .value=${value}></textarea>`
       : html`<input
           id=${id}
           name=${id}
           type=${q.type === "phone_number" ? "tel" : "text"}
           autocomplete=${q.type === "phone_number" ? "tel" : "off"}
           ?required=${q.required}
-          aria-invalid=${attrs.invalid}
+          aria-invalid=${invalid}
           aria-describedby=${described}
           .value=${value}
         />`;

@@ -91,6 +91,8 @@ describe("pay-first: which flow", () => {
     expect(chooseFlow(offered("embedded"), "pay-first")).to.equal("embedded");
     expect(chooseFlow(offered(null, false), "pay-first")).to.equal("embedded");
     expect(chooseFlow(offered("pay-first", false), "embedded")).to.equal("embedded");
+    const older = { ...config(), flow: undefined } as never;
+    expect(chooseFlow(older, "pay-first"), "a service that predates pay first").to.equal("embedded");
   });
 
   it("opens the picker with the first week's times from now", () => {
