@@ -25,6 +25,8 @@ export const enError = {
   calendar_unavailable: "The calendar can't be reached right now.",
   bad_answer: "The booking service sent an unreadable answer.",
   rate_limited: "Too many requests right now. Please wait a moment.",
+  pay_first_unavailable:
+    "Times can't be offered here right now. If you have paid and no time gets booked, your payment is refunded in full.",
   openCalendly: "Open in Calendly",
   browse: "Browse builders",
 };

@@ -202,18 +202,20 @@ function onSubmit(flow: Flow, values: Record<string, string>, timezone: string, 
   return [{ ...next, state: "reserving" }, [{ type: "cancel" }, { type: "reserve", body: reservation(next, env) }]];
 }
 
+/** The service can no longer offer pay first for this builder: the embedded calendar, quietly. */
+function embedded(flow: Flow, env: FlowEnv): Step {
+  const config = flow.config!;
+  const without = { ...config, flow: { ...config.flow, payFirst: { available: false } } };
+  return begin({ ...flow, config: without }, flow.sessionType!, env);
+}
+
 function onRefused(flow: Flow, failure: Refusal, env: FlowEnv): Step {
   const { code } = failure;
   if (code === "slot_unavailable" || failure.field === "startTime") {
     const [next, effects] = loadWeek(flow, pickState(flow), flow.pay!.from, { startTime: undefined, taken: true });
     return [next, [...effects, { type: "focus-heading" }]];
   }
-  if (code === "pay_first_unavailable" && flow.state === "reserving") {
-    // The service can no longer offer pay-first for this builder: the embedded calendar, quietly.
-    const config = flow.config!;
-    const embedded = { ...config, flow: { ...config.flow, payFirst: { available: false } } };
-    return begin({ ...flow, config: embedded }, flow.sessionType!, env);
-  }
+  if (code === "pay_first_unavailable" && flow.state === "reserving") return embedded(flow, env);
   if (code === "rebook_window_closed") return [{ ...flow, state: "refunded" }, [{ type: "focus-heading" }]];
   const field = failure.retryable ? undefined : formField(failure.field, flow.pay!);
   if (field && flow.state === "reserving") {
@@ -279,6 +281,11 @@ export function nextPayFirst(flow: Flow, event: FlowEvent, env: FlowEnv): Step |
       return state === "details" && pay?.startTime ? onSubmit(flow, event.values, event.timezone, env) : none;
     case "refused":
       return state === "reserving" || state === "rebooking" ? onRefused(flow, event.failure, env) : none;
+    // Times refused because pay first cannot be offered (before any payment): the calendar, quietly.
+    case "failed":
+      return state === "pick-time" && flow.config && event.failure.code === "pay_first_unavailable"
+        ? embedded(flow, env)
+        : undefined;
     // The picker's steps resume on Retry, and by themselves when the connection returns after a network failure.
     case "retry":
       return state === "error" && PICKER_STATES.includes(error!.during) && error!.retryable && !error!.retryIn

@@ -110,6 +110,19 @@ describe("pay-first: which flow", () => {
     expect(types(s)).to.deep.equal(["cancel", "create-attempt"]);
   });
 
+  it("falls back to the calendar quietly when the times are refused with pay_first_unavailable", () => {
+    const picking = step(start(), { type: "config", answer: config() })[0];
+    const s = step(picking, {
+      type: "failed",
+      failure: { code: "pay_first_unavailable", message: "", retryable: false },
+    });
+    expect(s[0].state).to.equal("calendar");
+    expect(types(s)).to.deep.equal(["cancel", "create-attempt"]);
+    // Another failure of the times is the error state, as ever.
+    const timeout = step(picking, { type: "failed", failure: { code: "timeout", message: "", retryable: true } });
+    expect(timeout[0].state).to.equal("error");
+  });
+
   it("waits with the times until the element is shown (lazy, popup)", () => {
     const s = step(start(false), { type: "config", answer: config() });
     expect(s[0].state).to.equal("pick-time");

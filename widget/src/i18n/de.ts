@@ -54,6 +54,8 @@ const de: Strings = {
   calendar_unavailable: "Der Kalender ist gerade nicht erreichbar.",
   bad_answer: "Der Buchungsdienst hat unlesbar geantwortet.",
   rate_limited: "Gerade zu viele Anfragen. Bitte warte einen Moment.",
+  pay_first_unavailable:
+    "Hier können gerade keine Zeiten angeboten werden. Wenn du bezahlt hast und keine Zeit gebucht wird, wird deine Zahlung voll erstattet.",
   offline: "Du bist offline. Es geht weiter, sobald du wieder online bist.",
   schedulingTitle: "Zahlung erhalten – deine Zeit mit {name} wird bestätigt…",
   schedulingText: "Das dauert meist nur ein paar Sekunden.",
