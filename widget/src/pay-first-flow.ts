@@ -267,7 +267,10 @@ export function nextPayFirst(flow: Flow, event: FlowEvent, env: FlowEnv): Step |
       ];
     }
     case "zone":
-      return pay ? [{ ...flow, pay: { ...pay, zone: event.zone, day: undefined } }, []] : none;
+      // Also while the first week loads (the select is there already).
+      return picking || state === "details"
+        ? [{ ...flow, pay: { ...(pay ?? blank(env.now)), zone: event.zone, day: undefined } }, []]
+        : none;
     case "continue": {
       if (!picking || !pay?.startTime) return none;
       if (state === "pick-time") return [{ ...flow, state: "details" }, [{ type: "focus-heading" }]];

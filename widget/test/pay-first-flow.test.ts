@@ -185,6 +185,13 @@ describe("pay-first: the picker", () => {
     expect(step(s[0], { type: "change-time" })[0].state).to.equal("pick-time");
   });
 
+  it("takes a time zone chosen while the first week loads", () => {
+    const loading = step(start(), { type: "config", answer: config() })[0];
+    const s = run(loading, { type: "zone", zone: "UTC" }, { type: "times", answer: availableTimes(), from: NOW });
+    expect(s[0].pay?.zone).to.equal("UTC");
+    expect(s[0].pay?.times?.times).to.have.length(3);
+  });
+
   it("keeps the chosen time and the day across a change of time zone", () => {
     const s = run(at.picked(), { type: "day", day: "2030-03-16" }, { type: "zone", zone: "Asia/Tokyo" });
     expect(s[0].pay?.zone).to.equal("Asia/Tokyo");
