@@ -35,6 +35,7 @@ export function startServer() {
     calendly: { url: `${calendlyBase}/calendly/liam/build-session`, origin: calendlyBase },
     requiresCustomer: false,
     sandbox: true,
+    flow: { builderChoice: null, payFirst: { available: true } },
   });
   const elementTag = (extra = "") =>
     `<baw-book-builder builder="liam" site-key="pk_test_bench" calendly-origin="${calendlyBase}" ${extra}></baw-book-builder>`;

@@ -6,9 +6,10 @@ import { gzipSync } from "node:zlib";
 
 // 12 KB. The entry holds Lit (5.3 KB), the flow as a reducer with shape checks of every service answer,
 // and the views every page needs (loading, calendar, the waits before and after checkout, a plain
-// error view). Chunks beside it: the calendar's URL and frame (loaded beside the booking attempt's
-// request), the views of demo, unavailable, sign-in and the choice of session type, the error view and
-// its messages, everything from a booked slot on, the "Open in Calendly" watch, and German.
+// error view). Chunks beside it: the calendar's URL and frame and Calendly's messages (loaded beside the
+// booking attempt's request), the views of demo, unavailable, sign-in and the choice of session type,
+// the error view and its messages, everything from a booked slot or a reservation on, the "Open in
+// Calendly" watch, pay first's picker and form (only pages that pay first), and German.
 const BUDGET = 12 * 1024;
 const dir = new URL("../dist/cdn/", import.meta.url);
 const MAIN = "baw-book-builder.js";

@@ -16,7 +16,19 @@ const isTime = (v: unknown): v is string => isText(v) && !Number.isNaN(Date.pars
 export const isCreatedBooking = (v: unknown): v is CreatedBooking =>
   isObject(v) && isText(v.bookingId) && isText(v.bookingToken) && isHttpUrl(v.checkoutUrl) && isTime(v.holdExpiresAt);
 
-const STATUSES = ["PENDING_PAYMENT", "CONFIRMED", "EXPIRED", "FAILED", "CANCELLED", "REFUNDED"];
+const STATUSES = [
+  "PENDING_PAYMENT",
+  "SCHEDULING",
+  "NEEDS_NEW_TIME",
+  "CONFIRMED",
+  "EXPIRED",
+  "FAILED",
+  "CANCELLED",
+  "REFUNDED",
+];
+
+/** How long a paid pay-first booking is polled while the service books it in Calendly, by default. */
+export const SCHEDULING_TIMEOUT = 180_000;
 
 /** `GET /v1/bookings/…`'s answer, as far as the pages after checkout read it. */
 export const isBooking = (v: unknown): v is Booking =>
@@ -32,6 +44,9 @@ export const isBooking = (v: unknown): v is Booking =>
   isMoney(v.price) &&
   isMoney(v.amountPaid) &&
   (v.holdExpiresAt == null || isTime(v.holdExpiresAt)) &&
+  (v.rebookBy == null || isTime(v.rebookBy)) &&
+  (v.flow === "embedded" || v.flow === "pay-first") &&
+  Array.isArray(v.history) &&
   (v.checkoutUrl == null || isHttpUrl(v.checkoutUrl));
 
 /** Announces the redirect and opens checkout; still here after the checkout timeout, the element offers the link. */
@@ -56,8 +71,11 @@ function watch(flow: Flow, blocked: boolean, env: FlowEnv): Step {
   ];
 }
 
-function onBooking(flow: Flow, answer: unknown, env: FlowEnv): Step {
-  if (!isBooking(answer)) return fail(flow, badAnswer);
+/** A pay-first booking that was never booked in Calendly (so it ends refunded in full). */
+const neverBooked = (b: Booking): boolean => b.flow === "pay-first" && !b.history.some((h) => h.to === "CONFIRMED");
+
+/** What the booking's status means for the visitor: the state to show, and what to do next. */
+export function judgeBooking(flow: Flow, answer: Booking, env: FlowEnv): Step {
   const judged = { ...flow, booking: answer };
   const shown = (state: BawState, ...more: Effect[]): Step => [
     { ...judged, state },
@@ -66,6 +84,27 @@ function onBooking(flow: Flow, answer: unknown, env: FlowEnv): Step {
   switch (answer.status) {
     case "CONFIRMED":
       return shown("confirmed", { type: "booking-confirmed", booking: answer });
+    case "SCHEDULING": {
+      // Paid: the service books the time in Calendly. Polled while it lasts, within its own bound.
+      const ms = env.timeouts.scheduling ?? SCHEDULING_TIMEOUT;
+      const poll: Effect = { type: "poll", ref: flow.ref!, cancelled: false, deadline: env.now + ms, scheduling: true };
+      if (flow.state === "scheduling") return [judged, [{ type: "cancel" }, poll]];
+      return shown("scheduling", poll);
+    }
+    case "NEEDS_NEW_TIME": {
+      // Paid, and the time was taken first: the picker again, with the payment held until rebookBy.
+      const pay = { from: env.now, values: {}, errors: {} };
+      const next = { ...judged, pay };
+      const times: Effect = {
+        type: "fetch-times",
+        sessionTypeId: answer.sessionType.id,
+        from: env.now,
+        builder: answer.builder.id,
+      };
+      // Rebooking needs the booking's token; a return by Stripe's session id alone only explains.
+      const more: Effect[] = flow.ref && "token" in flow.ref ? [times] : [];
+      return [{ ...next, state: "needs-new-time" }, [{ type: "cancel" }, ...more, { type: "focus-heading" }]];
+    }
     case "PENDING_PAYMENT": {
       const left = Date.parse(answer.holdExpiresAt ?? "") - env.now;
       return left > 0 && answer.checkoutUrl
@@ -77,6 +116,7 @@ function onBooking(flow: Flow, answer: unknown, env: FlowEnv): Step {
     case "FAILED":
       return shown("payment-failed");
     default:
+      if (neverBooked(answer)) return shown("refunded");
       return fail(judged, { code: "booking_cancelled", message: "", retryable: false });
   }
 }
@@ -92,10 +132,23 @@ export function nextAfterCheckout(flow: Flow, event: FlowEvent, env: FlowEnv): S
       const ref = { id: created.bookingId, token: created.bookingToken };
       return toCheckout({ ...flow, ref, cancelled: false }, created, env);
     }
+    // Pay first: the reservation opens checkout; the rebooking's answer is the booking (SCHEDULING).
+    case "reservation": {
+      if (state !== "reserving") return [flow, []];
+      const created = event.answer;
+      if (!isCreatedBooking(created)) return fail(flow, badAnswer);
+      const ref = { id: created.bookingId, token: created.bookingToken };
+      const [next, effects] = toCheckout({ ...flow, ref, cancelled: false }, created, env);
+      return [next, [{ type: "reserved", bookingId: created.bookingId }, ...effects]];
+    }
+    case "rebooked":
+      if (state !== "rebooking") return [flow, []];
+      return isBooking(event.answer) ? judgeBooking(flow, event.answer, env) : fail(flow, badAnswer);
     case "watch":
       return state === "redirecting" ? watch(flow, event.blocked, env) : [flow, []];
     case "polled":
-      return state === "confirming" || state === "redirecting" ? onBooking(flow, event.answer, env) : [flow, []];
+      if (state !== "confirming" && state !== "redirecting" && state !== "scheduling") return [flow, []];
+      return isBooking(event.answer) ? judgeBooking(flow, event.answer, env) : fail(flow, badAnswer);
     case "return-to-checkout": {
       const b = flow.booking;
       if (state !== "payment-cancelled" || !b?.checkoutUrl || !b.holdExpiresAt) return [flow, []];

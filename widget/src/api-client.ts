@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly retryable: boolean,
     /** Seconds to wait before retrying, from the answer's `Retry-After`. */
     readonly retryAfter?: number,
+    /** The request's field the service named, if any (`invitee.email`). */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -59,6 +61,7 @@ export async function request<T>(
       body.message ?? "",
       body.retryable ?? (res.status >= 500 || res.status === 429),
       Number(res.headers.get("retry-after")) || undefined,
+      body.field,
     );
   }
   return body as T;

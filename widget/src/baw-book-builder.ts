@@ -15,7 +15,6 @@ import {
   type TimerName,
 } from "./booking-flow.js";
 import type { View } from "./booking-result.js";
-import { parseMessage } from "./calendly-messages.js";
 import { BawAuthRequiredEvent } from "./events/auth-required.js";
 import { BawErrorEvent } from "./events/error.js";
 import { BawReadyEvent } from "./events/ready.js";
@@ -25,7 +24,7 @@ import { type CoreStrings, fill, pickLocale, type Strings, stringsFor } from "./
 import { navigateTop } from "./navigate.js";
 import { readReturn } from "./return-params.js";
 import { styles } from "./styles.js";
-import type { BawState, Prefill, SessionType, Timeouts } from "./types.js";
+import type { BawState, BookingFlow, Prefill, SessionType, Timeouts } from "./types.js";
 
 /** The after-checkout module, once loaded (see `#poll`). */
 let result: typeof import("./booking-result.js");
@@ -35,6 +34,8 @@ let watcher: typeof import("./calendly-watch.js") | undefined;
 let errors: typeof import("./error-view.js") | undefined;
 /** The calendar's URL and frame, once loaded (see `create-attempt` in `#run`). */
 let frames: typeof import("./calendar-frame.js") | undefined;
+/** Pay first's picker, form, requests and events, once loaded (see `#run`). */
+let picker: typeof import("./slot-picker.js") | undefined;
 /** The views of demo, unavailable, sign-in and the choice of session type, once loaded (see `#entered`). */
 let starts: typeof import("./start-views.js") | undefined;
 /** The states whose views come with `start-views.ts`. */
@@ -78,6 +79,8 @@ export const toFailure = (e: unknown): Failure =>
  * @fires {BawBookingConfirmedEvent} baw-booking-confirmed - The booking is paid and confirmed.
  * @fires {BawErrorEvent} baw-error - The element entered its error state (`detail: {code, message, retryable, state}`).
  * @fires {BawAuthRequiredEvent} baw-auth-required - Booking needs a signed-in customer: set `customer-token`.
+ * @fires {BawSlotSelectedEvent} baw-slot-selected - Pay first: a time was picked in the element's picker (`detail: {startTime, timezone}`).
+ * @fires {BawReservedEvent} baw-reserved - Pay first: the time is reserved and checkout opens next (`detail: {bookingId}`).
  *
  * @slot button - Label of the popup-mode button (default: "Book a session").
  *
@@ -91,6 +94,16 @@ export const toFailure = (e: unknown): Failure =>
  * @csspart session-types - The list of session types to choose from.
  * @csspart session-type - One session type's button.
  * @csspart calendar - The Calendly iframe.
+ * @csspart zone - Pay first: the time zone `<select>`.
+ * @csspart week - Pay first: the week's navigation (earlier, the dates, later).
+ * @csspart days - Pay first: the days of the week with free times (`role=tablist`).
+ * @csspart day - Pay first: one day's tab.
+ * @csspart times - Pay first: the day's times (`role=listbox`).
+ * @csspart time - Pay first: one time (`role=option`).
+ * @csspart chosen - Pay first: the chosen time above the form.
+ * @csspart form - Pay first: the visitor's details and the event type's questions.
+ * @csspart field - Pay first: one field of the form with its label (and error).
+ * @csspart field-error - Pay first: a field's error, next to it.
  * @csspart summary - The confirmed booking's details (`<dl>`).
  * @csspart open-button - Popup mode: the button that opens the dialog.
  * @csspart dialog - Popup mode: the `<dialog>`.
@@ -100,6 +113,7 @@ export const toFailure = (e: unknown): Failure =>
  * @cssprop [--baw-color-primary=#2f5bea] - Buttons, links and the progress bar.
  * @cssprop [--baw-color-on-primary=#fff] - Text on buttons.
  * @cssprop [--baw-radius=6px] - Corner radius of buttons and the dialog.
+ * @cssprop [--baw-color-error=#b00020] - Pay first: the form's field errors.
  */
 export class BawBookBuilder extends LitElement {
   static override styles = styles;
@@ -124,6 +138,7 @@ export class BawBookBuilder extends LitElement {
     calendlyOrigin: { attribute: "calendly-origin" },
     browseUrl: { attribute: "browse-url" },
     primaryColor: { attribute: "primary-color" },
+    flow: {},
     bookingId: { attribute: "booking-id" },
     bookingToken: { attribute: "booking-token" },
     checkoutSession: { attribute: "checkout-session" },
@@ -187,6 +202,13 @@ export class BawBookBuilder extends LitElement {
 
   /** Calendly's primary colour, hex with or without `#`. */
   primaryColor?: string;
+
+  /**
+   * `embedded`: the visitor books in Calendly's page, then pays. `pay-first`: the visitor picks a time
+   * in the element's own picker and pays, then the service books it. The builder's own setting wins;
+   * where pay-first cannot be offered the element uses the embedded flow.
+   */
+  flow: BookingFlow = "embedded";
 
   /** Booking to confirm (instead of `baw_booking` in the page URL). */
   bookingId?: string;
@@ -273,7 +295,9 @@ export class BawBookBuilder extends LitElement {
       const env = this.#env();
       const [flow, effects] =
         result?.nextAfterCheckout(before, event, env) ??
+        frames?.nextCalendar(before, event) ??
         watcher?.nextWatch(before, event, env) ??
+        picker?.nextPayFirst(before, event, env) ??
         next(before, event, env);
       this.#flow = flow;
       this.requestUpdate();
@@ -308,6 +332,7 @@ export class BawBookBuilder extends LitElement {
       timeouts: { ...DEFAULT_TIMEOUTS, ...this.timeouts },
       sessionType: this.sessionType,
       customerToken: this.customerToken,
+      flow: this.flow,
     };
   }
 
@@ -339,6 +364,8 @@ export class BawBookBuilder extends LitElement {
         });
       }
       case "create-booking":
+      case "reserve":
+      case "rebook":
       case "poll":
       case "fetch-outcome":
         // With the code after a booked slot, which also reads the attempt for the watch.
@@ -390,6 +417,12 @@ export class BawBookBuilder extends LitElement {
         return;
       case "error":
         return void this.#reportError(effect);
+      default:
+        // Pay first's requests and events, with its module (an event fires at once once it is there).
+        return void this.#call(async (signal) => {
+          picker ??= await chunk(import("./slot-picker.js"));
+          return picker.run(effect, this, (path, timeout, init) => this.#api(path, signal, timeout, init), timeouts);
+        });
     }
   }
 
@@ -414,10 +447,10 @@ export class BawBookBuilder extends LitElement {
   }
 
   /** Work with the service; the event it leads to (or its failure) comes back unless cancelled meanwhile. */
-  #call(work: (signal: AbortSignal) => Promise<FlowEvent>): void {
+  #call(work: (signal: AbortSignal) => Promise<FlowEvent | undefined>): void {
     const { signal } = this.#requests;
     work(signal).then(
-      (event) => signal.aborted || this.#dispatch(event),
+      (event) => signal.aborted || !event || this.#dispatch(event),
       (e) => signal.aborted || this.#dispatch({ type: "failed", failure: toFailure(e) }),
     );
   }
@@ -454,7 +487,8 @@ export class BawBookBuilder extends LitElement {
   #onMessage = (e: MessageEvent): void => {
     const frame = this.renderRoot?.querySelector("iframe");
     if (!frame || e.source !== frame.contentWindow || e.origin !== this.#calendlyOrigin) return;
-    const message = parseMessage(e.data);
+    // The frame comes with calendar-frame.ts, which reads its messages.
+    const message = frames!.parseMessage(e.data);
     if (message) this.#dispatch({ type: "calendly", message });
   };
 
@@ -538,6 +572,8 @@ export class BawBookBuilder extends LitElement {
       case "payment-cancelled":
       case "hold-expired":
       case "payment-failed":
+      case "scheduling":
+      case "refunded":
         return result.resultView(
           flow,
           t,
@@ -547,6 +583,12 @@ export class BawBookBuilder extends LitElement {
           again,
         );
       default: {
+        // Pay first's picker and form; until its module is there, the loading view.
+        if (flow.state !== "error") {
+          return picker
+            ? picker.payFirstView(flow, t, locale, this.#view, (e) => this.#dispatch(e), this)
+            : this.#view(t.loading, "", nothing, true);
+        }
         const retry = () => this.#dispatch({ type: "retry" });
         if (errors) {
           const actions = {

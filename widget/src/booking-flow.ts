@@ -9,26 +9,26 @@
  * Once a slot is booked, `nextAfterCheckout` in `after-checkout-flow.ts` takes the events of
  * checkout and its outcome (`created`, `watch`, `polled`, `return-to-checkout`, the checkout and
  * hold timers). It loads with the code after checkout, which the element fetches before the first
- * request that leads to those events, so the first file every page loads stays small.
+ * request that leads to those events, so the first file every page loads stays small. In the same
+ * way `nextCalendar` (`calendar-flow.ts`) takes Calendly's messages, with the calendar's frame, and
+ * `nextPayFirst` (`pay-first-flow.ts`) the pay-first picker's events, with the picker.
  */
 import type { WatchTimeouts } from "./attempt-outcome.js";
-import { type CalendlyMessage, lastSegment, pageHeight, READY_EVENTS, scheduledUris } from "./calendly-messages.js";
+import type { CalendlyMessage } from "./calendly-messages.js";
 import type { BawSlotScheduledDetail } from "./events/slot-scheduled.js";
+import type { PayFirst, PayFirstEffect, PayFirstEvent } from "./pay-first-flow.js";
 import { isBookingAttempt, isBookingConfig } from "./service-answers.js";
 import type {
   BawState,
   Booking,
   BookingAttempt,
   BookingConfig,
+  BookingFlow,
   BookingRef,
   CreatedBooking,
   SessionType,
   Timeouts,
 } from "./types.js";
-
-/** Clamp for Calendly's `page_height`, in pixels. */
-const MIN_HEIGHT = 400;
-const MAX_HEIGHT = 1400;
 
 /** A failure as the flow sees it: the service's error, the network, a timeout, or an exception. */
 export interface Failure {
@@ -80,6 +80,8 @@ export interface Flow {
   /** Why sign-in is needed: `customer_token_required`, or a refused token (`customer_token_invalid`). */
   authCode?: string;
   booking?: Booking;
+  /** Pay first: the picker's week and times, the chosen time and the visitor's answers (see `pay-first-flow.ts`). */
+  pay?: PayFirst;
   error?: FlowError;
   /** The element is (near) on screen; the attempt and the iframe wait for it. */
   visible: boolean;
@@ -93,6 +95,8 @@ export interface FlowEnv {
   /** The `session-type` attribute. */
   sessionType?: string;
   customerToken?: string;
+  /** The `flow` attribute (the builder's choice in the config wins). */
+  flow?: BookingFlow;
 }
 
 export type FlowEvent =
@@ -118,7 +122,8 @@ export type FlowEvent =
   | { type: "failed"; failure: Failure }
   | { type: "retry" }
   | { type: "again" }
-  | { type: "connection"; online: boolean };
+  | { type: "connection"; online: boolean }
+  | PayFirstEvent;
 
 export type Effect =
   | { type: "fetch-config" }
@@ -126,7 +131,8 @@ export type Effect =
   | { type: "create-booking"; slot: ScheduledSlot }
   | { type: "fetch-outcome"; attemptId: string }
   | { type: "open-checkout"; checkout: CreatedBooking }
-  | { type: "poll"; ref: BookingRef; cancelled: boolean; deadline: number }
+  /** Polls the booking while it waits for payment (`scheduling`: and while the service books it in Calendly). */
+  | { type: "poll"; ref: BookingRef; cancelled: boolean; deadline: number; scheduling?: boolean }
   | { type: "timer"; name: TimerName; ms: number }
   /** Drop every request in flight and every timer. */
   | { type: "cancel" }
@@ -137,7 +143,8 @@ export type Effect =
   | { type: "slot-scheduled"; detail: BawSlotScheduledDetail }
   | { type: "booking-confirmed"; booking: Booking }
   | { type: "auth-required"; code: string }
-  | { type: "error"; code: string; message: string; retryable: boolean; state: BawState };
+  | { type: "error"; code: string; message: string; retryable: boolean; state: BawState }
+  | PayFirstEffect;
 
 export type Step = [Flow, Effect[]];
 
@@ -154,7 +161,7 @@ export const initialFlow = (): Flow => ({
 export const badAnswer: Failure = { code: "bad_answer", message: "", retryable: true };
 
 /** Codes that a working connection may cure: Retry runs by itself when the browser comes back online. */
-const CONNECTION_CODES = ["network", "timeout", "confirm_timeout"];
+export const CONNECTION_CODES = ["network", "timeout", "confirm_timeout"];
 
 function load(flow: Flow): Step {
   return [
@@ -192,18 +199,38 @@ const readyTimers = (env: FlowEnv): Effect[] => [
   { type: "timer", name: "ready", ms: env.timeouts.ready },
 ];
 
-/** With a session type chosen: sign-in if needed, then the calendar (the attempt waits until visible). */
-function begin(flow: Flow, sessionType: SessionType, env: FlowEnv): Step {
+/**
+ * The flow this builder is booked with: the builder's own choice, else the `flow` attribute; pay
+ * first only while the service can offer it (else, quietly, the embedded calendar, as with a
+ * service that predates pay first and sends no `flow`).
+ */
+export const chooseFlow = ({ flow }: BookingConfig, attribute?: BookingFlow): BookingFlow =>
+  (flow?.builderChoice ?? attribute) === "pay-first" && flow?.payFirst?.available ? "pay-first" : "embedded";
+
+/** Pay first: the first week of times from now (the element loads the picker with them). */
+const firstWeek = (flow: Flow, env: FlowEnv): Effect => ({
+  type: "fetch-times",
+  sessionTypeId: flow.sessionType!.id,
+  from: env.now,
+});
+
+/** With a session type chosen: sign-in if needed, then the calendar or the picker (their requests wait until visible). */
+export function begin(flow: Flow, sessionType: SessionType, env: FlowEnv): Step {
   const chosen = {
     ...flow,
     sessionType,
     attempt: undefined,
     slot: undefined,
+    pay: undefined,
     invitees: [],
     calendar: "waiting" as const,
   };
   if (flow.config?.requiresCustomer && !env.customerToken) return needAuth(chosen, "customer_token_required");
   const effects: Effect[] = [{ type: "cancel" }];
+  if (chooseFlow(flow.config!, env.flow) === "pay-first") {
+    if (flow.visible) effects.push(firstWeek(chosen, env));
+    return [{ ...chosen, state: "pick-time" }, effects];
+  }
   if (flow.visible) effects.push({ type: "create-attempt", sessionTypeId: sessionType.id });
   return [{ ...chosen, state: "calendar" }, effects];
 }
@@ -222,37 +249,6 @@ function onConfig(flow: Flow, answer: unknown, env: FlowEnv): Step {
 function onAttempt(flow: Flow, answer: unknown, env: FlowEnv): Step {
   if (!isBookingAttempt(answer)) return fail(flow, badAnswer);
   return [{ ...flow, attempt: answer, calendar: "waiting", invitees: [] }, readyTimers(env)];
-}
-
-/** A slot was booked (in the frame, or in Calendly's own page): on to checkout. */
-export function scheduled(flow: Flow, uris: { eventUri: string; inviteeUri: string }, effects: Effect[]): Step {
-  const slot = { attemptId: flow.attempt!.attemptId, ...uris };
-  const next = { ...flow, invitees: [...flow.invitees, uris.inviteeUri], slot, state: "creating-checkout" as const };
-  effects.push(
-    {
-      type: "slot-scheduled",
-      detail: { ...slot, eventUuid: lastSegment(uris.eventUri), inviteeUuid: lastSegment(uris.inviteeUri) },
-    },
-    { type: "create-booking", slot },
-  );
-  return [next, effects];
-}
-
-function onCalendly(flow: Flow, message: CalendlyMessage): Step {
-  const effects: Effect[] = [];
-  let next = flow;
-  if (READY_EVENTS.includes(message.event) && flow.calendar !== "ready") {
-    next = { ...next, calendar: "ready" };
-    effects.push({ type: "cancel" }, { type: "ready" });
-  }
-  if (message.event === "calendly.page_height") {
-    next = { ...next, height: pageHeight(message.payload, MIN_HEIGHT, MAX_HEIGHT) ?? next.height };
-  } else if (message.event === "calendly.event_scheduled") {
-    const uris = scheduledUris(message.payload);
-    if (!uris || next.invitees.includes(uris.inviteeUri)) return [next, effects]; // dedupe by invitee
-    return scheduled(next, uris, effects);
-  }
-  return [next, effects];
 }
 
 function confirm(flow: Flow, env: FlowEnv): Step {
@@ -277,6 +273,7 @@ function retry(flow: Flow, env: FlowEnv): Step {
       ];
     case "redirecting":
     case "confirming":
+    case "scheduling":
       return confirm(flow, env);
     default:
       return load(flow);
@@ -333,6 +330,7 @@ export function next(flow: Flow, event: FlowEvent, env: FlowEnv): Step {
         : [flow, []];
     case "shown": {
       const shown = { ...flow, visible: true };
+      if (!flow.visible && state === "pick-time") return [shown, [firstWeek(flow, env)]];
       if (flow.visible || state !== "calendar") return [shown, []];
       return [
         shown,
@@ -344,10 +342,6 @@ export function next(flow: Flow, event: FlowEvent, env: FlowEnv): Step {
     case "frame-loaded":
       return state === "calendar" && flow.calendar !== "ready"
         ? [flow, [{ type: "timer", name: "after-load", ms: env.timeouts.afterLoad }]]
-        : [flow, []];
-    case "calendly":
-      return state === "calendar" && flow.attempt && flow.calendar !== "elsewhere"
-        ? onCalendly(flow, event.message)
         : [flow, []];
     case "timer":
       return onTimer(flow, event.name);
@@ -375,6 +369,8 @@ export function next(flow: Flow, event: FlowEvent, env: FlowEnv): Step {
     case "connection":
       return onConnection(flow, event.online, env);
     default:
-      return [flow, []]; // the events after checkout (see `nextAfterCheckout`) and of the watch (`nextWatch`)
+      // The calendar's messages (see `nextCalendar`), the events after checkout (`nextAfterCheckout`),
+      // of the watch (`nextWatch`) and of pay first (`nextPayFirst`).
+      return [flow, []];
   }
 }

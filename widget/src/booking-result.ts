@@ -16,6 +16,7 @@ import { BawCheckoutRedirectEvent } from "./events/checkout-redirect.js";
 import { formatMoney } from "./format.js";
 import { enAfterCheckout } from "./i18n/en-after-checkout.js";
 import { type CoreStrings, fill, type Strings } from "./i18n/index.js";
+import { answerOrRefusal } from "./refusal.js";
 import type { Booking, BookingRef, CreatedBooking, Timeouts } from "./types.js";
 
 /** Calls the booking service for the element (aborted with the element's requests). */
@@ -26,11 +27,11 @@ export type Call = (
 ) => Promise<unknown>;
 
 /**
- * The requests the flow asks for from a booked slot on, and the "Open in Calendly" watch's read of
- * the attempt: the answer comes back as the event of the same name.
+ * The requests the flow asks for from a booked slot (or pay first's reservation) on, and the "Open
+ * in Calendly" watch's read of the attempt: the answer comes back as the event of the same name.
  */
 export async function requestFor(
-  effect: Extract<Effect, { type: "create-booking" | "poll" | "fetch-outcome" }>,
+  effect: Extract<Effect, { type: "create-booking" | "poll" | "fetch-outcome" | "reserve" | "rebook" }>,
   call: Call,
   timeouts: Timeouts & WatchTimeouts,
   signal: AbortSignal,
@@ -41,9 +42,22 @@ export async function requestFor(
         type: "created",
         answer: await call("/v1/bookings", timeouts.checkout, { method: "POST", body: effect.slot }),
       };
+    case "reserve":
+      // Pay first: the reservation opens checkout like a booked slot does, so it comes with this module.
+      return answerOrRefusal(
+        call("/v1/reservations", timeouts.checkout, { method: "POST", body: effect.body }),
+        "reservation",
+      );
+    case "rebook": {
+      const { ref, startTime } = effect;
+      const path = `/v1/bookings/${encodeURIComponent(ref.id)}/rebook`;
+      const init = { method: "POST", body: { startTime }, token: ref.token };
+      return answerOrRefusal(call(path, timeouts.checkout, init), "rebooked");
+    }
     case "poll": {
       const get = (path: string, token?: string) => call(path, timeouts.confirm, { token });
-      return { type: "polled", answer: await pollBooking(get, effect.ref, effect.cancelled, effect.deadline, signal) };
+      const { ref, cancelled, deadline, scheduling } = effect;
+      return { type: "polled", answer: await pollBooking(get, ref, cancelled, deadline, signal, scheduling) };
     }
     default: {
       const path = `/v1/booking-attempts/${encodeURIComponent(effect.attemptId)}/outcome`;
@@ -54,8 +68,9 @@ export async function requestFor(
 
 /**
  * GETs the booking with backoff (0.5 s × 1.6, capped at 5 s) until it leaves PENDING_PAYMENT
- * (or at once when the visitor `cancelled` checkout), or `deadline` passes. The answer is the
- * flow's to judge (see `after-checkout-flow.ts`), malformed or not.
+ * (with `scheduling`, SCHEDULING too), or at once when the visitor `cancelled` checkout, or
+ * `deadline` passes (`confirm_timeout`, or `scheduling_timeout`). The answer is the flow's to
+ * judge (see `after-checkout-flow.ts`), malformed or not.
  */
 export async function pollBooking(
   get: (path: string, token?: string) => Promise<unknown>,
@@ -63,6 +78,7 @@ export async function pollBooking(
   cancelled: boolean,
   deadline: number,
   signal: AbortSignal,
+  scheduling = false,
 ): Promise<unknown> {
   const path =
     "id" in ref
@@ -71,11 +87,13 @@ export async function pollBooking(
   for (let delay = 500; ; delay = Math.min(delay * 1.6, 5000)) {
     try {
       const b = (await get(path, "id" in ref ? ref.token : undefined)) as Booking | null;
-      if (b?.status !== "PENDING_PAYMENT" || cancelled) return b;
+      const waiting = b?.status === "PENDING_PAYMENT" || (scheduling && b?.status === "SCHEDULING");
+      if (!waiting || cancelled) return b;
     } catch (e) {
       if (!(e instanceof ApiError) || !e.retryable) throw e;
     }
-    if (Date.now() + delay > deadline) throw new ApiError("confirm_timeout", "", true);
+    if (Date.now() + delay > deadline)
+      throw new ApiError(scheduling ? "scheduling_timeout" : "confirm_timeout", "", true);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, delay);
       signal.addEventListener(
@@ -122,7 +140,7 @@ export function forgetReturn(element: { bookingId?: string; bookingToken?: strin
 /** The element's frame for one state's view: heading, message, then `content`, with a spinner if waiting. */
 export type View = (title: string, message?: string, content?: unknown, spinner?: boolean) => TemplateResult;
 
-/** The views of `redirecting`, `confirmed`, `payment-cancelled`, `hold-expired` and `payment-failed`. */
+/** The views of `redirecting`, `confirmed`, `payment-cancelled`, `hold-expired`, `payment-failed`, and pay first's `scheduling` and `refunded`. */
 export function resultView(
   flow: Flow,
   strings: CoreStrings & Partial<Strings>,
@@ -144,6 +162,11 @@ export function resultView(
       : view(t.redirecting, "", undefined, true);
   }
   const b = flow.booking!;
+  if (state === "scheduling")
+    return view(fill(t.schedulingTitle, { name: b.builder.name }), t.schedulingText, undefined, true);
+  if (state === "refunded") {
+    return view(t.refundedTitle, b.status === "REFUNDED" ? t.refundedText : t.refundingText, bookAgain);
+  }
   const date = (iso: string, o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(locale, o).format(new Date(iso));
   if (state === "confirmed") {
     return view(

@@ -7,6 +7,8 @@
 import { html, nothing, type TemplateResult } from "lit";
 import type { Flow } from "./booking-flow.js";
 
+export { nextCalendar, scheduled } from "./calendar-flow.js";
+export { parseMessage } from "./calendly-messages.js";
 export { calendlyUrl } from "./calendly-url.js";
 
 /**

@@ -7,8 +7,10 @@
  * stays small.
  */
 import { isAttemptOutcome } from "./attempt-outcome.js";
-import { badAnswer, type Flow, type FlowEnv, type FlowEvent, fail, type Step, scheduled } from "./booking-flow.js";
+import { badAnswer, type Flow, type FlowEnv, type FlowEvent, fail, type Step } from "./booking-flow.js";
 import type { View } from "./booking-result.js";
+// Through the frame's module, which always loads first: the two share no chunk of their own.
+import { scheduled } from "./calendar-frame.js";
 import { openCalendlyLink } from "./error-view.js";
 import type { Strings } from "./i18n/index.js";
 

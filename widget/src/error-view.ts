@@ -17,12 +17,16 @@ export const enError = {
   timeout: "The booking service didn't answer in time.",
   ready_timeout: "The calendar didn't load.",
   confirm_timeout: "Confirming the payment is taking too long.",
+  scheduling_timeout:
+    "We have your payment, but booking your time is taking longer than usual. You'll get an e-mail once it's booked; if it can't be, your payment is refunded in full.",
   booking_cancelled: "This booking was cancelled.",
   unknown: "Unexpected error.",
   builder_not_found: "There is no such builder here.",
   calendar_unavailable: "The calendar can't be reached right now.",
   bad_answer: "The booking service sent an unreadable answer.",
   rate_limited: "Too many requests right now. Please wait a moment.",
+  pay_first_unavailable:
+    "Times can't be offered here right now. If you have paid and no time gets booked, your payment is refunded in full.",
   openCalendly: "Open in Calendly",
   browse: "Browse builders",
 };

@@ -10,7 +10,9 @@ import type { BawBookingConfirmedEvent } from "./events/booking-confirmed.js";
 import type { BawCheckoutRedirectEvent } from "./events/checkout-redirect.js";
 import type { BawErrorEvent } from "./events/error.js";
 import type { BawReadyEvent } from "./events/ready.js";
+import type { BawReservedEvent } from "./events/reserved.js";
 import type { BawSlotScheduledEvent } from "./events/slot-scheduled.js";
+import type { BawSlotSelectedEvent } from "./events/slot-selected.js";
 import type { BawStateChangeEvent } from "./events/state-change.js";
 
 type Props = Partial<
@@ -32,6 +34,7 @@ type Props = Partial<
     | "mode"
     | "hideDetails"
     | "lazy"
+    | "flow"
     | "calendlyOrigin"
     | "browseUrl"
     | "primaryColor"
@@ -71,6 +74,8 @@ interface Events {
   "onbaw-booking-confirmed"?: (e: BawBookingConfirmedEvent) => void;
   "onbaw-error"?: (e: BawErrorEvent) => void;
   "onbaw-auth-required"?: (e: BawAuthRequiredEvent) => void;
+  "onbaw-slot-selected"?: (e: BawSlotSelectedEvent) => void;
+  "onbaw-reserved"?: (e: BawReservedEvent) => void;
 }
 
 /** Props of `<baw-book-builder>` in JSX. */

@@ -2,9 +2,11 @@
 
 // The service's answers, as its contract declares them (generated; see src/generated/contract.ts).
 export type {
+  AvailableTimes,
   Booking,
   BookingAttempt,
   BookingConfig,
+  BookingFlow,
   BookingStatus,
   Money,
   SessionType,
@@ -36,6 +38,17 @@ export type BawState =
   | "payment-cancelled"
   | "hold-expired"
   | "payment-failed"
+  /** Pay first: the element's own picker of times, the visitor's details, and the reservation that opens checkout. */
+  | "pick-time"
+  | "details"
+  | "reserving"
+  /** Pay first, paid: the service is booking the time in Calendly. */
+  | "scheduling"
+  /** Pay first, paid: the time was taken before it could be booked; pick another while the payment is held. */
+  | "needs-new-time"
+  | "rebooking"
+  /** Pay first: nothing was booked, and the payment is (being) refunded in full. */
+  | "refunded"
   | "error";
 
 /** Custom answers and names for Calendly's prefill. */
@@ -72,4 +85,6 @@ export interface Timeouts {
   checkout: number;
   /** Polling the booking after returning from checkout. */
   confirm: number;
+  /** Pay first: polling a paid booking while the service books it in Calendly (default 180000). */
+  scheduling?: number;
 }

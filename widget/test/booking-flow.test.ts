@@ -10,6 +10,7 @@ import {
   next,
   type Step,
 } from "../src/booking-flow.js";
+import { nextCalendar } from "../src/calendar-flow.js";
 import { nextWatch } from "../src/calendly-watch.js";
 import type { BawState } from "../src/types.js";
 import { attempt, booking, config, created, hold, NOW, sessionType } from "./fixtures/flow-answers.js";
@@ -28,9 +29,9 @@ const env: FlowEnv = {
   },
 };
 
-/** The whole flow: `next`, with the events after checkout and of the watch judged by `nextAfterCheckout` and `nextWatch` first. */
+/** The whole flow: `next`, with the calendar's messages, the events after checkout and of the watch judged by `nextCalendar`, `nextAfterCheckout` and `nextWatch` first. */
 const step = (flow: Flow, event: FlowEvent, e: FlowEnv = env): Step =>
-  nextAfterCheckout(flow, event, e) ?? nextWatch(flow, event, e) ?? next(flow, event, e);
+  nextAfterCheckout(flow, event, e) ?? nextCalendar(flow, event) ?? nextWatch(flow, event, e) ?? next(flow, event, e);
 
 /** Runs events one after another from `flow`; returns the last step. */
 function run(flow: Flow, ...events: FlowEvent[]): Step {

@@ -3,7 +3,19 @@
 // a clear error state. `npm test` builds it first (pretest).
 import { expect } from "@esm-bundle/chai";
 import type { BawBookBuilder } from "../src/baw-book-builder.js";
-import { attrs, bookable, booking, config, control, frame, MockApi, text, waitFor, waitForState } from "./helpers.js";
+import {
+  attrs,
+  bookable,
+  booking,
+  config,
+  control,
+  frame,
+  MockApi,
+  payFirstRoutes,
+  text,
+  waitFor,
+  waitForState,
+} from "./helpers.js";
 
 async function host(query: Record<string, string>): Promise<[HTMLIFrameElement, BawBookBuilder]> {
   const iframe = document.createElement("iframe");
@@ -57,6 +69,45 @@ describe("the CDN bundle", () => {
       await waitForState(el, "redirecting");
       const navigations = (iframe.contentWindow as unknown as { navigations: string[] }).navigations;
       expect(navigations).to.deep.equal(["https://checkout.example/c/pay/cs_b0000000-0000-4000-8000-000000000001"]);
+    } finally {
+      iframe.remove();
+    }
+  });
+
+  it("pay first: loads the picker on demand, reserves, and redirects to checkout", async () => {
+    const api = await new MockApi().setup(payFirstRoutes());
+    const [iframe, el] = await host({ ...(attrs(api) as Record<string, string>), flow: "pay-first" });
+    try {
+      await waitForState(el, "pick-time");
+      await waitFor(() => el.shadowRoot!.querySelectorAll("[role=option]").length, "the times");
+      expect(loaded(iframe).some((n) => n.endsWith("/dist/cdn/baw-book-builder.slot-picker.js"))).to.equal(true);
+      expect(loaded(iframe).some((n) => n.endsWith("/dist/cdn/baw-book-builder.calendar-frame.js"))).to.equal(false);
+      el.shadowRoot!.querySelector<HTMLElement>("[role=option]")!.click();
+      await waitFor(() => control(el, "Continue")?.hasAttribute("disabled") === false, "a time chosen");
+      control(el, "Continue")!.click();
+      await waitForState(el, "details");
+      const input = (id: string) => waitFor(() => el.shadowRoot!.querySelector<HTMLInputElement>(`#${id}`), id);
+      (await input("name")).value = "Ada";
+      (await input("email")).value = "ada@example.com";
+      (await input("q0")).value = "A shop";
+      el.shadowRoot!.querySelector<HTMLInputElement>("[name=q2]")!.checked = true;
+      control(el, "Continue to payment")!.click();
+      await waitForState(el, "redirecting");
+      const navigations = (iframe.contentWindow as unknown as { navigations: string[] }).navigations;
+      await waitFor(() => navigations.length, "the redirect");
+      expect(navigations).to.deep.equal(["https://checkout.example/c/pay/cs_b0000000-0000-4000-8000-000000000001"]);
+    } finally {
+      iframe.remove();
+    }
+  });
+
+  it("an embedded page never loads the picker", async () => {
+    const api = await new MockApi().setup(bookable());
+    const [iframe, el] = await host(attrs(api) as Record<string, string>);
+    try {
+      await waitForState(el, "calendar");
+      await waitFor(() => frame(el), "the calendar");
+      expect(loaded(iframe).some((n) => n.includes("slot-picker"))).to.equal(false);
     } finally {
       iframe.remove();
     }
@@ -146,6 +197,21 @@ describe("the CDN bundle", () => {
       const second = await waitFor(() => log[1], "the second baw-error");
       expect(second.detail).to.include({ code: "network", retryable: true, state: "calendar" });
       expect(await api.requests("POST", "/v1/booking-attempts")).to.have.length(1);
+      expect(control(el, "Retry"), "a way forward").to.not.equal(undefined);
+      expect(el.shadowRoot!.querySelector("progress"), "no spinner").to.equal(null);
+    } finally {
+      iframe.remove();
+    }
+  });
+
+  it("pay first without its chunks (offline): the picker that cannot load ends in network with Retry, never a spinner", async () => {
+    const api = await new MockApi().setup(payFirstRoutes());
+    const [iframe, el] = await hostWithoutChunks({ ...(attrs(api) as Record<string, string>), flow: "pay-first" });
+    try {
+      const log = (iframe.contentWindow as unknown as { errors: CustomEvent[] }).errors;
+      const error = await waitFor(() => log[0], "baw-error");
+      expect(error.detail).to.include({ code: "network", retryable: true, state: "pick-time" });
+      expect(el.getAttribute("state")).to.equal("error");
       expect(control(el, "Retry"), "a way forward").to.not.equal(undefined);
       expect(el.shadowRoot!.querySelector("progress"), "no spinner").to.equal(null);
     } finally {

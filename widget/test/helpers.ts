@@ -1,7 +1,7 @@
 // Shared helpers for the widget's browser tests.
 import "../src/define.js";
 import type { BawBookBuilder } from "../src/baw-book-builder.js";
-import type { BawState, Booking, BookingConfig } from "../src/types.js";
+import type { AvailableTimes, BawState, Booking, BookingConfig } from "../src/types.js";
 
 export type Route = {
   status?: number;
@@ -98,6 +98,7 @@ export function config(over: Partial<BookingConfig> = {}): BookingConfig {
     calendly: { url: "https://calendly.com/liam/60min", origin: CALENDLY_ORIGIN },
     requiresCustomer: false,
     sandbox: true,
+    flow: { builderChoice: null, payFirst: { available: true } },
     ...over,
   };
 }
@@ -143,13 +144,51 @@ export function booking(over: Partial<Booking> = {}): Booking {
     price: { amount: 6000, currency: "usd" },
     amountPaid: { amount: 6000, currency: "usd" },
     amountRefunded: { amount: 0, currency: "usd" },
+    flow: "embedded",
     holdExpiresAt: null,
+    rebookBy: null,
     checkoutUrl: null,
     history: [],
     sandbox: true,
     ...over,
   };
 }
+
+/** Midnight UTC `days` from today, plus `hours`: a time the picker lists (always in the future). */
+export const dayAt = (days: number, hours: number): string => {
+  const d = new Date();
+  d.setUTCHours(0, 0, 0, 0);
+  return new Date(d.getTime() + days * 86_400_000 + hours * 3_600_000).toISOString();
+};
+
+/** `GET /v1/builders/liam/available-times`: two times tomorrow, one the day after (UTC), and four questions. */
+export function availableTimes(over: Partial<AvailableTimes> = {}): AvailableTimes {
+  const slot = (days: number, hours: number) => ({ startTime: dayAt(days, hours), endTime: dayAt(days, hours + 1) });
+  return {
+    builderId: "1a000000-0000-4000-8000-000000000001",
+    sessionTypeId: "5e000000-0000-4000-8000-000000000060",
+    durationMinutes: 60,
+    from: new Date().toISOString(),
+    to: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    times: [slot(1, 9), slot(1, 10), slot(2, 14)],
+    questions: [
+      { position: 0, name: "What should we build?", type: "text", required: true, answerChoices: [] },
+      { position: 1, name: "Phone", type: "phone_number", required: false, answerChoices: [] },
+      { position: 2, name: "Stack", type: "multi_select", required: true, answerChoices: ["Lit", "React", "Vue"] },
+      { position: 3, name: "Level", type: "single_select", required: false, answerChoices: ["New", "Seasoned"] },
+    ],
+    refreshedAt: new Date().toISOString(),
+    ...over,
+  };
+}
+
+/** Routes of a builder "liam" offering pay first: config, a week of times and a reservation. */
+export const payFirstRoutes = (over: Routes = {}): Routes => ({
+  "GET /v1/builders/liam/booking-config": { body: config() },
+  "GET /v1/builders/liam/available-times": { body: availableTimes() },
+  "POST /v1/reservations": created(),
+  ...over,
+});
 
 /** Routes of a bookable builder "liam" with one session type, the fake calendar and a booking. */
 export const bookable = (over: Routes = {}): Routes => ({
@@ -169,6 +208,8 @@ export const EVENT_TYPES = [
   "baw-booking-confirmed",
   "baw-error",
   "baw-auth-required",
+  "baw-slot-selected",
+  "baw-reserved",
 ] as const;
 const logs = new WeakMap<HTMLElement, CustomEvent[]>();
 

@@ -45,6 +45,24 @@ const serviceRoutes = [
   },
   {
     method: "GET",
+    route: /^\/v1\/builders\/[^/]+\/available-times$/,
+    path: /^\/v1\/builders\/[A-Za-z0-9][A-Za-z0-9_-]{0,99}\/available-times$/,
+    answers: { 200: contract.AvailableTimesSchema },
+  },
+  {
+    method: "POST",
+    route: /^\/v1\/reservations$/,
+    path: /^\/v1\/reservations$/,
+    answers: { 201: contract.BookingCreatedSchema },
+  },
+  {
+    method: "POST",
+    route: /^\/v1\/bookings\/[^/]+\/rebook$/,
+    path: new RegExp(`^/v1/bookings/${UUID}/rebook$`),
+    answers: { 200: contract.PublicBookingSchema },
+  },
+  {
+    method: "GET",
     route: /^\/v1\/bookings\/[^/]+$/,
     path: new RegExp(`^/v1/bookings/${UUID}$`),
     answers: { 200: contract.PublicBookingSchema },

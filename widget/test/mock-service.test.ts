@@ -2,7 +2,7 @@
 // drifts from the service fails here rather than passing against a shape that no longer exists.
 import { expect } from "@esm-bundle/chai";
 import * as flow from "./fixtures/flow-answers.js";
-import { booking, config, created, MockApi, type Routes, sessionType } from "./helpers.js";
+import { availableTimes, booking, config, created, MockApi, type Routes, sessionType } from "./helpers.js";
 
 async function refusal(routes: Routes): Promise<string> {
   try {
@@ -13,7 +13,8 @@ async function refusal(routes: Routes): Promise<string> {
   return "accepted";
 }
 
-const BOOKING = "GET /v1/bookings/b0000000-0000-4000-8000-000000000001";
+const ID = "b0000000-0000-4000-8000-000000000001";
+const BOOKING = `GET /v1/bookings/${ID}`;
 
 describe("the mock service holds fixtures to the contract", () => {
   it("takes the shared fixtures", async () => {
@@ -36,6 +37,33 @@ describe("the mock service holds fixtures to the contract", () => {
       })),
     };
     expect(await refusal(routes)).to.equal("accepted");
+  });
+
+  it("takes pay first's answers: times, the reservation, the rebooking, and the new statuses", async () => {
+    const routes: Routes = {
+      "GET /v1/builders/liam/available-times": [{ body: flow.availableTimes() }, { body: availableTimes() }],
+      "GET /v1/builders/1a000000-0000-4000-8000-000000000001/available-times": { body: availableTimes() },
+      "POST /v1/reservations": [{ status: 201, body: flow.created }, created()],
+      [`POST /v1/bookings/${ID}/rebook`]: { body: flow.booking("SCHEDULING", { flow: "pay-first" }) },
+      [BOOKING]: ["SCHEDULING", "NEEDS_NEW_TIME", "CANCELLED", "REFUNDED"].map((status) => ({
+        body: flow.booking(status, { flow: "pay-first", rebookBy: flow.hold }),
+      })),
+      "GET /v1/builders/liam/booking-config": {
+        body: config({
+          flow: { builderChoice: "pay-first", payFirst: { available: false, reasonCode: "scheduling_budget" } },
+        }),
+      },
+    };
+    expect(await refusal(routes)).to.equal("accepted");
+  });
+
+  it("refuses times the service could not send", async () => {
+    const times = {
+      ...flow.availableTimes(),
+      questions: [{ position: 0, name: "Q", type: "checkbox", required: true, answerChoices: [] }],
+    };
+    expect(await refusal({ "GET /v1/builders/liam/available-times": { body: times } })).to.match(/questions\.0\.type/);
+    expect(await refusal({ "POST /v1/bookings/bk_1/rebook": { body: booking() } })).to.match(/refuses this path/);
   });
 
   it("refuses a booking whose amountPaid is not Money", async () => {

@@ -5,5 +5,7 @@ export * from "./booking-confirmed.js";
 export * from "./checkout-redirect.js";
 export * from "./error.js";
 export * from "./ready.js";
+export * from "./reserved.js";
 export * from "./slot-scheduled.js";
+export * from "./slot-selected.js";
 export * from "./state-change.js";

@@ -20,4 +20,9 @@ export const enAfterCheckout = {
   expiredText: "Payment wasn't completed in time, so the time was released. You haven't been charged.",
   failedTitle: "Payment failed",
   failedText: "The payment didn't go through, so you haven't been charged.",
+  schedulingTitle: "Payment received — confirming your time with {name}…",
+  schedulingText: "This usually takes a few seconds.",
+  refundedTitle: "No session booked",
+  refundedText: "Your payment has been refunded in full.",
+  refundingText: "Your payment is being refunded in full.",
 };

@@ -4,6 +4,7 @@ import type { enWatch } from "../calendly-watch.js";
 import type { enError } from "../error-view.js";
 import type { enStart } from "../start-views.js";
 import type { enAfterCheckout } from "./en-after-checkout.js";
+import type { enPayFirst } from "./en-pay-first.js";
 
 /**
  * English strings of everything up to checkout but the error messages (see `error-view.ts`) and the
@@ -29,5 +30,10 @@ export const en = {
 /** The strings of everything up to checkout (always in the bundle). */
 export type CoreStrings = typeof en;
 
-/** Every string of the element (keys as in `en.ts`, `en-after-checkout.ts`, `start-views.ts`, `calendly-watch.ts` and `error-view.ts`). */
-export type Strings = CoreStrings & typeof enStart & typeof enAfterCheckout & typeof enWatch & typeof enError;
+/** Every string of the element (keys as in `en.ts`, `en-after-checkout.ts`, `en-pay-first.ts`, `start-views.ts`, `calendly-watch.ts` and `error-view.ts`). */
+export type Strings = CoreStrings &
+  typeof enStart &
+  typeof enAfterCheckout &
+  typeof enPayFirst &
+  typeof enWatch &
+  typeof enError;

@@ -14,6 +14,18 @@ export const ok = (
   />
 );
 
+export const payFirst = (
+  <baw-book-builder
+    builder="liam"
+    flow="pay-first"
+    onbaw-slot-selected={(e) => e.detail.timezone.length}
+    onbaw-reserved={(e) => e.detail.bookingId.toUpperCase()}
+  />
+);
+
+// @ts-expect-error flow is "embedded" | "pay-first"
+export const badFlow = <baw-book-builder flow="later" />;
+
 // @ts-expect-error mode is "inline" | "popup"
 export const badMode = <baw-book-builder mode="sideways" />;
 
