@@ -11,10 +11,14 @@ const STEP_OF = {
   "choose-session-type": "pick",
   "auth-required": "pick",
   calendar: "pick",
+  "pick-time": "pick",
+  details: "pick",
+  reserving: "pay",
   "creating-checkout": "pay",
   redirecting: "pay",
   "payment-cancelled": "pay",
   confirming: "pay",
+  scheduling: "pay",
   confirmed: "done",
 };
 const STEPS = ["pick", "pay", "done"];
@@ -35,6 +39,8 @@ function showProgress(state) {
 // Booking summary on return pages: GET /v1/bookings/{id} with the booking token from the URL.
 const STATUS = {
   PENDING_PAYMENT: ["Awaiting payment", "warn"],
+  SCHEDULING: ["Paid, booking the time", "warn"],
+  NEEDS_NEW_TIME: ["Paid, pick another time", "warn"],
   CONFIRMED: ["Confirmed", "ok"],
   EXPIRED: ["Hold expired", "bad"],
   FAILED: ["Payment failed", "bad"],
@@ -137,6 +143,13 @@ const PAGE_TEXT = {
     "Payment failed",
     "The payment didn't go through, so you haven't been charged. You can pick a time again.",
   ],
+  scheduling: ["Payment received", "Your payment went through; we're booking your time in the builder's calendar now."],
+  "needs-new-time": [
+    "Pick another time",
+    "Someone took your time just before it could be booked. Your payment is held while you pick another.",
+  ],
+  rebooking: ["Booking your new time", "Your payment is held; we're booking the time you picked."],
+  refunded: ["Refunded in full", "No time could be booked, so your payment is refunded in full."],
   error: [
     "Your booking",
     "We couldn't finish checking your booking. The booking box says what is known and what you can do.",
@@ -164,10 +177,49 @@ document.addEventListener("baw-state-change", (event) => {
   document.body.dataset.bookingState = widgetState;
   showProgress(widgetState);
   showPageText(widgetState);
-  if (["payment-cancelled", "hold-expired", "payment-failed", "booking-cancelled"].includes(widgetState)) {
+  if (["payment-cancelled", "hold-expired", "payment-failed", "booking-cancelled", "refunded"].includes(widgetState)) {
     refreshSummary();
   }
+  if (["confirmed", "scheduling", "needs-new-time", "refunded"].includes(widgetState)) watchCalendly();
 });
+
+// Sandbox only: what the fake Calendly holds for a pay-first booking, beside when it was paid.
+const proof = document.querySelector("[data-calendly-proof]");
+let proofTimer = 0;
+const clock = (iso) =>
+  new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit" }).format(new Date(iso));
+
+function proofText(p) {
+  if (p.calendlyBookings === 0 && !p.paidAt)
+    return "Calendly has no booking for this time: it is made only after you pay.";
+  if (p.calendlyBookings === 0) {
+    return `Paid at ${clock(p.paidAt)}. Calendly has no booking yet${p.status === "SCHEDULING" ? ": it is being made now" : ""}.`;
+  }
+  return `Paid at ${clock(p.paidAt)}; Calendly booked the time at ${clock(p.calendlyBookedAt)}, after the payment. Its confirmation e-mail went out then, never before.`;
+}
+
+async function watchCalendly(round = 0) {
+  if (!proof || !ref.id || !ref.token || proofTimer) return;
+  let p;
+  try {
+    const url = `/sandbox/calendly-proof?booking=${encodeURIComponent(ref.id)}&token=${encodeURIComponent(ref.token)}`;
+    const res = await fetch(url, { headers: { accept: "application/json" } });
+    if (!res.ok) return;
+    p = await res.json();
+  } catch {
+    return;
+  }
+  if (p.flow !== "pay-first") return;
+  proof.hidden = false;
+  proof.querySelector("[data-proof-text]").textContent = proofText(p);
+  proof.dataset.calendlyBookings = String(p.calendlyBookings);
+  if (p.calendlyBookings === 0 && round < 60) {
+    proofTimer = setTimeout(() => {
+      proofTimer = 0;
+      watchCalendly(round + 1);
+    }, 1000);
+  }
+}
 
 document.addEventListener("baw-booking-confirmed", (event) => {
   if (!summary) return;

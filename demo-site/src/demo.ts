@@ -16,6 +16,7 @@ import {
   buildApp,
   type Config,
   type Database,
+  isBookingToken,
   issuePartnerKey,
   listPartnerKeys,
   loadConfig,
@@ -305,6 +306,33 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     builder ? page(render(builder)) : undefined;
   const hasReturn = (url: URL) => url.searchParams.has("baw_booking") || url.searchParams.has("session_id");
 
+  /**
+   * Sandbox only: whether the fake Calendly holds the booking the service made for a pay-first
+   * booking, and when, beside when it was paid. Needs the booking's token, as the booking does.
+   */
+  const calendlyProof = async (url: URL): Promise<Reply> => {
+    const fake = sandbox?.calendly;
+    const id = url.searchParams.get("booking") ?? "";
+    const token = url.searchParams.get("token") ?? "";
+    const known =
+      fake && app && /^[0-9a-f-]{36}$/i.test(id) && isBookingToken(config.bookingTokenSecret, id, token)
+        ? await app.db.prisma.booking.findUnique({ where: { id }, include: { payments: true } })
+        : null;
+    if (!fake || !known) return { kind: "json", status: 404, body: { error: "booking_not_found" } };
+    const booked = fake.invitees.filter((i) => i.tracking.utm_content === `bk_${id}`);
+    const paidAt = known.payments.flatMap((p) => (p.paidAt ? [p.paidAt.getTime()] : [])).sort()[0];
+    return {
+      kind: "json",
+      body: {
+        flow: known.flow === "PAY_FIRST" ? "pay-first" : "embedded",
+        status: known.status,
+        paidAt: paidAt === undefined ? null : new Date(paidAt).toISOString(),
+        calendlyBookings: booked.length,
+        calendlyBookedAt: booked[0]?.created_at ?? null,
+      },
+    };
+  };
+
   const marketplaceRouter: Router = async (url, req, form) => {
     const env = pageEnv(SITE_KEYS.marketplace);
     const p = url.pathname;
@@ -330,10 +358,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     }
     if (p === "/booking/cancelled")
       return hasReturn(url) ? page(cancelledPage(env)) : { kind: "redirect", location: "/" };
+    if (p === "/sandbox/calendly-proof") return calendlyProof(url);
     const m = /^\/builders\/([a-z0-9-]+)(\/book)?\/?$/.exec(p);
     if (!m) return undefined;
+    const flow = url.searchParams.get("flow") === "pay-first" ? "pay-first" : "embedded";
     return fromCatalogue(env, async () =>
-      withBuilder(await catalogue.find(m[1]!), (b) => (m[2] ? bookingPage(env, b) : profilePage(env, b))),
+      withBuilder(await catalogue.find(m[1]!), (b) => (m[2] ? bookingPage(env, b, flow) : profilePage(env, b))),
     );
   };
 

@@ -6,7 +6,8 @@ import path from "node:path";
 
 export type Reply =
   | { kind: "html"; body: string; status?: number; headers?: Record<string, string> }
-  | { kind: "redirect"; location: string; status?: 302 | 303; headers?: Record<string, string> };
+  | { kind: "redirect"; location: string; status?: 302 | 303; headers?: Record<string, string> }
+  | { kind: "json"; body: unknown; status?: number };
 
 /** `form` is the body of a POST (application/x-www-form-urlencoded); undefined for GET and HEAD. */
 export type Router = (
@@ -135,6 +136,17 @@ async function handle(options: SiteServerOptions, req: IncomingMessage, res: Ser
   if (reply?.kind === "redirect") {
     res.writeHead(reply.status ?? 302, { ...BASE_HEADERS, ...reply.headers, location: reply.location });
     res.end();
+    return;
+  }
+  if (reply?.kind === "json") {
+    const bytes = Buffer.from(JSON.stringify(reply.body), "utf8");
+    res.writeHead(reply.status ?? 200, {
+      ...BASE_HEADERS,
+      "content-type": "application/json; charset=utf-8",
+      "content-length": bytes.length,
+      "cache-control": "no-store",
+    });
+    res.end(head ? undefined : bytes);
     return;
   }
   const body = reply?.body ?? options.notFound();

@@ -61,11 +61,12 @@ function badge(b: Builder): Markup {
 export function bookingElement(
   env: PageEnv,
   builder: string,
-  opts: { browseUrl?: string; id?: string; primaryColor?: string } = {},
+  opts: { browseUrl?: string; id?: string; primaryColor?: string; flow?: BookingFlow } = {},
 ): Markup {
   return html`<baw-book-builder
     id="${opts.id ?? "booking"}"
     builder="${builder}"
+    ${opts.flow === "pay-first" ? html`flow="pay-first"` : ""}
     site-key="${env.siteKey}"
     api-base="${env.apiBase}"
     browse-url="${opts.browseUrl ?? "/"}"
@@ -272,7 +273,9 @@ export function profilePage(env: PageEnv, b: Builder): string {
               ? html`<p class="note">This is a demo profile, shown to illustrate the marketplace. It can't be booked.</p>
                   <a class="button button-ghost block" href="/builders/${b.slug}/book">See the booking page</a>`
               : html`<a class="button block" href="/builders/${b.slug}/book">Book a session</a>
-                  <p class="muted small">Pick a time, then pay on Stripe. Your slot is held while you pay.</p>`
+                  <p class="muted small">Pick a time, then pay on Stripe. Your slot is held while you pay.</p>
+                  <a class="button button-ghost block" href="/builders/${b.slug}/book?flow=pay-first" data-pay-first>Pay first, then book</a>
+                  <p class="muted small">Pick a time here and pay; ${b.name}'s calendar is booked only once the payment succeeds.</p>`
           }
         </aside>
       </div>
@@ -280,15 +283,17 @@ export function profilePage(env: PageEnv, b: Builder): string {
   );
 }
 
-function progress(): Markup {
+function progress(flow: BookingFlow): Markup {
   return html`<ol class="progress" data-progress aria-label="Booking progress">
     <li data-step="pick" aria-current="step"><span>1</span>Pick a time</li>
     <li data-step="pay"><span>2</span>Pay</li>
-    <li data-step="done"><span>3</span>Confirmed</li>
+    <li data-step="done"><span>3</span>${flow === "pay-first" ? "Booked in the calendar" : "Confirmed"}</li>
   </ol>`;
 }
 
-export function bookingPage(env: PageEnv, b: Builder): string {
+export type BookingFlow = "embedded" | "pay-first";
+
+export function bookingPage(env: PageEnv, b: Builder, flow: BookingFlow = "embedded"): string {
   const s = sessionOf(b);
   return market(
     env,
@@ -303,12 +308,17 @@ export function bookingPage(env: PageEnv, b: Builder): string {
             <div><dt>Length</dt><dd>${s.duration}</dd></div>
             <div><dt>Price</dt><dd>${s.price}</dd></div>
           </dl>
-          ${b.isDemo ? "" : progress()}
+          ${b.isDemo ? "" : progress(flow)}
+          ${
+            flow === "pay-first" && !b.isDemo
+              ? html`<p class="small" data-flow-note>Pay first: you pick a time here and pay, and only then is it booked in ${b.name}'s calendar. Calendly sends its confirmation after your payment, never before.</p>`
+              : ""
+          }
           <p class="muted small">Payments are processed by Stripe. We never see your card details.</p>
         </aside>
         <section class="card widget-card" aria-label="Book ${b.name}">
           <h1 class="visually-hidden">Book a session with ${b.name}</h1>
-          ${bookingElement(env, b.slug)}
+          ${bookingElement(env, b.slug, { flow })}
         </section>
       </div>
     </div>`,
@@ -357,10 +367,22 @@ function nextSteps(): Markup {
 /** The booking's details where the element shows none: while paying and after a payment that did not complete. */
 function detailsWhileUnpaid(backLink: Markup): Markup {
   return html`<div class="stack">
-    <div data-when="confirming payment-cancelled hold-expired payment-failed error" hidden>${summaryCard()}</div>
+    <div data-when="confirming payment-cancelled hold-expired payment-failed error scheduling needs-new-time refunded" hidden>${summaryCard()}</div>
     ${nextSteps()}
     <div data-unless="confirmed">${backLink}</div>
   </div>`;
+}
+
+/**
+ * Sandbox only: what the fake Calendly holds for a pay-first booking, so the visitor sees that the
+ * calendar was booked after the payment and not before (public/app.js fills it in).
+ */
+function calendlyProof(env: PageEnv): Markup {
+  if (!env.sandbox) return html``;
+  return html`<section class="card" data-calendly-proof hidden aria-live="polite" aria-labelledby="proof-title">
+    <h2 id="proof-title">In the sandbox's Calendly</h2>
+    <p data-proof-text>Checking the calendar…</p>
+  </section>`;
 }
 
 /** The success_url target (the site's return page): the element confirms the payment. */
@@ -372,7 +394,10 @@ export function confirmationPage(env: PageEnv): string {
       ${returnHeading("Your booking")}
       <div class="return-grid">
         <section class="card widget-card" aria-label="Booking status">${bookingElement(env, "liam")}</section>
-        ${detailsWhileUnpaid(html`<a class="back-link" href="/">← Back to all builders</a>`)}
+        <div class="stack">
+          ${calendlyProof(env)}
+          ${detailsWhileUnpaid(html`<a class="back-link" href="/">← Back to all builders</a>`)}
+        </div>
       </div>
     </div>`,
   );

@@ -249,6 +249,27 @@ export async function scheduleFirstSlot(
   return start;
 }
 
+/**
+ * Pay first: picks the first free time in the element's own picker, fills the visitor's details
+ * (and the answers, by question), and sends them on to payment.
+ */
+export async function reserveFirstTime(
+  scope: Page | FrameLocator,
+  invitee = { name: "Grace Hopper", email: "grace@example.com" },
+  answers: Record<string, string> = {},
+): Promise<void> {
+  const element = widget(scope);
+  const time = element.getByRole("option").first();
+  await time.waitFor({ timeout: 20_000 });
+  await time.click();
+  await element.getByRole("button", { name: "Continue", exact: true }).click();
+  recordPersonalData(logDir, [invitee]);
+  await element.getByLabel("Name", { exact: true }).fill(invitee.name);
+  await element.getByLabel("E-mail", { exact: true }).fill(invitee.email);
+  for (const [question, answer] of Object.entries(answers)) await element.getByLabel(question).fill(answer);
+  await element.getByRole("button", { name: "Continue to payment" }).click();
+}
+
 /** Polls `check` until it returns something truthy. */
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
