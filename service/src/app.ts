@@ -22,6 +22,7 @@ import swagger from "./plugins/swagger.js";
 import underPressure from "./plugins/under-pressure.js";
 import { requestLogger } from "./request-logger.js";
 import attemptOutcome from "./routes/attempt-outcome.js";
+import availableTimes from "./routes/available-times.js";
 import bookings from "./routes/bookings.js";
 import builders from "./routes/builders.js";
 import health from "./routes/health.js";
@@ -118,6 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(bookings);
   await app.register(reservations);
   await app.register(attemptOutcome);
+  await app.register(availableTimes);
   await app.register(partner);
   await app.register(partnerCalendly);
   await app.register(webhooks);
