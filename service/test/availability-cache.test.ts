@@ -108,7 +108,7 @@ interface Harness {
   eventTypeReads: number;
   /** What listAvailableTimes answers (default: working hours, at once). */
   answer: (params: { startTime: string; endTime: string }) => Promise<AvailableTime[]>;
-  held: Array<{ startTime: Date; endTime: Date }>;
+  held: Array<{ start: number; end: number }>;
   heldQueries: number;
 }
 
@@ -134,12 +134,10 @@ function harness(ttlSeconds = 60, maxEntries?: number): Harness {
     },
   } as unknown as CalendlyClient;
   h.ctx = {
-    prisma: {
-      booking: {
-        findMany: async () => {
-          h.heldQueries++;
-          return h.held;
-        },
+    sql: {
+      query: async () => {
+        h.heldQueries++;
+        return { rows: h.held };
       },
     },
     providers: { calendly: client },
@@ -468,9 +466,9 @@ t.test("times our own visitors hold, or our database has booked, are left out, o
   const h = harness(60);
   const at = (iso: string) => new Date(iso);
   h.held = [
-    { startTime: at("2026-11-27T10:00:00Z"), endTime: at("2026-11-27T11:00:00Z") },
+    { start: Date.parse("2026-11-27T10:00:00Z"), end: Date.parse("2026-11-27T11:00:00Z") },
     // A 90-minute session from 13:30 blocks 13:00 and 14:00 too.
-    { startTime: at("2026-11-27T13:30:00Z"), endTime: at("2026-11-27T15:00:00Z") },
+    { start: Date.parse("2026-11-27T13:30:00Z"), end: Date.parse("2026-11-27T15:00:00Z") },
   ];
   const answer = await availableTimes(h.ctx, builder(), sessionType, {
     from: at("2026-11-27T00:00:00Z"),

@@ -9,8 +9,9 @@ import { AvailableTimesQuerySchema, AvailableTimesSchema } from "../contract/ind
 import { loadBookableBuilder } from "../domain/attempts.js";
 import { payFirstUnavailable } from "../domain/availability/calendly-failure.js";
 import { availableTimes, requestedWindow } from "../domain/availability/index.js";
-import { domainContext } from "../domain/context.js";
+import { type DomainContext, domainContext } from "../domain/context.js";
 import { payFirstBlock } from "../domain/pay-first/offer.js";
+import { TtlCache } from "../lib/ttl-cache.js";
 import { widgetRoute } from "../plugins/cors.js";
 import partnerAuth, { authenticatePartner } from "../plugins/partner-auth.js";
 import { requireSite } from "../plugins/sites.js";
@@ -31,6 +32,20 @@ const availableTimesRoutes: FastifyPluginAsyncZod = async (fastify) => {
   async function siteOrPartner(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
     if (request.headers.authorization !== undefined) return partner.call(this, request, reply);
     return site.call(this, request);
+  }
+
+  // The builder and session type, as booking-config keeps its answer: each view would otherwise
+  // cost more in Prisma than everything else it does. Our holds are still read on every view.
+  const builders = new TtlCache<string, Awaited<ReturnType<typeof loadBookableBuilder>>>(
+    fastify.config.configCacheSeconds * 1000,
+  );
+  async function bookable(ctx: DomainContext, idOrSlug: string, sessionTypeId: string | undefined) {
+    const key = `${idOrSlug}\n${sessionTypeId ?? ""}`;
+    const hit = builders.get(key);
+    if (hit) return hit;
+    const loaded = await loadBookableBuilder(ctx, idOrSlug, sessionTypeId);
+    builders.set(key, loaded);
+    return loaded;
   }
 
   const ttl = fastify.config.payFirst.availabilityCacheSeconds;
@@ -67,12 +82,8 @@ const availableTimesRoutes: FastifyPluginAsyncZod = async (fastify) => {
     async (request, reply) => {
       const ctx = domainContext(fastify, request.log);
       const window = requestedWindow(request.query, ctx.availability.now());
-      const { builder, sessionType } = await loadBookableBuilder(
-        ctx,
-        request.params.builder,
-        request.query.sessionTypeId,
-      );
-      // loadBookableBuilder answered 409 unless the builder is bookable: ask about this session type.
+      const { builder, sessionType } = await bookable(ctx, request.params.builder, request.query.sessionTypeId);
+      // The builder was refused (409) unless the builder is bookable: ask about this session type.
       const block = payFirstBlock(builder, { state: "bookable", sessionTypes: [sessionType] });
       if (block) throw payFirstUnavailable(builder.name, block, REASONS[block] ?? block);
       const body = await availableTimes(ctx, builder, sessionType, window);

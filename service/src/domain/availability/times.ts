@@ -47,6 +47,18 @@ function readChunk(
   );
 }
 
+/** The index of the first value ≥ `at` in an ascending array (its length when there is none). */
+function firstAtOrAfter(sorted: number[], at: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The bookable times of `sessionType` in [from, to) (from not before now, at most 31 days: see
  * windows.ts `requestedWindow`), without those our other visitors hold or our database has booked.
@@ -69,10 +81,14 @@ export async function availableTimes(
     heldIntervals(ctx, builder.id, from, to),
   ]);
   const durationMs = facts.durationMinutes * MINUTE_MS;
-  const starts = new Set<number>();
+  // Each chunk's starts are sorted and the chunks follow one another: find the window's first
+  // start by bisection, walk to its end, and skip a start a previous chunk already gave.
+  const starts: number[] = [];
   for (const read of reads) {
-    for (const at of read.value) {
-      if (at >= from && at < to && !overlapsHeld(at, at + durationMs, held)) starts.add(at);
+    const sorted = read.value;
+    for (let i = firstAtOrAfter(sorted, from); i < sorted.length && sorted[i]! < to; i++) {
+      const at = sorted[i]!;
+      if (at > (starts.at(-1) ?? -1) && !overlapsHeld(at, at + durationMs, held)) starts.push(at);
     }
   }
   const refreshedAt = reads.length > 0 ? Math.min(...reads.map((r) => r.fetchedAt)) : now;
@@ -82,9 +98,10 @@ export async function availableTimes(
     durationMinutes: facts.durationMinutes,
     from: window.from.toISOString(),
     to: window.to.toISOString(),
-    times: [...starts]
-      .sort((a, b) => a - b)
-      .map((at) => ({ startTime: new Date(at).toISOString(), endTime: new Date(at + durationMs).toISOString() })),
+    times: starts.map((at) => ({
+      startTime: new Date(at).toISOString(),
+      endTime: new Date(at + durationMs).toISOString(),
+    })),
     questions: facts.questions,
     refreshedAt: new Date(refreshedAt).toISOString(),
   };
