@@ -110,6 +110,8 @@ interface Harness {
   answer: (params: { startTime: string; endTime: string }) => Promise<AvailableTime[]>;
   held: Array<{ start: number; end: number }>;
   heldQueries: number;
+  /** Calls that resolve a builder's event type from their event URL. */
+  resolutions: number;
 }
 
 function harness(ttlSeconds = 60, maxEntries?: number): Harness {
@@ -121,6 +123,7 @@ function harness(ttlSeconds = 60, maxEntries?: number): Harness {
     answer: async (p) => workingHours(p.startTime, p.endTime),
     held: [],
     heldQueries: 0,
+    resolutions: 0,
     ctx: undefined as unknown as DomainContext,
   };
   const client = {
@@ -132,8 +135,21 @@ function harness(ttlSeconds = 60, maxEntries?: number): Harness {
       h.eventTypeReads++;
       return eventType();
     },
+    getCurrentUser: async () => {
+      h.resolutions++;
+      return { uri: USER };
+    },
+    listEventTypes: async () => ({
+      collection: [{ uri: EVENT_TYPE, scheduling_url: "https://calendly.com/ada/build" }],
+      pagination: { next_page: null },
+    }),
   } as unknown as CalendlyClient;
   h.ctx = {
+    prisma: {
+      builder: {
+        update: async (args: { where: { id: string }; data: Partial<Builder> }) => builder(args.where.id, args.data),
+      },
+    },
     sql: {
       query: async () => {
         h.heldQueries++;
@@ -493,6 +509,18 @@ t.test("payFirstEventType: the event type, its duration and questions for the re
     { statusCode: 409, code: "pay_first_unavailable", message: /no_event_type/ },
     "no event type and none to resolve",
   );
+});
+
+t.test("a builder's unknown event type is resolved once from their event URL, and kept", async (t) => {
+  const h = harness(60);
+  const unresolved = builder("b-new", { calendlyEventTypeUri: null, calendlyUserUri: null });
+  const views = await Promise.all([1, 2, 3].map(() => availableTimes(h.ctx, unresolved, sessionType, week())));
+  t.ok(views.every((v) => v.times.length > 0));
+  t.equal(h.resolutions, 1, "concurrent views shared the resolution");
+  t.equal(h.calls[0]!.eventType, EVENT_TYPE, "and read the times of the event type it found");
+  // A caller still holding the builder as it was before the resolution was stored.
+  await availableTimes(h.ctx, unresolved, sessionType, week());
+  t.equal(h.resolutions, 1, "the resolution was kept");
 });
 
 t.test("the cache keeps at most maxEntries, dropping the least recently used", async (t) => {

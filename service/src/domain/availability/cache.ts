@@ -26,8 +26,8 @@ export class AvailabilityCache {
   /** Bookable start times (ms, ascending) per builder, event type and chunk. */
   readonly times: CoalescingCache<number[]>;
   readonly eventTypes: CoalescingCache<EventTypeFacts>;
-  /** Resolutions of a builder's event type from their event URL under way (shared, never kept). */
-  readonly resolutions: CoalescingCache<Builder>;
+  /** A builder's event type as resolved from their event URL (null: none matches), shared and kept. */
+  readonly resolutions: CoalescingCache<string | null>;
   readonly ttlSeconds: number;
   readonly now: () => number;
   private readonly hosts = new Map<string, Host>();
@@ -40,7 +40,7 @@ export class AvailabilityCache {
     const common = { ttlMs: options.ttlSeconds * 1000, maxEntries: this.maxEntries, now: this.now };
     this.times = new CoalescingCache({ ...common, record: (lookup) => options.record?.("times", lookup) });
     this.eventTypes = new CoalescingCache({ ...common, record: (lookup) => options.record?.("event_type", lookup) });
-    this.resolutions = new CoalescingCache({ ...common, ttlMs: 0 });
+    this.resolutions = new CoalescingCache(common);
   }
 
   /** Remembers whose Calendly a builder's entries come from, so a webhook can find them. */

@@ -65,8 +65,7 @@ export class CoalescingCache<V> {
     }
     this.options.record?.("miss");
     const generation = this.generationOf(builderId);
-    const flight: Flight<V> = { builderId, promise: Promise.resolve() as unknown as Promise<Cached<V>> };
-    flight.promise = Promise.resolve()
+    const promise: Promise<Cached<V>> = Promise.resolve()
       .then(load)
       .then((value) => {
         const cached = { value, fetchedAt: now };
@@ -76,8 +75,9 @@ export class CoalescingCache<V> {
       .finally(() => {
         if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
       });
+    const flight: Flight<V> = { builderId, promise };
     this.inFlight.set(key, flight);
-    return flight.promise;
+    return promise;
   }
 
   /** Drops the builder's entries; reads under way for them no longer fill the cache. */

@@ -45,15 +45,15 @@ export function bookingQuestions(eventType: Pick<EventType, "custom_questions">)
 export async function eventTypeUriFor(ctx: DomainContext, builder: Builder, sessionType: SessionType): Promise<string> {
   const known = eventTypeOf(builder, sessionType);
   if (known) return known;
-  const { value: resolved } = await ctx.availability.resolutions.get(builder.id, builder.id, async () => {
+  // Kept for the TTL: the builder a caller holds may predate the resolution stored in the database.
+  const { value: uri } = await ctx.availability.resolutions.get(builder.id, builder.id, async () => {
     try {
-      return await resolveBuilderCalendly(ctx, builder);
+      return (await resolveBuilderCalendly(ctx, builder)).calendlyEventTypeUri;
     } catch (error) {
       if (isCalendlyError(error)) throw availabilityFailure(error, builder.name);
       throw error;
     }
   });
-  const uri = eventTypeOf(resolved, sessionType);
   if (!uri) {
     throw payFirstUnavailable(builder.name, "no_event_type", "no Calendly event type matches their event URL");
   }
