@@ -87,7 +87,20 @@ t.test(
       ),
       "an hour each, in the window, earliest first",
     );
-    t.same(body.questions, [], "the sandbox event type asks no questions");
+    const eventType = await serviceClient.getEventType(liam.calendlyEventTypeUri!);
+    t.same(
+      body.questions,
+      eventType.custom_questions
+        .filter((q) => q.enabled)
+        .map((q) => ({
+          position: q.position,
+          name: q.name,
+          type: q.type,
+          required: q.required,
+          answerChoices: q.answer_choices,
+        })),
+      "the enabled questions of his event type in the sandbox's Calendly",
+    );
     t.equal(res.headers["cache-control"], "private, max-age=60", "as long as the service keeps them");
     t.match(res.headers.vary, /X-Baw-Site-Key/);
     t.equal(res.headers["access-control-allow-origin"], h.siteHeaders.origin, "CORS as the other widget routes");
