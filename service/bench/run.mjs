@@ -2,7 +2,7 @@
 // a ratio to a baseline measured in the same run. Bounded in requests and seconds; loopback
 // only; never fails on speed (only on errors). See docs/BENCHMARKS.md.
 //
-// BENCH_ONLY=read,webhooks,growth,memory   run some sections
+// BENCH_ONLY=read,webhooks,growth,memory,availability   run some sections
 // BENCH_QUICK=1                            shorter runs (a smoke test of the harness)
 // BENCH_JSON=file                          also write the raw figures as JSON
 // BENCH_PROFILE=dir                        afterwards, CPU-profile the service under read and webhook load
@@ -10,6 +10,7 @@ import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dropAll } from "./lib/db.mjs";
 import { startBenchSandbox } from "./lib/site.mjs";
+import { availabilitySection } from "./sections/availability.mjs";
 import { growth } from "./sections/growth.mjs";
 import { memorySection } from "./sections/memory.mjs";
 import { profileSection } from "./sections/profile.mjs";
@@ -17,7 +18,7 @@ import { readPath } from "./sections/read.mjs";
 import { webhooks } from "./sections/webhooks.mjs";
 
 const quick = process.env.BENCH_QUICK === "1";
-const only = (process.env.BENCH_ONLY ?? "read,webhooks,growth,memory").split(",").map((s) => s.trim());
+const only = (process.env.BENCH_ONLY ?? "read,webhooks,growth,memory,availability").split(",").map((s) => s.trim());
 if (process.env.BENCH_PROFILE) only.push("profile");
 const started = performance.now();
 const results = {};
@@ -73,6 +74,20 @@ try {
     growth({ tiers: quick ? [1_000, 20_000] : [1_000, 100_000, 1_000_000], seconds: quick ? 1.5 : 3, connections: 1 }),
   );
   await section("memory", () => memorySection(results.read));
+  await section("availability", () =>
+    availabilitySection({
+      sandbox,
+      seconds: quick ? 1.5 : 3,
+      rounds: quick ? 2 : 3,
+      warmup: 1,
+      connections: 10,
+      maxRequests: quick ? 20_000 : 400_000,
+      views: 1000,
+      viewSeconds: quick ? 4 : 8,
+      ttls: quick ? [2, 0] : [1, 2, 4, 0],
+      latencyMs: 150,
+    }),
+  );
   if (process.env.BENCH_PROFILE) {
     await section("profile", () => profileSection({ dir: process.env.BENCH_PROFILE, seconds: 5 }));
   }

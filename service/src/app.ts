@@ -9,6 +9,7 @@ import { startConnectionHealth } from "./domain/calendly-connections/subscriptio
 import { domainContext } from "./domain/context.js";
 import { startSweeper } from "./domain/holds.js";
 import { logDestination, loggerOptions, requestLogLevel } from "./logging.js";
+import availability from "./plugins/availability.js";
 import cors from "./plugins/cors.js";
 import database from "./plugins/database.js";
 import errorHandler, { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from "./plugins/error-handler.js";
@@ -21,6 +22,7 @@ import swagger from "./plugins/swagger.js";
 import underPressure from "./plugins/under-pressure.js";
 import { requestLogger } from "./request-logger.js";
 import attemptOutcome from "./routes/attempt-outcome.js";
+import availableTimes from "./routes/available-times.js";
 import bookings from "./routes/bookings.js";
 import builders from "./routes/builders.js";
 import health from "./routes/health.js";
@@ -100,6 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metrics, { token: config.metricsToken });
   await app.register(database, { config, db: options.db });
   await app.register(providers, { config, providers: options.providers });
+  await app.register(availability);
   await app.register(securityHeaders);
   await app.register(cors);
   await app.register(sites);
@@ -116,6 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(bookings);
   await app.register(reservations);
   await app.register(attemptOutcome);
+  await app.register(availableTimes);
   await app.register(partner);
   await app.register(partnerCalendly);
   await app.register(webhooks);

@@ -35,7 +35,22 @@ export const serviceEnv = {
 export async function startBenchSandbox() {
   const { startSandbox } = await import("@baw/sandbox");
   const { sandboxEventTypes } = await import("../../dist/cli/local-sandbox.js");
-  const sandbox = await startSandbox({ stripe: {}, calendly: { eventTypes: sandboxEventTypes } });
+  const eventTypes = [...sandboxEventTypes, ...benchBuilders.map((b) => ({ ...sandboxEventTypes[0], ...b.eventType }))];
+  const sandbox = await startSandbox({ stripe: {}, calendly: { eventTypes } });
   Object.assign(serviceEnv, sandbox.serviceEnv);
   return sandbox;
 }
+
+/**
+ * Builders of the available-times section, each with an event type of its own on the sample
+ * Calendly account (so the operator's token reads them all, as it reads Liam's).
+ */
+export const benchBuilders = Array.from({ length: 5 }, (_, i) => ({
+  slug: `bench-builder-${i + 1}`,
+  eventType: {
+    eventTypeUuid: `b0b0b0b0-0000-4000-8000-00000000000${i + 1}`,
+    slug: `bench-session-${i + 1}`,
+    name: `Bench session ${i + 1}`,
+    durationMinutes: 60,
+  },
+}));

@@ -5,6 +5,7 @@ import type { SqlExecutor } from "../db/migrate.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { Metrics } from "../plugins/metrics.js";
 import type { Providers } from "../plugins/providers.js";
+import type { AvailabilityCache } from "./availability/cache.js";
 
 export interface DomainContext {
   prisma: PrismaClient;
@@ -13,6 +14,8 @@ export interface DomainContext {
   providers: Providers;
   config: Config;
   metrics: Metrics;
+  /** This instance's cache of Calendly's available times (pay first). */
+  availability: AvailabilityCache;
   log: FastifyBaseLogger;
 }
 
@@ -23,6 +26,7 @@ export function domainContext(app: FastifyInstance, log: FastifyBaseLogger = app
     providers: app.providers,
     config: app.config,
     metrics: app.metrics,
+    availability: app.availability,
     log,
   };
 }

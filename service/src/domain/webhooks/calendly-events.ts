@@ -144,6 +144,9 @@ async function inviteeCanceled(ctx: DomainContext, payload: InviteeWebhookPayloa
 }
 
 export function calendlyHandler(ctx: DomainContext, body: CalendlyWebhookBody): Handler | null {
+  // The host's calendar changed in Calendly: their cached available times are read afresh
+  // (events other than the invitee's carry no scheduled event, and change nothing).
+  ctx.availability.invalidateForEvent(body.payload.scheduled_event);
   switch (body.event) {
     case "invitee.created":
       return () => inviteeCreated(ctx, body.payload);
