@@ -2,6 +2,7 @@
 // answers to the event type's questions, and the tracking value that marks our own bookings.
 import t from "tap";
 import { loadConfig } from "../src/config.js";
+import type { BookingQuestion } from "../src/contract/index.js";
 import type { Bookability } from "../src/domain/bookability.js";
 import { bookingIdFromTracking, trackingFor } from "../src/domain/booking/scheduling.js";
 import { decideBudget } from "../src/domain/pay-first/budget.js";
@@ -103,32 +104,40 @@ t.test("pay-first is offered only where it can book", async (t) => {
   );
 });
 
-const question = (over: Record<string, unknown>) => ({
+const question = (over: Partial<BookingQuestion>): BookingQuestion => ({
   name: "Q",
   type: "string",
   position: 0,
-  enabled: true,
   required: false,
-  answer_choices: [] as string[],
-  include_other: false,
+  answerChoices: [],
   ...over,
 });
 
-t.test("answers are matched to the event type's enabled questions", async (t) => {
+t.test("answers are matched to the event type's questions before payment", async (t) => {
   const questions = [
     question({ name: "What would you like to build?", type: "text", position: 0, required: true }),
-    question({ name: "Level", type: "single_select", position: 1, answer_choices: ["New", "Experienced"] }),
-    question({ name: "Hidden", position: 2, enabled: false }),
+    question({ name: "Level", type: "single_select", position: 1, answerChoices: ["New", "Experienced"] }),
+    question({ name: "Stack", type: "multi_select", position: 3, answerChoices: ["Node", "Python", "Go"] }),
   ];
   t.same(
     matchAnswers(questions, [
       { position: 1, answer: "New" },
       { position: 0, answer: "  A marketplace  " },
+      { position: 3, answer: "Node, Go" },
     ]),
     [
       { question: "Level", answer: "New", position: 1 },
       { question: "What would you like to build?", answer: "A marketplace", position: 0 },
+      { question: "Stack", answer: "Node, Go", position: 3 },
     ],
+  );
+  t.same(
+    matchAnswers(questions, [
+      { position: 0, answer: "x" },
+      { position: 1, answer: " " },
+    ]),
+    [{ question: "What would you like to build?", answer: "x", position: 0 }],
+    "an optional question left blank is not sent",
   );
   const fails = (answers: { position: number; answer: string }[], field: string, what: string) => {
     try {
@@ -149,14 +158,6 @@ t.test("answers are matched to the event type's enabled questions", async (t) =>
       { position: 2, answer: "y" },
     ],
     "answers[1].position",
-    "a disabled question",
-  );
-  fails(
-    [
-      { position: 0, answer: "x" },
-      { position: 7, answer: "y" },
-    ],
-    "answers[1].position",
     "no such question",
   );
   fails(
@@ -174,6 +175,14 @@ t.test("answers are matched to the event type's enabled questions", async (t) =>
     ],
     "answers[1].answer",
     "not one of the choices",
+  );
+  fails(
+    [
+      { position: 0, answer: "x" },
+      { position: 3, answer: "Node, Rust" },
+    ],
+    "answers[1].answer",
+    "one choice not offered",
   );
 });
 

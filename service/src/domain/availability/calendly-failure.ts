@@ -1,7 +1,8 @@
 // A failed Calendly read for available times, as the caller should hear it.
-import { AppError, conflict, upstream } from "../../lib/errors.js";
+import { type AppError, conflict } from "../../lib/errors.js";
 import { type CalendlyError, isCalendlyError } from "../../providers/calendly.js";
 import type { DomainContext } from "../context.js";
+import { calendlyFailure } from "../verification.js";
 
 /** 409 that the element answers by falling back to the embedded flow, silently. */
 export function payFirstUnavailable(builderName: string, reasonCode: string, why: string): AppError {
@@ -12,22 +13,11 @@ export function payFirstUnavailable(builderName: string, reasonCode: string, why
 }
 
 export function availabilityFailure(error: CalendlyError, builderName: string): AppError {
-  // Limits are per Calendly user: this builder's budget is spent for now.
-  if (error.kind === "rate_limited") {
-    return new AppError(429, "calendly_rate_limited", "Calendly is limiting requests for this builder; please retry", {
-      retryable: true,
-      retryAfterSeconds: Math.max(1, Math.ceil((error.retryAfterMs ?? 60_000) / 1000)),
-    });
-  }
-  if (error.kind === "unauthorized") {
-    return new AppError(502, "calendly_misconfigured", "The booking service cannot authenticate with Calendly", {
-      retryable: false,
-    });
-  }
+  // The event type itself is gone: pay-first cannot be offered (the element falls back quietly).
   if (error.kind === "not_found") {
     return payFirstUnavailable(builderName, "no_event_type", "the Calendly event type no longer exists");
   }
-  return upstream("calendly_unavailable", `Calendly did not answer (${error.kind}); please retry`);
+  return calendlyFailure(error, "The event type");
 }
 
 /** Times a Calendly call (metrics) and answers its failure as an AppError. */

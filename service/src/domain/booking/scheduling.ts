@@ -26,6 +26,8 @@ export interface ReservationData {
   builder: Builder;
   sessionType: SessionType;
   eventTypeUri: string;
+  /** What Calendly books: the event type's duration. */
+  durationMinutes: number;
   startTime: Date;
   invitee: { name: string; email: string; timezone: string };
   questionsAndAnswers: QuestionAnswer[];
@@ -74,7 +76,7 @@ export async function openReservation(tx: Tx, ctx: DomainContext, data: Reservat
     inviteeEmail: data.invitee.email,
     timezone: data.invitee.timezone,
     startTime: data.startTime,
-    endTime: new Date(data.startTime.getTime() + data.sessionType.durationMinutes * 60_000),
+    endTime: new Date(data.startTime.getTime() + data.durationMinutes * 60_000),
     status: free ? ("SCHEDULING" as const) : ("PENDING_PAYMENT" as const),
     holdExpiresAt: free ? null : new Date(Date.now() + ctx.config.holdSeconds * 1000),
     accessTokenHash: sha256(bookingToken(ctx.config.bookingTokenSecret, id)),
@@ -180,14 +182,15 @@ export async function markSlotTaken(
 export async function rebook(ctx: DomainContext, bookingId: string, startTime: Date): Promise<void> {
   try {
     await ctx.prisma.$transaction(async (tx) => {
-      const booking = await tx.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { sessionType: true } });
+      const booking = await tx.booking.findUniqueOrThrow({ where: { id: bookingId } });
       if (booking.status !== "NEEDS_NEW_TIME" || !booking.rebookBy || booking.rebookBy.getTime() <= Date.now()) {
         throw conflict(
           "rebook_window_closed",
           "booking: another time can no longer be picked; the payment is refunded in full",
         );
       }
-      const endTime = new Date(startTime.getTime() + booking.sessionType.durationMinutes * 60_000);
+      // The same length of session at the new time.
+      const endTime = new Date(startTime.getTime() + (booking.endTime.getTime() - booking.startTime.getTime()));
       const moved = await transitionBooking(
         tx,
         bookingId,

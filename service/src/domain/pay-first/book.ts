@@ -3,14 +3,14 @@
 // invitee an earlier attempt may have made (by the tracking value only we send), the builder's
 // per-minute limit delays it rather than being hit, a 429 waits for Calendly's reset, and the
 // money is never kept without a booking: a taken time is offered again, anything else refunded.
-import type { Booking, Builder, SideEffect } from "../../generated/prisma/client.js";
+import type { Booking, Builder, SessionType, SideEffect } from "../../generated/prisma/client.js";
 import { type CalendlyClient, type CalendlyError, type Invitee, isCalendlyError } from "../../providers/calendly.js";
+import { isSlotOpen } from "../availability/index.js";
 import { markSlotTaken, recordScheduled, refundUnbooked, trackingFor } from "../booking/scheduling.js";
 import { calendlyFor } from "../calendly-connections/client.js";
 import type { DomainContext } from "../context.js";
 import { SideEffectDeferred } from "../side-effects.js";
 import { minuteWindow } from "./budget.js";
-import { slotOffered } from "./calendly-slot.js";
 
 /** After this many attempts that Calendly did not answer, the payment is refunded. */
 export const BOOK_MAX_ATTEMPTS = 10;
@@ -61,7 +61,7 @@ function confirmFrom(ctx: DomainContext, booking: Booking, invitee: Invitee, how
 export async function bookInCalendly(ctx: DomainContext, effect: SideEffect, startTime: string): Promise<void> {
   const booking = await ctx.prisma.booking.findUniqueOrThrow({
     where: { id: effect.bookingId },
-    include: { builder: true },
+    include: { builder: true, sessionType: true },
   });
   // Moved on (booked by the webhook's report, refunded, or a new time picked since): nothing to do.
   if (booking.status !== "SCHEDULING" || booking.startTime.toISOString() !== startTime) return;
@@ -108,14 +108,13 @@ export async function bookInCalendly(ctx: DomainContext, effect: SideEffect, sta
     await confirmFrom(ctx, booking, invitee, "booked in Calendly through the Scheduling API after payment");
   } catch (error) {
     if (error instanceof SideEffectDeferred || !isCalendlyError(error)) throw error;
-    await settleRefusal(ctx, booking, calendly, error);
+    await settleRefusal(ctx, booking, error);
   }
 }
 
 async function settleRefusal(
   ctx: DomainContext,
-  booking: Booking,
-  calendly: CalendlyClient,
+  booking: Booking & { builder: Builder; sessionType: SessionType },
   error: CalendlyError,
 ): Promise<void> {
   if (error.kind === "rate_limited") {
@@ -130,9 +129,7 @@ async function settleRefusal(
   }
   if (error.kind === "invalid" || error.kind === "not_found") {
     // Calendly's refusal is prose; whether it still offers the time tells a taken slot apart.
-    const offered = await slotOffered(ctx, calendly, booking.calendlyEventTypeUri!, booking.startTime).catch(
-      () => null,
-    );
+    const offered = await isSlotOpen(ctx, booking.builder, booking.sessionType, booking.startTime).catch(() => null);
     if (offered === null) throw error;
     if (!offered) {
       await recordCall(ctx, booking, "SLOT_TAKEN");

@@ -1,20 +1,18 @@
 // Pay first: a visitor's chosen start time is checked with Calendly, reserved among our own
 // visitors within the builder's Scheduling API budget, and Checkout opened at the server price.
-import type { Builder, SessionType } from "../../generated/prisma/client.js";
-import { AppError, conflict, unprocessable } from "../../lib/errors.js";
-import { type EventType, isCalendlyError } from "../../providers/calendly.js";
+import type { BookingQuestion } from "../../contract/index.js";
+import { AppError, unprocessable } from "../../lib/errors.js";
 import { loadBookableBuilder } from "../attempts.js";
+import { payFirstUnavailable } from "../availability/calendly-failure.js";
+import { isSlotOpen, payFirstEventType } from "../availability/index.js";
 import { releaseHold } from "../booking/lifecycle.js";
 import { openReservation, type QuestionAnswer, slotUnavailable } from "../booking/scheduling.js";
 import { bookingToken } from "../booking-token.js";
 import type { BookingCreated } from "../bookings.js";
 import { ensureCheckout } from "../bookings.js";
-import { calendlyFor } from "../calendly-connections/client.js";
 import type { DomainContext } from "../context.js";
 import { runSideEffects } from "../side-effects.js";
-import { calendlyFailure } from "../verification.js";
 import { schedulingBudget } from "./budget.js";
-import { eventTypeFor, slotOffered } from "./calendly-slot.js";
 import { payFirstBlock } from "./offer.js";
 
 /** A start closer than this cannot be paid for and booked in time. */
@@ -30,93 +28,61 @@ export interface ReserveInput {
   returnUrl: string;
 }
 
-export const payFirstUnavailable = (why: string) =>
-  conflict("pay_first_unavailable", `builder: cannot be booked pay-first now (${why}); use the embedded flow`);
-
-/** The event type's enabled questions, each answer matched to its question; 422 naming the answer otherwise. */
+/** The visitor's answers matched to the event type's questions; 422 naming the answer otherwise. */
 export function matchAnswers(
-  questions: EventType["custom_questions"],
+  questions: readonly BookingQuestion[],
   answers: ReserveInput["answers"],
 ): QuestionAnswer[] {
-  const enabled = questions.filter((q) => q.enabled);
   const seen = new Set<number>();
+  const refuse = (code: string, message: string, field: string) => unprocessable(code, `${field}: ${message}`, field);
   const matched = answers.map((a, i) => {
-    const q = enabled.find((x) => x.position === a.position);
-    if (!q)
-      throw unprocessable(
-        "answer_invalid",
-        `answers[${i}].position: the event type asks no question ${a.position}`,
-        `answers[${i}].position`,
-      );
-    if (seen.has(a.position))
-      throw unprocessable("answer_invalid", `answers[${i}].position: answered twice`, `answers[${i}].position`);
+    const q = questions.find((x) => x.position === a.position);
+    if (!q) throw refuse("answer_invalid", `the event type asks no question ${a.position}`, `answers[${i}].position`);
+    if (seen.has(a.position)) throw refuse("answer_invalid", "answered twice", `answers[${i}].position`);
     seen.add(a.position);
-    if (
-      q.type === "single_select" &&
-      q.answer_choices.length > 0 &&
-      !q.include_other &&
-      !q.answer_choices.includes(a.answer)
-    ) {
-      throw unprocessable(
-        "answer_invalid",
-        `answers[${i}].answer: must be one of the choices of "${q.name}"`,
-        `answers[${i}].answer`,
-      );
+    const answer = a.answer.trim();
+    // Calendly refuses a choice it does not offer; refused before payment, not after.
+    const choices = q.type === "single_select" ? [answer] : q.type === "multi_select" ? answer.split(/,\s*/) : [];
+    if (answer && q.answerChoices.length > 0 && choices.some((c) => !q.answerChoices.includes(c))) {
+      throw refuse("answer_invalid", `must be one of the choices of "${q.name}"`, `answers[${i}].answer`);
     }
-    return { question: q.name, answer: a.answer.trim(), position: q.position };
+    return { question: q.name, answer, position: q.position };
   });
-  for (const q of enabled) {
+  for (const q of questions) {
     if (q.required && !matched.some((m) => m.position === q.position && m.answer !== "")) {
-      throw unprocessable("answer_required", `answers: "${q.name}" must be answered`, "answers");
+      throw refuse("answer_required", `"${q.name}" must be answered`, "answers");
     }
   }
   return matched.filter((m) => m.answer !== "");
 }
 
-async function checkWithCalendly(
-  ctx: DomainContext,
-  builder: Builder,
-  sessionType: SessionType,
-  start: Date,
-  answers: ReserveInput["answers"],
-): Promise<{ eventTypeUri: string; questionsAndAnswers: QuestionAnswer[] }> {
-  const eventTypeUri = await eventTypeFor(ctx, builder, sessionType);
-  const calendly = calendlyFor(ctx, builder);
-  try {
-    const [eventType, offered] = await Promise.all([
-      ctx.metrics.time("calendly", "get_event_type", () => calendly.getEventType(eventTypeUri)),
-      slotOffered(ctx, calendly, eventTypeUri, start),
-    ]);
-    const questionsAndAnswers = matchAnswers(eventType.custom_questions ?? [], answers);
-    if (!offered) throw slotUnavailable();
-    return { eventTypeUri, questionsAndAnswers };
-  } catch (error) {
-    if (isCalendlyError(error)) throw calendlyFailure(error, "The event type");
-    throw error;
-  }
-}
-
 export async function reserve(ctx: DomainContext, input: ReserveInput): Promise<BookingCreated> {
   const { builder, sessionType, decision } = await loadBookableBuilder(ctx, input.builder, input.sessionTypeId);
   const block = payFirstBlock(builder, decision);
-  if (block) throw payFirstUnavailable(block);
+  if (block) throw payFirstUnavailable(builder.name, block, "their set-up does not allow it");
   const start = new Date(input.startTime);
   if (start.getTime() < Date.now() + MIN_LEAD_MS) {
     throw unprocessable("start_too_soon", "startTime: must be at least 5 minutes from now", "startTime");
   }
-  const checked = await checkWithCalendly(ctx, builder, sessionType, start, input.answers);
+  // The event type and its questions (cached briefly), then the time itself, asked afresh.
+  const eventType = await payFirstEventType(ctx, builder, sessionType);
+  const questionsAndAnswers = matchAnswers(eventType.questions, input.answers);
+  if (!(await isSlotOpen(ctx, builder, sessionType, start))) throw slotUnavailable();
   const booking = await ctx.prisma.$transaction(async (tx) => {
     // One reservation at a time per builder, so two cannot both take the budget's last place.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`pay-first:${builder.id}`}))`;
     const budget = await schedulingBudget(ctx, builder.id, tx);
-    if (!budget.open) throw payFirstUnavailable("the builder's Calendly booking limit is reached for now");
+    if (!budget.open) {
+      throw payFirstUnavailable(builder.name, "scheduling_budget", "their Calendly booking limit is reached for now");
+    }
     return openReservation(tx, ctx, {
       builder,
       sessionType,
-      eventTypeUri: checked.eventTypeUri,
+      eventTypeUri: eventType.uri,
+      durationMinutes: eventType.durationMinutes,
       startTime: start,
       invitee: input.invitee,
-      questionsAndAnswers: checked.questionsAndAnswers,
+      questionsAndAnswers,
       siteId: input.siteId,
     });
   });
