@@ -89,7 +89,7 @@ await t.test("the time is taken directly in Calendly while the visitor pays: ano
   const held = await db().payment.findFirstOrThrow({ where: { bookingId: booking.id } });
   t.match(held, { status: "PAID", amountRefunded: 0 }, "the payment is held, not refunded");
 
-  const time = widget(page).getByRole("option").first();
+  const time = widget(page).getByRole("listbox").getByRole("option").first();
   await time.waitFor();
   await time.click();
   await widget(page).getByRole("button", { name: "Book this time" }).click();

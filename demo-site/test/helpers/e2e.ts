@@ -259,7 +259,7 @@ export async function reserveFirstTime(
   answers: Record<string, string> = {},
 ): Promise<void> {
   const element = widget(scope);
-  const time = element.getByRole("option").first();
+  const time = element.getByRole("listbox").getByRole("option").first();
   await time.waitFor({ timeout: 20_000 });
   await time.click();
   await element.getByRole("button", { name: "Continue", exact: true }).click();
