@@ -179,6 +179,14 @@ const EnvSchema = z
     if (env.NODE_ENV === "production" && env.SANDBOX_HOLD_SECONDS) {
       ctx.addIssue({ code: "custom", path: ["SANDBOX_HOLD_SECONDS"], message: "is for the sandbox only" });
     }
+    // Every page view would then ask Calendly, spending the builders' per-user rate limit.
+    if (env.NODE_ENV === "production" && env.AVAILABILITY_CACHE_SECONDS < 10) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AVAILABILITY_CACHE_SECONDS"],
+        message: "must be at least 10 in production, or page views spend the builders' Calendly rate limit",
+      });
+    }
   });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -72,6 +72,17 @@ t.test("the limits are a setting: per minute/hour/day, validated", async (t) => 
   });
   t.throws(() => loadConfig({ ...base, CALENDLY_SCHEDULING_LIMITS: "10 per minute" }), /CALENDLY_SCHEDULING_LIMITS/);
   t.equal(loadConfig(base).payFirst.rebookSeconds, 30 * 60, "the rebooking window defaults to 30 minutes");
+  t.equal(loadConfig(base).payFirst.availabilityCacheSeconds, 60, "available times are kept a minute by default");
+  t.equal(
+    loadConfig({ ...base, AVAILABILITY_CACHE_SECONDS: "0" }).payFirst.availabilityCacheSeconds,
+    0,
+    "off, outside production",
+  );
+  t.throws(
+    () => loadConfig({ NODE_ENV: "production", PROVIDER_MODE: "live", AVAILABILITY_CACHE_SECONDS: "0" }),
+    /AVAILABILITY_CACHE_SECONDS must be at least 10 in production/,
+    "production keeps page views off Calendly's rate limit",
+  );
 });
 
 const builder = (over: Partial<Builder> = {}) =>

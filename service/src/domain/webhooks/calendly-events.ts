@@ -92,7 +92,7 @@ async function inviteeCreated(ctx: DomainContext, payload: InviteeWebhookPayload
  */
 async function payFirstBooked(ctx: DomainContext, bookingId: string, payload: InviteeWebhookPayload): Promise<string> {
   const booking = await ctx.prisma.booking.findUnique({ where: { id: bookingId } });
-  if (!booking || booking.flow !== "PAY_FIRST") return "not_ours";
+  if (booking?.flow !== "PAY_FIRST") return "not_ours";
   if (
     booking.status !== "SCHEDULING" ||
     booking.startTime.getTime() !== Date.parse(payload.scheduled_event.start_time)
