@@ -649,3 +649,36 @@ t.test("the CLI as a process: a broken environment exits 1 with one ✖ line", a
     /^ {2}✖ STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set — fix: copy the endpoint's signing secret/,
   );
 });
+
+t.test(
+  "pay first: a builder who chose it but cannot be booked that way, and a spent Scheduling API budget",
+  async (t) => {
+    const w = await world(t);
+    const quiet = await runDoctor(w.input);
+    t.match(
+      lines(quiet),
+      /info pay first: Calendly's Scheduling API limits kept per builder 10\/minute, 50\/hour, 100\/day/,
+    );
+
+    const liam = await w.db.prisma.builder.findUniqueOrThrow({ where: { slug: "liam" } });
+    await w.db.prisma.builder.create({
+      data: { slug: "no-calendar", name: "No Calendar", headline: "", bookingFlow: "PAY_FIRST" },
+    });
+    const hourAgo = Date.now() - 60 * 60 * 1000;
+    await w.db.prisma.schedulingApiCall.createMany({
+      data: Array.from({ length: 100 }, (_, i) => ({
+        builderId: liam.id,
+        outcome: "BOOKED" as const,
+        at: new Date(hourAgo - i * 60_000),
+      })),
+    });
+    const results = await runDoctor(w.input);
+    t.same(failures(results), [], "nothing here fails the deployment");
+    const chose = warnings(results).find((c) =>
+      /No Calendar \(no-calendar\) chose pay-first but cannot/.test(c.message),
+    );
+    t.ok(chose?.fix, `the builder's set-up is named, with its fix:\n${lines(results)}`);
+    const spent = warnings(results).find((c) => /Liam \(liam\): 100 of 100 Scheduling API bookings/.test(c.message));
+    t.match(spent?.message, /pay-first is not offered until \d{4}-/, "when it is offered again");
+  },
+);

@@ -7,6 +7,7 @@ import { calendlyConnectionChecks } from "./doctor-calendly-connections.js";
 import { configurationChecks, redisCheck } from "./doctor-configuration.js";
 import { connectChecks } from "./doctor-connect.js";
 import { databaseChecks } from "./doctor-database.js";
+import { payFirstChecks } from "./doctor-pay-first.js";
 import {
   type CheckResult,
   type CheckStatus,
@@ -56,6 +57,7 @@ export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
     await guarded("Calendly", () => calendlyChecks(r, input, base, dbReady));
   }
   await guarded("Calendly", () => calendlyConnectionChecks(r, input, dbReady));
+  await guarded("Calendly", () => payFirstChecks(r, input, dbReady));
   await guarded("Stripe", () => stripeChecks(r, input, base, dbReady));
   await guarded("Stripe", () => connectChecks(r, input, base, dbReady));
   await guarded("Sites and partner keys", () => siteChecks(r, input, dbReady));
