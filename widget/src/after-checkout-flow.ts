@@ -6,6 +6,7 @@
  * loads with the code after checkout, before any of its events can happen.
  */
 import { badAnswer, type Effect, type Flow, type FlowEnv, type FlowEvent, fail, type Step } from "./booking-flow.js";
+import { type BookingStatus, BookingStatusValues } from "./generated/contract.js";
 import { isHttpUrl, isMoney, isObject, isText } from "./service-answers.js";
 import type { BawState, Booking, CreatedBooking } from "./types.js";
 
@@ -16,17 +17,6 @@ const isTime = (v: unknown): v is string => isText(v) && !Number.isNaN(Date.pars
 export const isCreatedBooking = (v: unknown): v is CreatedBooking =>
   isObject(v) && isText(v.bookingId) && isText(v.bookingToken) && isHttpUrl(v.checkoutUrl) && isTime(v.holdExpiresAt);
 
-const STATUSES = [
-  "PENDING_PAYMENT",
-  "SCHEDULING",
-  "NEEDS_NEW_TIME",
-  "CONFIRMED",
-  "EXPIRED",
-  "FAILED",
-  "CANCELLED",
-  "REFUNDED",
-];
-
 /** How long a paid pay-first booking is polled while the service books it in Calendly, by default. */
 export const SCHEDULING_TIMEOUT = 180_000;
 
@@ -34,7 +24,7 @@ export const SCHEDULING_TIMEOUT = 180_000;
 export const isBooking = (v: unknown): v is Booking =>
   isObject(v) &&
   isText(v.id) &&
-  STATUSES.includes(v.status as string) &&
+  BookingStatusValues.includes(v.status as BookingStatus) &&
   isObject(v.builder) &&
   isText(v.builder.name) &&
   isObject(v.sessionType) &&

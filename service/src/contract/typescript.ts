@@ -79,7 +79,12 @@ export function widgetTypes(): string {
     // The named schema itself sits in $defs, under its own name.
     const schema = defs[name] ?? document;
     const doc = schema.description ? `/** ${schema.description} */\n` : "";
-    return `${doc}export type ${name} = ${typeOf({ ...schema, description: undefined }, "", defs)};\n`;
+    const type = `${doc}export type ${name} = ${typeOf({ ...schema, description: undefined }, "", defs)};\n`;
+    // An enum's values too, so the widget checks answers against the contract's own list.
+    const values = schema.enum
+      ? `export const ${name}Values: readonly ${name}[] = ${JSON.stringify(schema.enum).replaceAll(",", ", ")};\n`
+      : "";
+    return `${type}${values}`;
   });
   return [
     "// Generated from service/src/contract by `npm run contract:types -w service`: do not edit.",

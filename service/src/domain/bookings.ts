@@ -112,6 +112,16 @@ async function finish(
 ): Promise<BookingCreated> {
   const checkoutUrl =
     booking.status === "PENDING_PAYMENT" ? await ensureCheckout(ctx, booking, attempt.returnUrl) : null;
+  return bookingCreated(ctx, booking, checkoutUrl, created);
+}
+
+/** What the caller that made (or found) a booking is told: its token and where to pay. */
+export function bookingCreated(
+  ctx: DomainContext,
+  booking: Pick<Booking, "id" | "status" | "holdExpiresAt">,
+  checkoutUrl: string | null,
+  created: boolean,
+): BookingCreated {
   return {
     bookingId: booking.id,
     bookingToken: bookingToken(ctx.config.bookingTokenSecret, booking.id),

@@ -9,8 +9,10 @@ export type Money = {
 };
 
 export type BookingStatus = "PENDING_PAYMENT" | "SCHEDULING" | "NEEDS_NEW_TIME" | "CONFIRMED" | "EXPIRED" | "FAILED" | "CANCELLED" | "REFUNDED";
+export const BookingStatusValues: readonly BookingStatus[] = ["PENDING_PAYMENT", "SCHEDULING", "NEEDS_NEW_TIME", "CONFIRMED", "EXPIRED", "FAILED", "CANCELLED", "REFUNDED"];
 
 export type BookingFlow = "embedded" | "pay-first";
+export const BookingFlowValues: readonly BookingFlow[] = ["embedded", "pay-first"];
 
 export type SessionType = {
   /** The session type's id: sessionTypeId when starting a booking */

@@ -20,7 +20,7 @@ import { readJsonObject } from "./http.js";
 import type { AnswerInput } from "./questions.js";
 import { calendlyTime, type EventTypeRecord, FakeCalendlyError } from "./store.js";
 import type { AvailableTime, EventLocation, Tracking } from "./wire.js";
-import { uuidFromUri } from "./wire.js";
+import { TRACKING_KEYS, uuidFromUri } from "./wire.js";
 
 /** Calendly: "The date range can be no greater than 31 days" (7 before July 2026). */
 export const MAX_AVAILABILITY_RANGE_DAYS = 31;
@@ -28,14 +28,6 @@ const DAY_MS = 86_400_000;
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const TRACKING_KEYS = [
-  "utm_campaign",
-  "utm_source",
-  "utm_medium",
-  "utm_content",
-  "utm_term",
-  "salesforce_uuid",
-] as const;
 /** The location kinds Calendly's event types offer. */
 const LOCATION_KINDS = new Set([
   "physical",

@@ -11,16 +11,7 @@ import { isSchedulingTier, type SchedulingBudget, type SchedulingWindow } from "
 import { slotLabel } from "./scheduling-page.js";
 import { FakeCalendlyError, type ScheduleInput } from "./store.js";
 import type { Tracking } from "./wire.js";
-import { uuidFromUri } from "./wire.js";
-
-const TRACKING_KEYS = [
-  "utm_campaign",
-  "utm_source",
-  "utm_medium",
-  "utm_content",
-  "utm_term",
-  "salesforce_uuid",
-] as const;
+import { TRACKING_KEYS, uuidFromUri } from "./wire.js";
 
 function str(body: Record<string, unknown>, ...keys: string[]): string | undefined {
   for (const key of keys) {
@@ -122,6 +113,16 @@ function labelFor(actions: FakeActions, eventUri: string): string {
   return event && et ? slotLabel(event.start, et.durationMinutes) : "";
 }
 
+/** A booking made by a sandbox route, as the scheduling page's script reads it. */
+function sendScheduled(res: ServerResponse, actions: FakeActions, result: ScheduleResult): void {
+  sendJson(res, 201, {
+    ...result,
+    event: { uri: result.eventUri },
+    invitee: { uri: result.inviteeUri },
+    label: labelFor(actions, result.eventUri),
+  });
+}
+
 /** Returns false when the path is not a sandbox route. */
 export async function handleSandbox(
   actions: FakeActions,
@@ -138,13 +139,7 @@ export async function handleSandbox(
       return true;
     }
     if (route === "/_sandbox/schedule" && method === "POST") {
-      const result = actions.schedule(scheduleInputFromBody(await readJsonObject(req)));
-      sendJson(res, 201, {
-        ...result,
-        event: { uri: result.eventUri },
-        invitee: { uri: result.inviteeUri },
-        label: labelFor(actions, result.eventUri),
-      });
+      sendScheduled(res, actions, actions.schedule(scheduleInputFromBody(await readJsonObject(req))));
       return true;
     }
     if (route === "/_sandbox/cancel" && method === "POST") {
@@ -256,13 +251,7 @@ export async function handleSandbox(
       for (const [key, value] of optional)
         if (value !== undefined) (input as unknown as Record<string, string>)[key] = value;
       if (Array.isArray(body.answers)) input.answers = body.answers.map((a) => (typeof a === "string" ? a : ""));
-      const result = controls.takeSlot(input);
-      sendJson(res, 201, {
-        ...result,
-        event: { uri: result.eventUri },
-        invitee: { uri: result.inviteeUri },
-        label: labelFor(actions, result.eventUri),
-      });
+      sendScheduled(res, actions, controls.takeSlot(input));
       return true;
     }
     if (route.startsWith("/_sandbox/")) {

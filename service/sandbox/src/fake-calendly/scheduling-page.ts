@@ -11,7 +11,7 @@
 import { escapeHtml, jsonForScript } from "./http.js";
 import type { CustomQuestionRecord } from "./questions.js";
 import type { EventRecord, EventTypeRecord, HostRecord, InviteeRecord } from "./store.js";
-import type { Tracking } from "./wire.js";
+import { TRACKING_KEYS, type Tracking } from "./wire.js";
 
 export const SLOTS_PER_PAGE = 6;
 
@@ -30,15 +30,6 @@ export interface PageParams {
   hideGdprBanner: boolean;
   primaryColor: string | null;
 }
-
-const TRACKING_KEYS = [
-  "utm_campaign",
-  "utm_source",
-  "utm_medium",
-  "utm_content",
-  "utm_term",
-  "salesforce_uuid",
-] as const;
 
 export function parsePageParams(query: URLSearchParams): PageParams {
   const get = (key: string) => (query.get(key) ?? "").trim();

@@ -129,6 +129,16 @@ export interface ScheduledEvent {
   cancellation?: Cancellation;
 }
 
+/** The keys of an invitee's tracking, in Calendly's order. */
+export const TRACKING_KEYS = [
+  "utm_campaign",
+  "utm_source",
+  "utm_medium",
+  "utm_content",
+  "utm_term",
+  "salesforce_uuid",
+] as const satisfies readonly (keyof Tracking)[];
+
 export interface Tracking {
   utm_campaign: string | null;
   utm_source: string | null;

@@ -7,9 +7,7 @@ import { payFirstUnavailable } from "../availability/calendly-failure.js";
 import { isSlotOpen, payFirstEventType } from "../availability/index.js";
 import { releaseHold } from "../booking/lifecycle.js";
 import { openReservation, type QuestionAnswer, slotUnavailable } from "../booking/scheduling.js";
-import { bookingToken } from "../booking-token.js";
-import type { BookingCreated } from "../bookings.js";
-import { ensureCheckout } from "../bookings.js";
+import { type BookingCreated, bookingCreated, ensureCheckout } from "../bookings.js";
 import type { DomainContext } from "../context.js";
 import { runSideEffects } from "../side-effects.js";
 import { schedulingBudget } from "./budget.js";
@@ -105,12 +103,5 @@ export async function reserve(ctx: DomainContext, input: ReserveInput): Promise<
     await runSideEffects(ctx, { bookingId: booking.id }, { throwOnError: false });
   }
   const current = await ctx.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } });
-  return {
-    bookingId: booking.id,
-    bookingToken: bookingToken(ctx.config.bookingTokenSecret, booking.id),
-    status: current.status,
-    checkoutUrl,
-    holdExpiresAt: current.holdExpiresAt?.toISOString() ?? null,
-    created: true,
-  };
+  return bookingCreated(ctx, current, checkoutUrl, true);
 }
