@@ -5,8 +5,10 @@
 // that cannot be made. Every app's teardown checks the fake Stripe's ledger against the database.
 import t from "tap";
 import { liamCalendly } from "../src/db/seed.js";
+import { recordScheduled } from "../src/domain/booking/scheduling.js";
 import { sweep } from "../src/domain/holds.js";
 import { issuePartnerKey } from "../src/domain/partner-keys.js";
+import { runSideEffects } from "../src/domain/side-effects.js";
 import {
   bookingStatus,
   buildTestApp,
@@ -396,4 +398,55 @@ t.test("partners reserve and rebook server to server with bookings:write", async
     headers: { authorization: `Bearer ${reader.key}` },
   });
   t.match(read.json(), { status: "CONFIRMED", flow: "pay-first", rebookBy: null });
+});
+
+t.test("refunded in Stripe's Dashboard while a new time is picked: the booking ends, nothing is booked", async (t) => {
+  const h = await buildTestApp();
+  t.teardown(() => h.close());
+  const start = freeTimes(h)[8]!;
+  const r = await reserved(h, start);
+  await h.calendly.takeSlot({ eventType: EVENT_TYPE, startTime: start });
+  await h.stripe.pay(r.sessionId);
+  await waitForStatus(h, r.bookingId, "NEEDS_NEW_TIME");
+  const payment = await h.db.prisma.payment.findFirstOrThrow({ where: { bookingId: r.bookingId } });
+  await h.app.providers.stripe.refunds.create({ payment_intent: payment.paymentIntentId! });
+  await waitForStatus(h, r.bookingId, "REFUNDED");
+  const history = await h.db.prisma.bookingStatusChange.findMany({
+    where: { bookingId: r.bookingId },
+    orderBy: { createdAt: "asc" },
+  });
+  t.same(
+    history.map((c) => c.to),
+    ["PENDING_PAYMENT", "SCHEDULING", "NEEDS_NEW_TIME", "CANCELLED", "REFUNDED"],
+  );
+  const late = await h.app.inject({
+    method: "POST",
+    url: `/v1/bookings/${r.bookingId}/rebook`,
+    headers: { authorization: `Bearer ${r.bookingToken}` },
+    payload: { startTime: freeTimes(h)[9] },
+  });
+  t.match(late.json(), { error: "rebook_window_closed" }, "a refunded booking picks no new time");
+  t.equal(
+    h.calendly.invitees.filter((i) => i.tracking.utm_content === `bk_${r.bookingId}`).length,
+    0,
+    "nothing was booked in Calendly for it",
+  );
+
+  // Had Calendly's answer to a booking call in flight come back now, its event would be cancelled.
+  const stray = await h.calendly.takeSlot({ eventType: EVENT_TYPE, startTime: freeTimes(h)[10]! });
+  const event = h.calendly.event(stray.eventUri)!;
+  const outcome = await recordScheduled(
+    h.ctx,
+    r.bookingId,
+    {
+      eventUri: stray.eventUri,
+      inviteeUri: stray.inviteeUri,
+      startTime: new Date(event.start_time),
+      endTime: new Date(event.end_time),
+    },
+    "a late answer",
+  );
+  t.equal(outcome, "no_change", "the refunded booking is not confirmed");
+  await runSideEffects(h.ctx, { bookingId: r.bookingId });
+  t.equal(h.calendly.event(stray.eventUri)?.status, "canceled", "the stray Calendly event is cancelled");
 });

@@ -552,6 +552,21 @@ export async function recordRefund(
       const r = await transitionBooking(tx, booking.id, "REFUNDED", `refund issued (${cause})`, {}, "CANCELLED");
       return { outcome: "refund_recorded", moved: r.applied };
     }
+    if (booking.status === "SCHEDULING" || booking.status === "NEEDS_NEW_TIME") {
+      // Pay first, refunded in Stripe before the time was booked: nothing is booked for it now.
+      const c = await transitionBooking(
+        tx,
+        booking.id,
+        "CANCELLED",
+        `payment refunded in full before the time was booked (${cause})`,
+        { rebookBy: null },
+        booking.status,
+      );
+      const r = c.applied
+        ? await transitionBooking(tx, booking.id, "REFUNDED", `refund issued (${cause})`, {}, "CANCELLED")
+        : c;
+      return { outcome: "refunded_booking_ended", moved: r.applied };
+    }
     return { outcome: changed ? "refund_recorded" : "no_change", moved: false };
   });
   if (moved) ctx.metrics.step("refunded");

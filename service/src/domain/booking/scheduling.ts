@@ -141,7 +141,10 @@ export async function recordScheduled(
         "SCHEDULING",
       ),
     );
-    if (!moved.applied) return "no_change";
+    if (!moved.applied) {
+      await cancelStray(ctx, bookingId, slot);
+      return "no_change";
+    }
     ctx.metrics.step("booked_in_calendly");
     return "confirmed";
   } catch (error) {
@@ -154,6 +157,25 @@ export async function recordScheduled(
     slot.eventUri,
   );
   return taken ? "slot_taken" : "no_change";
+}
+
+/**
+ * Calendly booked a time for a booking that no longer wants it (refunded or cancelled while the
+ * booking call was in flight): that Calendly event is cancelled, so no one holds a time unpaid.
+ */
+async function cancelStray(ctx: DomainContext, bookingId: string, slot: BookedSlot): Promise<void> {
+  const now = await ctx.prisma.booking.findUnique({
+    where: { id: bookingId },
+    select: { status: true, calendlyInviteeUri: true },
+  });
+  if (!now || now.status === "SCHEDULING" || now.calendlyInviteeUri === slot.inviteeUri) return;
+  await ctx.prisma.$transaction((tx) =>
+    enqueueSideEffect(tx, bookingId, `cancel_stray_${slot.eventUri}`, {
+      kind: "CANCEL_CALENDLY_EVENT",
+      eventUri: slot.eventUri,
+      reason: "This booking was refunded before it was booked",
+    }),
+  );
 }
 
 /**
