@@ -1,12 +1,18 @@
 // The per-instance state behind available times: Calendly's times per builder, event type and
 // chunk; each event type's duration and questions; the resolution of a builder's event type.
-// Each instance keeps its own: a Calendly webhook reaches one instance and clears it there, and
-// another instance may serve what it read for up to the TTL (the reservation re-checks the slot
-// with Calendly before taking money, whatever the cache holds).
+// Each instance keeps its own. A Calendly webhook reaches one instance and clears it there; with
+// REDIS_URL set, the invalidation is published to the other instances too (plugins/availability.ts),
+// and without it they may serve what they read for up to the TTL (the reservation re-checks the
+// slot with Calendly before taking money, whatever the cache holds).
 import type { Builder } from "../../generated/prisma/client.js";
 import { uuidFromUri } from "../../providers/calendly.js";
 import { CoalescingCache, type Lookup } from "./coalescing-cache.js";
 import type { EventTypeFacts } from "./event-type.js";
+
+/** An invalidation as the other instances are told of it. */
+export type Invalidation =
+  | { builderId: string }
+  | { event: { event_type: string; event_memberships?: Array<{ user: string }> | null } };
 
 export interface AvailabilityCacheOptions {
   ttlSeconds: number;
@@ -32,6 +38,8 @@ export class AvailabilityCache {
   readonly now: () => number;
   private readonly hosts = new Map<string, Host>();
   private readonly maxEntries: number;
+  /** Tells the other instances of an invalidation made here (set when they can be reached). */
+  publish?: (invalidation: Invalidation) => void;
 
   constructor(options: AvailabilityCacheOptions) {
     this.ttlSeconds = options.ttlSeconds;
@@ -54,10 +62,14 @@ export class AvailabilityCache {
     if (this.hosts.size > this.maxEntries) this.hosts.delete(this.hosts.keys().next().value!);
   }
 
-  /** Drops everything read for the builder; reads under way no longer fill the cache. */
-  invalidateBuilder(builderId: string): void {
+  /**
+   * Drops everything read for the builder; reads under way no longer fill the cache. `fromPeer`:
+   * another instance's invalidation, not published again.
+   */
+  invalidateBuilder(builderId: string, fromPeer = false): void {
     this.times.invalidateBuilder(builderId);
     this.eventTypes.invalidateBuilder(builderId);
+    if (!fromPeer) this.publish?.({ builderId });
   }
 
   /**
@@ -66,8 +78,12 @@ export class AvailabilityCache {
    */
   invalidateForEvent(
     event: { event_type: string; event_memberships?: Array<{ user: string }> | null } | undefined,
+    fromPeer = false,
   ): string[] {
     if (typeof event?.event_type !== "string") return [];
+    // Each instance knows whose times it holds: the others are told of the event itself.
+    if (!fromPeer)
+      this.publish?.({ event: { event_type: event.event_type, event_memberships: event.event_memberships } });
     const eventType = uuidFromUri(event.event_type);
     const users = new Set(
       (Array.isArray(event.event_memberships) ? event.event_memberships : [])
@@ -78,7 +94,7 @@ export class AvailabilityCache {
     for (const [builderId, host] of this.hosts) {
       if (host.eventTypes.has(eventType) || (host.user !== null && users.has(host.user))) hit.push(builderId);
     }
-    for (const builderId of hit) this.invalidateBuilder(builderId);
+    for (const builderId of hit) this.invalidateBuilder(builderId, true);
     return hit;
   }
 }

@@ -105,6 +105,8 @@ export async function bookInCalendly(ctx: DomainContext, effect: SideEffect, sta
       }),
     );
     await recordCall(ctx, booking, "BOOKED");
+    // The time is gone from the builder's calendar: no instance offers it again (webhook or not).
+    ctx.availability.invalidateBuilder(booking.builderId);
     await confirmFrom(ctx, booking, invitee, "booked in Calendly through the Scheduling API after payment");
   } catch (error) {
     if (error instanceof SideEffectDeferred || !isCalendlyError(error)) throw error;
@@ -133,6 +135,7 @@ async function settleRefusal(
     if (offered === null) throw error;
     if (!offered) {
       await recordCall(ctx, booking, "SLOT_TAKEN");
+      ctx.availability.invalidateBuilder(booking.builderId);
       await markSlotTaken(ctx, booking.id, "the time was taken in Calendly before it could be booked");
       return;
     }
