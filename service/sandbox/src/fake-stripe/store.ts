@@ -76,7 +76,8 @@ export interface SessionRecord {
 
 export type PaymentIntentStatus = "processing" | "succeeded" | "requires_payment_method" | "canceled";
 
-export interface PaymentIntentRecord {
+/** A PaymentIntent: what its session's `payment_intent_data` carried, and its own state. */
+export interface PaymentIntentRecord extends PaymentIntentData {
   id: string;
   created: number;
   amount: number;
@@ -84,16 +85,6 @@ export interface PaymentIntentRecord {
   currency: string;
   status: PaymentIntentStatus;
   latestCharge: string | null;
-  metadata: Metadata;
-  description: string | null;
-  receiptEmail: string | null;
-  statementDescriptor: string | null;
-  statementDescriptorSuffix: string | null;
-  destination: string | null;
-  transferAmount: number | null;
-  applicationFeeAmount: number | null;
-  onBehalfOf: string | null;
-  transferGroup: string | null;
   paymentMethod: string;
   paymentMethodKind: "card" | "us_bank_account";
   clientSecret: string;
