@@ -16,7 +16,6 @@ import {
   buildApp,
   type Config,
   type Database,
-  isBookingToken,
   issuePartnerKey,
   listPartnerKeys,
   loadConfig,
@@ -308,25 +307,27 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   /**
    * Sandbox only: whether the fake Calendly holds the booking the service made for a pay-first
-   * booking, and when, beside when it was paid. Needs the booking's token, as the booking does.
+   * booking, and when, beside when it was paid. The booking is read as the visitor's browser reads
+   * it (the public API, with its token): no token, no answer.
    */
   const calendlyProof = async (url: URL): Promise<Reply> => {
     const fake = sandbox?.calendly;
     const id = url.searchParams.get("booking") ?? "";
-    const token = url.searchParams.get("token") ?? "";
-    const known =
-      fake && app && /^[0-9a-f-]{36}$/i.test(id) && isBookingToken(config.bookingTokenSecret, id, token)
-        ? await app.db.prisma.booking.findUnique({ where: { id }, include: { payments: true } })
-        : null;
-    if (!fake || !known) return { kind: "json", status: 404, body: { error: "booking_not_found" } };
+    const notFound: Reply = { kind: "json", status: 404, body: { error: "booking_not_found" } };
+    if (!fake || !/^[0-9a-f-]{36}$/i.test(id)) return notFound;
+    const res = await fetch(`${serviceUrl()}/v1/bookings/${id}`, {
+      headers: { authorization: `Bearer ${url.searchParams.get("token") ?? ""}`, accept: "application/json" },
+    }).catch(() => null);
+    if (!res?.ok) return notFound;
+    const booking = (await res.json()) as { flow: string; status: string; history: { to: string; at: string }[] };
     const booked = fake.invitees.filter((i) => i.tracking.utm_content === `bk_${id}`);
-    const paidAt = known.payments.flatMap((p) => (p.paidAt ? [p.paidAt.getTime()] : [])).sort()[0];
     return {
       kind: "json",
       body: {
-        flow: known.flow === "PAY_FIRST" ? "pay-first" : "embedded",
-        status: known.status,
-        paidAt: paidAt === undefined ? null : new Date(paidAt).toISOString(),
+        flow: booking.flow,
+        status: booking.status,
+        // Pay first: the booking is SCHEDULING from the moment it is paid.
+        paidAt: booking.history.find((h) => h.to === "SCHEDULING")?.at ?? null,
         calendlyBookings: booked.length,
         calendlyBookedAt: booked[0]?.created_at ?? null,
       },

@@ -13,7 +13,6 @@ export {
   seedDemoIfEmpty,
   seedSites,
 } from "./db/seed.js";
-export { isBookingToken } from "./domain/booking-token.js";
 export { issuePartnerKey, listPartnerKeys, revokePartnerKey } from "./domain/partner-keys.js";
 // Re-exported so that importers also get the plugins' FastifyInstance augmentations (app.db, …).
 export type { DatabasePluginOptions } from "./plugins/database.js";
