@@ -450,3 +450,16 @@ t.test("refunded in Stripe's Dashboard while a new time is picked: the booking e
   await runSideEffects(h.ctx, { bookingId: r.bookingId });
   t.equal(h.calendly.event(stray.eventUri)?.status, "canceled", "the stray Calendly event is cancelled");
 });
+
+t.test("a free session pay-first: nothing to pay, booked in Calendly at once", async (t) => {
+  const h = await buildTestApp();
+  t.teardown(() => h.close());
+  await h.db.prisma.sessionType.updateMany({ where: { builder: { slug: "liam" } }, data: { priceAmount: 0 } });
+  const start = freeTimes(h)[11]!;
+  const res = await reserve(h, { startTime: start });
+  t.equal(res.statusCode, 201, res.body);
+  t.match(res.json(), { status: "CONFIRMED", checkoutUrl: null, holdExpiresAt: null }, "no checkout, no hold");
+  t.equal(h.stripe.sessions.length, 0, "Stripe is not involved");
+  t.equal(calendlyEventsAt(h, start).length, 1, "booked in Calendly");
+  t.equal(await h.db.prisma.payment.count(), 0, "no payment record");
+});

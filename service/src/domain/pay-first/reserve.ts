@@ -85,8 +85,8 @@ export async function reserve(ctx: DomainContext, input: ReserveInput): Promise<
     });
   });
   ctx.log.info({ bookingId: booking.id, builderId: builder.id }, "pay-first time reserved");
-  let checkoutUrl: string | null = null;
   if (booking.status === "PENDING_PAYMENT") {
+    let checkoutUrl: string;
     try {
       checkoutUrl = await ensureCheckout(ctx, booking, input.returnUrl);
     } catch (error) {
@@ -98,10 +98,10 @@ export async function reserve(ctx: DomainContext, input: ReserveInput): Promise<
       });
       throw error;
     }
-  } else {
-    // A free session: nothing to pay, so it is booked now.
-    await runSideEffects(ctx, { bookingId: booking.id }, { throwOnError: false });
+    return bookingCreated(ctx, booking, checkoutUrl, true);
   }
+  // A free session: nothing to pay, so it is booked now (and may be CONFIRMED already).
+  await runSideEffects(ctx, { bookingId: booking.id }, { throwOnError: false });
   const current = await ctx.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } });
-  return bookingCreated(ctx, current, checkoutUrl, true);
+  return bookingCreated(ctx, current, null, true);
 }
